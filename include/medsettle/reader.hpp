@@ -1,0 +1,79 @@
+// medsettle/reader.hpp: reading stays from JSON Lines and CSV.
+//
+// A reader turns one input record into a Record: a valid Stay, or a
+// Rejection (SEMANTICS.md §10) with the line, the stay id when readable, the
+// field path and a message. Reading never throws for bad input.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "medsettle/errors.hpp"
+#include "medsettle/stay.hpp"
+
+namespace medsettle {
+
+/// One input record: a stay, or why it could not be read.
+struct Record {
+  std::uint64_t line = 0;                ///< 1-based physical line where the record starts
+  Stay stay;                             ///< complete when !rejection; else the fields that could be read
+  std::optional<Rejection> rejection;    ///< set when the record is not a valid stay
+
+  // What could be read of a rejected record, to place it in processing order.
+  bool has_stay_id = false;              ///< stay.stay_id was read
+  bool has_person_id = false;            ///< stay.person_id was read
+  std::string admitted_text, discharged_text;  ///< raw texts when given as strings
+  std::optional<Date> discharged_date;   ///< when discharged_text is a real date
+};
+
+/// Limits that keep hostile input from exhausting memory.
+struct ReadLimits {
+  std::size_t max_record_bytes = 64u << 20;  ///< longer records are rejected (not_json)
+  std::size_t max_fee_lines = 100'000;       ///< more fee lines are rejected (bad_value)
+  std::size_t max_list_items = 1'000;        ///< identities, diagnoses, flags, prior entries
+};
+
+/// Reads stays from JSON text, one object per call. Keeps its parser and
+/// buffers between calls: make one per thread. Not thread-safe.
+class JsonStayReader {
+ public:
+  explicit JsonStayReader(ReadLimits limits = {});
+  ~JsonStayReader();
+  JsonStayReader(JsonStayReader&&) noexcept;
+  JsonStayReader& operator=(JsonStayReader&&) noexcept;
+
+  /// Reads one record from `text` (one JSON value, without its line end).
+  [[nodiscard]] Record read(std::string_view text, std::uint64_t line);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Splits a JSON Lines stream into records: a UTF-8 byte-order mark at the
+/// start is skipped, CRLF and LF line ends are accepted, blank lines (only
+/// spaces, tabs or a carriage return) are not records, a last line without a
+/// line end is still a record. Calls `sink(text, line)` for each record.
+void for_each_json_line(std::istream& in, const std::function<void(std::string_view, std::uint64_t)>& sink,
+                        std::size_t max_record_bytes = ReadLimits{}.max_record_bytes);
+
+/// Reads every record of a JSON Lines stream.
+[[nodiscard]] std::vector<Record> read_jsonl(std::istream& in, ReadLimits limits = {});
+/// Reads every record of a JSON Lines text held in memory.
+[[nodiscard]] std::vector<Record> read_jsonl(std::string_view text, ReadLimits limits = {});
+
+/// Reads stays in the CSV bucket form of INTERCHANGE.md (RFC 4180, header
+/// row; list columns `;`-separated; empty cells are absent values).
+/// Calls `sink` with each record; returns false and fills `error` if the
+/// header itself is unusable (then no record is read).
+bool read_csv(std::istream& in, const std::function<void(Record&&)>& sink, std::string* error = nullptr,
+              ReadLimits limits = {});
+[[nodiscard]] std::vector<Record> read_csv(std::istream& in, ReadLimits limits = {});
+
+}  // namespace medsettle

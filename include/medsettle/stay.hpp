@@ -1,0 +1,126 @@
+// medsettle/stay.hpp: one inpatient stay (SEMANTICS.md §2) and its buckets (§3).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "medsettle/date.hpp"
+#include "medsettle/money.hpp"
+
+namespace medsettle {
+
+/// Poverty-relief identities, as bits of an IdentitySet.
+enum class Identity : std::uint8_t { registered_poor, dibao, tekun, poor_disabled, marginal };
+inline constexpr std::size_t identity_count = 5;
+using IdentitySet = std::uint8_t;  ///< bit i set: holds Identity(i)
+constexpr IdentitySet bit(Identity i) noexcept { return static_cast<IdentitySet>(1u << static_cast<unsigned>(i)); }
+
+enum class Category : std::uint8_t { none, I, II, III };
+enum class Insurance : std::uint8_t { resident, employee };
+enum class HospitalLevel : std::uint8_t { village, township, county, city, province };
+inline constexpr std::size_t hospital_level_count = 5;
+enum class Region : std::uint8_t { in_county, in_city, in_province, out_of_province };
+
+enum class Flag : std::uint8_t { first_diagnosis, transplant, tcm_clinic };
+using FlagSet = std::uint8_t;
+constexpr FlagSet bit(Flag f) noexcept { return static_cast<FlagSet>(1u << static_cast<unsigned>(f)); }
+
+enum class FeeCategory : std::uint8_t { A, B, C };
+
+/// The four buckets a stay's cost splits into, in the order payments are
+/// usually taken from them.
+enum class Bucket : std::uint8_t { in_scope, pre_selfpay, over_limit, full_selfpay };
+inline constexpr std::size_t bucket_count = 4;
+
+// Names as written in the interchange formats ("registered_poor", "county", ...).
+std::string_view name(Identity) noexcept;
+std::string_view name(Category) noexcept;  ///< "" for none
+std::string_view name(Insurance) noexcept;
+std::string_view name(HospitalLevel) noexcept;
+std::string_view name(Region) noexcept;
+std::string_view name(Flag) noexcept;
+std::string_view name(FeeCategory) noexcept;
+std::string_view name(Bucket) noexcept;
+
+// Lookups by exact (lower-case) name; nullopt for an unknown value.
+std::optional<Identity> identity_from(std::string_view) noexcept;
+std::optional<Category> category_from(std::string_view) noexcept;
+std::optional<Insurance> insurance_from(std::string_view) noexcept;
+std::optional<HospitalLevel> hospital_level_from(std::string_view) noexcept;
+std::optional<Region> region_from(std::string_view) noexcept;
+std::optional<Flag> flag_from(std::string_view) noexcept;
+std::optional<Bucket> bucket_from(std::string_view) noexcept;
+
+/// "registered_poor, dibao, tekun, poor_disabled, marginal": for messages.
+std::string_view identity_names() noexcept;
+std::string_view hospital_level_names() noexcept;
+std::string_view region_names() noexcept;
+std::string_view flag_names() noexcept;
+
+/// One fee line (费用明细).
+struct FeeLine {
+  FeeCategory category = FeeCategory::A;
+  Fen amount{};
+  Fen over_limit{};
+  std::optional<Rate> selfpay_ratio;  ///< B lines only; else the rule set's class_b_selfpay
+  std::string code;
+  std::string name;
+};
+
+/// A stay's cost in buckets: total = full_selfpay + over_limit + pre_selfpay + in_scope.
+struct Buckets {
+  Fen total{}, full_selfpay{}, over_limit{}, pre_selfpay{}, in_scope{};
+  [[nodiscard]] Fen of(Bucket b) const noexcept {
+    switch (b) {
+      case Bucket::in_scope: return in_scope;
+      case Bucket::pre_selfpay: return pre_selfpay;
+      case Bucket::over_limit: return over_limit;
+      case Bucket::full_selfpay: return full_selfpay;
+    }
+    return Fen{};
+  }
+  friend bool operator==(const Buckets&, const Buckets&) = default;
+};
+
+/// Year-to-date ledger figures for one channel, given on a stay (`prior`).
+struct PriorEntry {
+  std::string channel;
+  Fen accumulated{};
+  Fen paid{};
+  std::int64_t grants = 0;
+};
+
+/// One inpatient stay, validated (SEMANTICS.md §2).
+struct Stay {
+  std::string stay_id;
+  std::string person_id;
+  IdentitySet identities = 0;
+  Category category = Category::none;
+  int age = 0;
+  Insurance insurance = Insurance::resident;
+  HospitalLevel hospital_level = HospitalLevel::county;
+  Region region = Region::in_county;
+  Date admitted{}, discharged{};
+  std::vector<std::string> diagnoses;  ///< at least one; the first is the principal
+  FlagSet flags = 0;
+  std::optional<std::string> referred_from;
+  /// Exactly one of `fees` and `buckets` is given.
+  std::vector<FeeLine> fees;
+  std::optional<Buckets> buckets;
+  /// `prior` ledger figures; present (possibly empty) only if the stay gave one.
+  std::optional<std::vector<PriorEntry>> prior;
+
+  [[nodiscard]] bool holds(Identity i) const noexcept { return (identities & bit(i)) != 0; }
+  [[nodiscard]] bool has(Flag f) const noexcept { return (flags & bit(f)) != 0; }
+};
+
+/// The cost split of SEMANTICS.md §3. B lines without their own ratio use
+/// `class_b_selfpay`; `p = round(rest × ratio)` with `mode`. A stay given in
+/// bucket form returns its buckets unchanged.
+[[nodiscard]] Buckets split(const Stay& stay, Rate class_b_selfpay, Rounding mode);
+
+}  // namespace medsettle

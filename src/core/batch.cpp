@@ -1,0 +1,137 @@
+// A batch of stays: SEMANTICS.md §8 (processing order, ledgers) and §10
+// (duplicates, rejections and their cascade).
+#include <algorithm>
+#include <map>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "core/engine_internal.hpp"
+#include "medsettle/engine.hpp"
+
+namespace medsettle {
+
+namespace {
+
+Rejection make_rejection(const Record& rec, ErrorCode code, std::string field, std::string message) {
+  Rejection r;
+  if (rec.has_stay_id) r.stay_id = rec.stay.stay_id;
+  r.line = rec.line;
+  r.code = code;
+  r.field = std::move(field);
+  r.message = std::move(message);
+  return r;
+}
+
+/// Settles one person's records (indices into `records`), in processing order.
+void settle_person(const Plan& plan, std::vector<Record>& records, std::vector<std::size_t>& mine,
+                   std::vector<std::optional<Outcome>>& out, const BatchOptions& options) {
+  std::sort(mine.begin(), mine.end(), [&](std::size_t a, std::size_t b) {
+    const Record& x = records[a];
+    const Record& y = records[b];
+    if (int c = x.discharged_text.compare(y.discharged_text); c != 0) return c < 0;
+    if (int c = x.admitted_text.compare(y.admitted_text); c != 0) return c < 0;
+    if (int c = x.stay.stay_id.compare(y.stay.stay_id); c != 0) return c < 0;
+    return x.line < y.line;
+  });
+  Ledger ledger(plan);
+  // Per year, the first rejected record that cascades, for the message.
+  std::map<int, std::string> poisoned;
+  auto version_for = [&](const Record& rec) -> std::optional<std::size_t> {
+    if (!rec.discharged_date) return std::nullopt;
+    return plan.version_on(options.settle.as_of.value_or(*rec.discharged_date));
+  };
+  auto poison = [&](const Record& rec, int year) {
+    std::string who = rec.has_stay_id ? rec.stay.stay_id : fmt::format("on line {}", rec.line);
+    poisoned.emplace(year, std::move(who));
+    ledger.start_year(year);
+  };
+  for (std::size_t idx : mine) {
+    Record& rec = records[idx];
+    auto version = version_for(rec);
+    if (rec.rejection) {
+      // A rejected record cascades only if it can be placed and a version is in force.
+      if (version) poison(rec, rec.discharged_date->year());
+      out[idx] = std::move(*rec.rejection);
+      continue;
+    }
+    const int year = rec.stay.discharged.year();
+    if (!version) {
+      out[idx] = settle(plan, rec.stay, ledger, options.settle, rec.line);  // no_version; does not cascade
+      continue;
+    }
+    if (auto it = poisoned.find(year); it != poisoned.end()) {
+      // Its own error, if it has one, is reported instead of the cascade.
+      if (auto own = detail::check_links(plan, rec.stay, ledger, *version, rec.line)) {
+        out[idx] = std::move(*own);
+      } else {
+        out[idx] = make_rejection(rec, ErrorCode::earlier_rejected, "",
+                                  fmt::format("earlier stay {} of person {} in {} was rejected", it->second,
+                                              rec.stay.person_id, year));
+      }
+      continue;
+    }
+    Outcome o = settle(plan, rec.stay, ledger, options.settle, rec.line);
+    if (!o.settled()) poison(rec, year);
+    out[idx] = std::move(o);
+  }
+}
+
+}  // namespace
+
+std::vector<Outcome> settle_batch(const Plan& plan, std::vector<Record> records, const BatchOptions& options) {
+  const std::size_t n = records.size();
+  std::vector<std::optional<Outcome>> out(n);
+
+  // Duplicate stay ids: the first record in input order stands; later copies
+  // are rejected and count as no stay at all.
+  std::unordered_map<std::string_view, std::size_t> first;
+  first.reserve(n);
+  std::unordered_map<std::string_view, std::size_t> person_index;
+  std::vector<std::vector<std::size_t>> persons;
+  for (std::size_t i = 0; i < n; ++i) {
+    Record& rec = records[i];
+    if (rec.has_stay_id && !first.emplace(rec.stay.stay_id, i).second) {
+      out[i] = make_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
+                              fmt::format("stay_id: '{}' already used by an earlier record", rec.stay.stay_id));
+      continue;
+    }
+    // A record that cannot be placed in a person's order keeps its own rejection.
+    if (!rec.has_person_id || rec.discharged_text.empty()) {
+      if (rec.rejection) {
+        out[i] = std::move(*rec.rejection);
+        continue;
+      }
+    }
+    auto [it, added] = person_index.emplace(rec.stay.person_id, persons.size());
+    if (added) persons.emplace_back();
+    persons[it->second].push_back(i);
+  }
+
+  unsigned threads = std::max(1u, options.threads);
+  if (threads > persons.size()) threads = static_cast<unsigned>(std::max<std::size_t>(1, persons.size()));
+  if (threads == 1) {
+    for (auto& mine : persons) settle_person(plan, records, mine, out, options);
+  } else {
+    // Contiguous runs of persons with about the same number of records each.
+    std::vector<std::thread> pool;
+    std::size_t per = (n + threads - 1) / threads, start = 0;
+    for (unsigned t = 0; t < threads && start < persons.size(); ++t) {
+      std::size_t end = start, count = 0;
+      while (end < persons.size() && (count < per || t + 1 == threads)) count += persons[end++].size();
+      pool.emplace_back([&, start, end] {
+        for (std::size_t p = start; p < end; ++p) settle_person(plan, records, persons[p], out, options);
+      });
+      start = end;
+    }
+    for (auto& th : pool) th.join();
+  }
+
+  std::vector<Outcome> result;
+  result.reserve(n);
+  for (auto& o : out) result.push_back(std::move(*o));
+  return result;
+}
+
+}  // namespace medsettle

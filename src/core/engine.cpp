@@ -1,0 +1,604 @@
+// The settlement of one stay: SEMANTICS.md §4–§8.
+#include "medsettle/engine.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/engine_internal.hpp"
+#include "core/wide.hpp"
+#include "rules/plan_data.hpp"
+
+namespace medsettle {
+
+std::string_view name(Limiter l) noexcept {
+  switch (l) {
+    case Limiter::none: return "none";
+    case Limiter::cap_stay: return "cap_stay";
+    case Limiter::cap_year: return "cap_year";
+    case Limiter::base: return "base";
+    case Limiter::grant_used: return "grant_used";
+  }
+  return "?";
+}
+
+// ---- ledger ----------------------------------------------------------------
+
+Ledger::Ledger(const Plan& plan) : slots_(plan.ledger_slots().size()) {}
+
+Ledger::Year* Ledger::find(int year) noexcept {
+  for (auto& y : years_) {
+    if (y.year == year) return &y;
+  }
+  return nullptr;
+}
+const Ledger::Year* Ledger::find(int year) const noexcept {
+  for (const auto& y : years_) {
+    if (y.year == year) return &y;
+  }
+  return nullptr;
+}
+
+ChannelLedger Ledger::get(int year, std::size_t slot) const noexcept {
+  const Year* y = find(year);
+  return y && slot < y->slots.size() ? y->slots[slot] : ChannelLedger{};
+}
+
+ChannelLedger& Ledger::at(int year, std::size_t slot) {
+  Year* y = find(year);
+  if (!y) {
+    years_.push_back(Year{year, false, std::vector<ChannelLedger>(slots_)});
+    y = &years_.back();
+  }
+  if (slot >= y->slots.size()) y->slots.resize(slot + 1);
+  return y->slots[slot];
+}
+
+bool Ledger::year_started(int year) const noexcept {
+  const Year* y = find(year);
+  return y && y->started;
+}
+
+void Ledger::start_year(int year) {
+  Year* y = find(year);
+  if (!y) {
+    years_.push_back(Year{year, true, std::vector<ChannelLedger>(slots_)});
+  } else {
+    y->started = true;
+  }
+}
+
+void Ledger::record_stay(std::string_view stay_id, std::vector<Fen> deductibles) {
+  stays_.emplace_back(std::string(stay_id), std::move(deductibles));
+}
+
+const std::vector<Fen>* Ledger::deductibles_of(std::string_view stay_id) const noexcept {
+  for (const auto& [id, d] : stays_) {
+    if (id == stay_id) return &d;
+  }
+  return nullptr;
+}
+
+std::vector<int> Ledger::years() const {
+  std::vector<int> out;
+  for (const auto& y : years_) out.push_back(y.year);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// ---- the engine --------------------------------------------------------------
+
+namespace {
+
+using detail::Band;
+using detail::Channel;
+using detail::ChangeKind;
+using detail::CondNode;
+using detail::CondOp;
+using detail::Kind;
+using detail::LimitKind;
+using detail::Period;
+using detail::PlanData;
+
+constexpr std::size_t max_bands = 16;
+
+/// The parameters of a channel for one stay, after adjustments.
+struct Params {
+  Fen deductible{};
+  std::array<Rate, max_bands> rate{};
+  std::array<std::optional<Fen>, max_bands> upto{};
+  std::size_t bands = 0;
+  std::optional<Fen> cap_stay, cap_year;
+  LimitKind limit_kind = LimitKind::amount;
+  Fen limit_amount{};
+  Rate limit_fraction{};
+};
+
+/// Which disease groups the principal diagnosis, and any diagnosis, fall in.
+struct DiagnosisGroups {
+  std::uint64_t principal = 0, any = 0;
+};
+
+bool starts_with_nocase(std::string_view code, std::string_view prefix) {
+  if (code.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = code[i];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+bool in_range_nocase(std::string_view code, std::string_view low, std::string_view high) {
+  if (code.size() < 3) return false;
+  char c3[3];
+  for (std::size_t i = 0; i < 3; ++i) {
+    char c = code[i];
+    c3[i] = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+  }
+  std::string_view three(c3, 3);
+  return three >= low && three <= high;
+}
+
+DiagnosisGroups diagnosis_groups(const PlanData& p, const Stay& stay) {
+  DiagnosisGroups g;
+  for (std::size_t gi = 0; gi < p.groups.size(); ++gi) {
+    const auto& group = p.groups[gi];
+    for (std::size_t di = 0; di < stay.diagnoses.size(); ++di) {
+      const std::string& code = stay.diagnoses[di];
+      bool hit = false;
+      for (const auto& e : group.entries) {
+        if (e.max_age && stay.age > *e.max_age) continue;
+        if (e.prefix.empty() ? in_range_nocase(code, e.low, e.high) : starts_with_nocase(code, e.prefix)) {
+          hit = true;
+          break;
+        }
+      }
+      if (hit) {
+        g.any |= std::uint64_t{1} << gi;
+        if (di == 0) g.principal |= std::uint64_t{1} << gi;
+      }
+    }
+  }
+  return g;
+}
+
+bool holds(const PlanData& p, std::int32_t node, const Stay& s, const DiagnosisGroups& dx) {
+  if (node < 0) return true;
+  const CondNode& n = p.nodes[static_cast<std::size_t>(node)];
+  auto bitset = [&](unsigned b) { return ((n.mask >> b) & 1u) != 0; };
+  switch (n.op) {
+    case CondOp::all:
+      for (std::uint32_t i = 0; i < n.child_count; ++i) {
+        if (!holds(p, static_cast<std::int32_t>(p.children[n.first_child + i]), s, dx)) return false;
+      }
+      return true;
+    case CondOp::any:
+      for (std::uint32_t i = 0; i < n.child_count; ++i) {
+        if (holds(p, static_cast<std::int32_t>(p.children[n.first_child + i]), s, dx)) return true;
+      }
+      return false;
+    case CondOp::not_:
+      return !holds(p, static_cast<std::int32_t>(p.children[n.first_child]), s, dx);
+    case CondOp::identity: return (s.identities & n.mask) != 0;
+    case CondOp::hospital_level: return bitset(static_cast<unsigned>(s.hospital_level));
+    case CondOp::region: return bitset(static_cast<unsigned>(s.region));
+    case CondOp::category: return s.category != Category::none && bitset(static_cast<unsigned>(s.category));
+    case CondOp::insurance: return bitset(static_cast<unsigned>(s.insurance));
+    case CondOp::flag: return (s.flags & n.mask) != 0;
+    case CondOp::age: return s.age >= n.min_age && s.age <= n.max_age;
+    case CondOp::principal_diagnosis: return (dx.principal & n.mask) != 0;
+    case CondOp::any_diagnosis: return (dx.any & n.mask) != 0;
+  }
+  return false;
+}
+
+/// G_D(x) in ten-thousandths of a fen, exactly, and the share of x above D
+/// in each band. Native arithmetic while x·10^4 fits in 64 bits (x below
+/// 9.2·10^14 fen), checked 128-bit arithmetic beyond.
+struct Payout {
+  Wide value4 = 0;  // in 1/10000 fen
+  std::array<Fen, max_bands> shares{};
+};
+
+Payout payout(const Params& prm, Fen deductible, Fen x) {
+  Payout out;
+  if (x <= deductible) return out;
+  std::int64_t over = (x - deductible).count();
+  std::int64_t lower = 0;
+  const bool native = x.count() < INT64_MAX / Rate::scale;
+  std::int64_t sum = 0;
+  for (std::size_t i = 0; i < prm.bands && over > lower; ++i) {
+    std::int64_t upper = prm.upto[i] ? prm.upto[i]->count() : INT64_MAX;
+    std::int64_t portion = std::min(over, upper) - lower;
+    out.shares[i] = Fen(portion);
+    if (native) sum += portion * prm.rate[i].ten_thousandths();
+    else out.value4 += Wide(portion) * prm.rate[i].ten_thousandths();
+    lower = upper;
+  }
+  if (native) out.value4 = sum;
+  return out;
+}
+
+std::int64_t round4(const Wide& v, Rounding mode) {
+  if (v >= INT64_MIN && v <= INT64_MAX) return round_div(static_cast<std::int64_t>(v), Rate::scale, mode);
+  return round_wide(v, Rate::scale, mode);
+}
+
+Rejection reject(const Stay& stay, std::uint64_t line, ErrorCode code, std::string field, std::string message) {
+  Rejection r;
+  r.stay_id = stay.stay_id;
+  r.line = line;
+  r.code = code;
+  r.field = std::move(field);
+  r.message = std::move(message);
+  return r;
+}
+
+class Tracer {
+ public:
+  Tracer(const PlanData& p, Trace* t) : p_(p), t_(t) {}
+  explicit operator bool() const noexcept { return t_ != nullptr; }
+  template <class... Args>
+  void step(int channel, std::string_view kind, const detail::Cited& cite, fmt::format_string<Args...> f,
+            Args&&... args) {
+    if (!t_) return;
+    TraceStep s;
+    s.channel = channel;
+    s.kind = kind;
+    s.message = fmt::format(f, std::forward<Args>(args)...);
+    s.line = cite.line;
+    s.column = cite.column;
+    s.source = p_.source(cite);
+    t_->steps.push_back(std::move(s));
+  }
+
+ private:
+  const PlanData& p_;
+  Trace* t_;
+};
+
+std::string money(Fen f) { return format(f); }
+std::string rate_text(Rate r) { return format(r); }
+
+}  // namespace
+
+std::optional<Rejection> detail::check_links(const Plan& plan, const Stay& stay, const Ledger& ledger,
+                                             std::size_t version_index, std::uint64_t line) {
+  const detail::Version& version = plan.data().versions[version_index];
+  if (stay.referred_from) {
+    const std::vector<Fen>* referral = ledger.deductibles_of(*stay.referred_from);
+    if (!referral || *stay.referred_from == stay.stay_id) {
+      return reject(stay, line, ErrorCode::bad_referral, "referred_from",
+                    fmt::format("referred_from: '{}' is not a settled stay of person {} earlier in processing order",
+                                *stay.referred_from, stay.person_id));
+    }
+  }
+  if (stay.prior) {
+    if (ledger.year_started(stay.discharged.year())) {
+      return reject(stay, line, ErrorCode::bad_prior, "prior",
+                    "prior: only allowed on the first stay of its person-year that has a version in force");
+    }
+    for (const PriorEntry& e : *stay.prior) {
+      bool found = std::any_of(version.channels.begin(), version.channels.end(),
+                               [&](const Channel& c) { return c.id == e.channel; });
+      if (!found) {
+        return reject(stay, line, ErrorCode::bad_prior, "prior." + e.channel,
+                      fmt::format("prior.{}: no such channel in version {}", e.channel, format(version.from)));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleOptions& options, std::uint64_t line) {
+  const PlanData& p = plan.data();
+  const Date day = options.as_of.value_or(stay.discharged);
+  auto vi = plan.version_on(day);
+  if (!vi) {
+    return reject(stay, line, ErrorCode::no_version, "discharged",
+                  fmt::format("discharged: no version of rule set {} is in force on {}", p.id, format(day)));
+  }
+  const detail::Version& version = p.versions[*vi];
+  const int year = stay.discharged.year();
+
+  // Referral and prior: the stay's own errors, checked before anything is touched.
+  if (auto bad = detail::check_links(plan, stay, ledger, *vi, line)) return std::move(*bad);
+  const std::vector<Fen>* referral = stay.referred_from ? ledger.deductibles_of(*stay.referred_from) : nullptr;
+
+  Settlement out;
+  out.stay_id = stay.stay_id;
+  out.person_id = stay.person_id;
+  out.rules = p.id;
+  out.digest = p.digest;
+  out.version_index = *vi;
+  out.version = version.from;
+  if (options.trace) out.trace = std::make_shared<Trace>();
+  Tracer tr(p, out.trace.get());
+
+  const Rounding mode = p.rounding;
+  out.buckets = split(stay, p.class_b_selfpay, mode);
+  const Buckets& bk = out.buckets;
+  tr.step(-1, "version", version.cite, "version {} in force on {} (rule set {})", format(version.from), format(day), p.id);
+  tr.step(-1, "split", p.class_b_cite,
+          "buckets: total {} = full_selfpay {} + over_limit {} + pre_selfpay {} + in_scope {} (class B self-pay {})",
+          money(bk.total), money(bk.full_selfpay), money(bk.over_limit), money(bk.pre_selfpay), money(bk.in_scope),
+          rate_text(p.class_b_selfpay));
+
+  std::array<Fen, bucket_count> rem{bk.in_scope, bk.pre_selfpay, bk.over_limit, bk.full_selfpay};
+
+  // Apply the prior before the first channel: it is the ledger "before this stay".
+  ledger.start_year(year);
+  if (stay.prior) {
+    for (const PriorEntry& e : *stay.prior) {
+      auto slot = plan.slot_of(e.channel);
+      ChannelLedger& cl = ledger.at(year, *slot);
+      cl.accumulated = e.accumulated;
+      cl.paid = e.paid;
+      cl.grants = e.grants;
+      tr.step(-1, "ledger", {}, "prior for {}: accumulated {}, paid {}, grants {}", e.channel, money(e.accumulated),
+              money(e.paid), e.grants);
+    }
+  }
+
+  const DiagnosisGroups dx = p.groups.empty() ? DiagnosisGroups{} : diagnosis_groups(p, stay);
+  std::vector<Fen> applied(p.slots.size());
+  out.channels.reserve(version.channels.size());
+
+  for (std::size_t ci = 0; ci < version.channels.size(); ++ci) {
+    const Channel& ch = version.channels[ci];
+    const int cix = static_cast<int>(ci);
+    ChannelResult r;
+    r.index = static_cast<std::uint16_t>(ci);
+    r.slot = ch.slot;
+    r.first_band = static_cast<std::uint16_t>(out.bands.size());
+
+    // 1. Eligibility.
+    r.eligible = holds(p, ch.when, stay, dx);
+    if (ch.when >= 0) {
+      tr.step(cix, "eligibility", p.nodes[static_cast<std::size_t>(ch.when)].cite, "{}: condition {}", ch.id,
+              r.eligible ? "holds: eligible" : "does not hold: not eligible, pays 0");
+    }
+    if (!r.eligible) {
+      out.channels.push_back(r);
+      continue;
+    }
+
+    // 2. Parameters, then adjustments in order (rates clipped after each).
+    const HospitalLevel lvl = stay.hospital_level;
+    Params prm;
+    if (ch.kind == Kind::coinsurance) {
+      prm.deductible = ch.deductible.at(lvl);
+      prm.bands = ch.bands.size();
+      for (std::size_t b = 0; b < prm.bands; ++b) {
+        prm.rate[b] = ch.bands[b].rate.at(lvl);
+        if (ch.bands[b].upto) prm.upto[b] = ch.bands[b].upto->at(lvl);
+      }
+      if (ch.cap_stay) prm.cap_stay = ch.cap_stay->at(lvl);
+      if (ch.cap_year) prm.cap_year = ch.cap_year->at(lvl);
+    } else if (ch.kind == Kind::cap) {
+      prm.limit_kind = ch.limit.kind;
+      prm.limit_amount = ch.limit.amount.at(lvl);
+      prm.limit_fraction = ch.limit.fraction;
+    }
+    for (const auto& adj : ch.adjustments) {
+      if (!holds(p, adj.when, stay, dx)) continue;
+      for (const auto& c : adj.changes) {
+        switch (c.kind) {
+          case ChangeKind::rate_add:
+            for (std::size_t b = 0; b < prm.bands; ++b) prm.rate[b] = (prm.rate[b] + c.rate).clipped();
+            break;
+          case ChangeKind::rate_set:
+            for (std::size_t b = 0; b < prm.bands; ++b) prm.rate[b] = c.rate.clipped();
+            break;
+          case ChangeKind::deductible_scale: prm.deductible = multiply(prm.deductible, c.rate, mode); break;
+          case ChangeKind::deductible_set: prm.deductible = c.amount; break;
+          case ChangeKind::cap_year_set: prm.cap_year = c.none ? std::nullopt : std::optional<Fen>(c.amount); break;
+          case ChangeKind::cap_stay_set: prm.cap_stay = c.none ? std::nullopt : std::optional<Fen>(c.amount); break;
+          case ChangeKind::limit_set:
+            prm.limit_kind = c.limit.kind;
+            prm.limit_amount = c.limit.amount.at(lvl);
+            prm.limit_fraction = c.limit.fraction;
+            break;
+        }
+        if (tr) {
+          std::string what;
+          switch (c.kind) {
+            case ChangeKind::rate_add: what = fmt::format("rate_add {}", rate_text(c.rate)); break;
+            case ChangeKind::rate_set: what = fmt::format("rate_set {}", rate_text(c.rate)); break;
+            case ChangeKind::deductible_scale:
+              what = fmt::format("deductible_scale {} -> deductible {}", rate_text(c.rate), money(prm.deductible));
+              break;
+            case ChangeKind::deductible_set: what = fmt::format("deductible_set {}", money(c.amount)); break;
+            case ChangeKind::cap_year_set: what = c.none ? "cap_year_set none" : "cap_year_set " + money(c.amount); break;
+            case ChangeKind::cap_stay_set: what = c.none ? "cap_stay_set none" : "cap_stay_set " + money(c.amount); break;
+            case ChangeKind::limit_set:
+              what = c.limit.kind == LimitKind::amount ? "limit_set " + money(prm.limit_amount)
+                                                       : "limit_set fraction " + rate_text(c.limit.fraction);
+              break;
+          }
+          tr.step(cix, "adjustment", c.cite, "{}: adjustment applies: {}", ch.id, what);
+        }
+      }
+    }
+
+    // 3. Base.
+    Fen B{};
+    for (std::size_t k = 0; k < ch.base_count; ++k) B += rem[static_cast<std::size_t>(ch.base[k])];
+    r.base = B;
+    if (tr) {
+      std::string parts;
+      for (std::size_t k = 0; k < ch.base_count; ++k) {
+        if (!parts.empty()) parts += " + ";
+        parts += fmt::format("{} {}", name(ch.base[k]), money(rem[static_cast<std::size_t>(ch.base[k])]));
+      }
+      tr.step(cix, "base", ch.cite, "{}: base B = {} = {}", ch.id, parts, money(B));
+    }
+
+    // 4. Payment by kind.
+    ChannelLedger& led = ledger.at(year, ch.slot);
+    Fen X{};
+    switch (ch.kind) {
+      case Kind::coinsurance: {
+        Payout hi, lo;
+        Fen D = prm.deductible;
+        if (ch.period == Period::stay) {
+          if (ch.referral_continuous && referral) {
+            Fen d_ref = (*referral)[ch.slot];
+            D = max(Fen(0), D - d_ref);
+            tr.step(cix, "deductible", ch.referral_cite,
+                    "{}: referral from {}: deductible {} less {} applied there = {}", ch.id, *stay.referred_from,
+                    money(prm.deductible), money(d_ref), money(D));
+          }
+          hi = payout(prm, D, B);
+          r.deductible = min(B, D);
+        } else {
+          Fen acc = led.accumulated;
+          hi = payout(prm, D, acc + B);
+          lo = payout(prm, D, acc);
+          r.deductible = min(acc + B, D) - min(acc, D);
+          tr.step(cix, "deductible", ch.deductible.cite,
+                  "{}: deductible {}; accumulated this year before this stay {}, after {}; applied {}", ch.id,
+                  money(D), money(acc), money(acc + B), money(r.deductible));
+        }
+        if (ch.period == Period::stay) {
+          tr.step(cix, "deductible", ch.deductible.cite, "{}: deductible {}; applied min(B, D) = {}", ch.id, money(D),
+                  money(r.deductible));
+        }
+        Wide raw = hi.value4 - lo.value4;
+        for (std::size_t b = 0; b < prm.bands; ++b) {
+          Fen share = hi.shares[b] - lo.shares[b];
+          if (share > Fen(0)) {
+            out.bands.push_back(BandShare{share, prm.rate[b]});
+            ++r.band_count;
+          }
+        }
+        X = Fen(round4(raw, mode));
+        if (tr) {
+          std::string terms;
+          for (std::size_t b = r.first_band; b < r.first_band + r.band_count; ++b) {
+            if (!terms.empty()) terms += " + ";
+            terms += fmt::format("{} × {}", rate_text(out.bands[b].rate), money(out.bands[b].amount));
+          }
+          if (terms.empty()) terms = "nothing above the deductible";
+          const Wide per_yuan = Wide(100) * Rate::scale;  // raw is in 1/10000 fen
+          tr.step(cix, "bands", ch.bands_cite, "{}: raw = {} = {}.{:06}; rounded {}", ch.id, terms,
+                  static_cast<std::int64_t>(raw / per_yuan), static_cast<std::int64_t>(raw % per_yuan), money(X));
+        }
+        r.computed = X;
+        if (prm.cap_stay && X > *prm.cap_stay) {
+          X = *prm.cap_stay;
+          r.limiter = Limiter::cap_stay;
+          tr.step(cix, "cap", ch.cap_stay ? ch.cap_stay->cite : detail::Cited{}, "{}: cap_stay {} limits the payment",
+                  ch.id, money(*prm.cap_stay));
+        }
+        if (prm.cap_year) {
+          Fen room = max(Fen(0), *prm.cap_year - led.paid);
+          if (X > room) {
+            X = room;
+            r.limiter = Limiter::cap_year;
+          }
+          tr.step(cix, "cap", ch.cap_year ? ch.cap_year->cite : detail::Cited{},
+                  "{}: cap_year {}, paid this year before {}, room {}{}", ch.id, money(*prm.cap_year), money(led.paid),
+                  money(room), r.limiter == Limiter::cap_year ? ": limits the payment" : "");
+        }
+        break;
+      }
+      case Kind::cap: {
+        Fen L = prm.limit_amount;
+        if (prm.limit_kind != LimitKind::amount) {
+          Fen ref = prm.limit_kind == LimitKind::fraction_of_total ? bk.total : bk.in_scope;
+          L = multiply(ref, prm.limit_fraction, mode);
+        }
+        if (ch.period == Period::stay) {
+          X = max(Fen(0), B - L);
+          tr.step(cix, "limit", ch.limit.cite, "{}: limit L = {}; X = max(0, B - L) = {}", ch.id, money(L), money(X));
+        } else {
+          Fen allowed = max(Fen(0), L - led.accumulated);
+          X = max(Fen(0), B - allowed);
+          tr.step(cix, "limit", ch.limit.cite,
+                  "{}: limit L = {} a year; kept this year before {}; allowed {}; X = max(0, B - allowed) = {}", ch.id,
+                  money(L), money(led.accumulated), money(allowed), money(X));
+        }
+        r.computed = X;
+        break;
+      }
+      case Kind::grant: {
+        if (ch.once_per == Period::year && led.grants >= 1) {
+          X = Fen(0);
+          r.limiter = Limiter::grant_used;
+          tr.step(cix, "grant", ch.grant_cite, "{}: the year's grant was already paid", ch.id);
+        } else {
+          X = ch.grant_amount;
+          tr.step(cix, "grant", ch.grant_cite, "{}: grant {} (once per {})", ch.id, money(X),
+                  ch.once_per == Period::year ? "year" : "stay");
+        }
+        r.computed = X;
+        break;
+      }
+    }
+
+    // 5. Never below 0, never above the base.
+    if (X > B) {
+      X = B;
+      r.limiter = Limiter::base;
+    }
+    if (X < Fen(0)) X = Fen(0);
+    r.paid = X;
+
+    // 6. Allocation in base order.
+    Fen left = X;
+    for (std::size_t k = 0; k < ch.base_count && left > Fen(0); ++k) {
+      auto b = static_cast<std::size_t>(ch.base[k]);
+      Fen take = min(rem[b], left);
+      rem[b] -= take;
+      r.taken[b] = take;
+      left -= take;
+    }
+
+    // 7. Ledger.
+    led.paid += X;
+    if (ch.kind == Kind::coinsurance && ch.period == Period::year) led.accumulated += B;
+    if (ch.kind == Kind::cap && ch.period == Period::year) led.accumulated += B - X;
+    if (ch.kind == Kind::grant && X > Fen(0)) led.grants += 1;
+    if (ch.kind == Kind::coinsurance) applied[ch.slot] = r.deductible;
+
+    if (tr) {
+      std::string from;
+      for (std::size_t k = 0; k < ch.base_count; ++k) {
+        auto b = static_cast<std::size_t>(ch.base[k]);
+        if (r.taken[b] > Fen(0)) {
+          if (!from.empty()) from += ", ";
+          from += fmt::format("{} from {}", money(r.taken[b]), name(ch.base[k]));
+        }
+      }
+      tr.step(cix, "allocation", ch.cite, "{}: pays {}{}{}", ch.id, money(X), from.empty() ? "" : " (",
+              from.empty() ? "" : from + ")");
+    }
+    out.channels.push_back(r);
+  }
+
+  // Result fields.
+  for (const ChannelResult& r : out.channels) {
+    const Channel& ch = version.channels[r.index];
+    switch (ch.reports_as) {
+      case ReportsAs::hifp_pay:
+        out.hifp_pay += r.paid;
+        out.act_pay_dedc += r.deductible;
+        break;
+      case ReportsAs::hifmi_pay: out.hifmi_pay += r.paid; break;
+      case ReportsAs::maf_pay: out.maf_pay += r.paid; break;
+      case ReportsAs::hosp_part_amt: out.hosp_part_amt += r.paid; break;
+      case ReportsAs::oth_pay: out.oth_pay += r.paid; break;
+    }
+  }
+  out.fund_pay_sumamt = out.hifp_pay + out.hifmi_pay + out.maf_pay + out.oth_pay;
+  out.psn_part_amt = rem[0] + rem[1] + rem[2] + rem[3];
+  tr.step(-1, "result", {}, "patient pays {} (in_scope {} + pre_selfpay {} + over_limit {} + full_selfpay {}); funds {}, hospital {}",
+          money(out.psn_part_amt), money(rem[0]), money(rem[1]), money(rem[2]), money(rem[3]),
+          money(out.fund_pay_sumamt), money(out.hosp_part_amt));
+  ledger.record_stay(stay.stay_id, std::move(applied));
+  return out;
+}
+
+}  // namespace medsettle

@@ -1,0 +1,612 @@
+// CSV stay reader, bucket form (INTERCHANGE.md): RFC 4180, a header row, one
+// stay per row. The stream is read in blocks by a small state machine that
+// keeps one record at a time (at most ReadLimits::max_record_bytes of it);
+// cell texts live in one reused buffer, so reading a row allocates nothing
+// beyond the Stay it produces.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "medsettle/reader.hpp"
+
+namespace medsettle {
+
+namespace {
+
+// ---- columns --------------------------------------------------------------
+
+enum class Col : std::uint8_t {
+  stay_id, person_id, identities, category, age, insurance, hospital_level, region, admitted, discharged,
+  diagnoses, flags, referred_from, total, full_selfpay, over_limit, pre_selfpay, in_scope,
+};
+constexpr std::size_t col_count = 18;
+constexpr std::array<std::string_view, col_count> col_names{
+    "stay_id",   "person_id",  "identities", "category",      "age",   "insurance",
+    "hospital_level", "region", "admitted",  "discharged",    "diagnoses", "flags",
+    "referred_from", "total",   "full_selfpay", "over_limit", "pre_selfpay", "in_scope"};
+constexpr std::array<bool, col_count> col_required{
+    true, true, false, false, true, false, true, true, true, true, true, false, false, true, true, true, true, true};
+constexpr std::string_view all_columns =
+    "stay_id, person_id, identities, category, age, insurance, hospital_level, region, admitted, discharged, "
+    "diagnoses, flags, referred_from, total, full_selfpay, over_limit, pre_selfpay, in_scope";
+
+constexpr std::size_t idx(Col c) noexcept { return static_cast<std::size_t>(c); }
+
+std::optional<Col> col_from(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < col_count; ++i) {
+    if (col_names[i] == s) return static_cast<Col>(i);
+  }
+  return std::nullopt;
+}
+
+// ---- text checks ------------------------------------------------------------
+
+enum class TextCheck : std::uint8_t { ok, nul, bad_utf8 };
+
+/// Valid UTF-8 (no overlong forms, no surrogates, at most U+10FFFF), no NUL.
+TextCheck check_text(std::string_view s) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* e = p + s.size();
+  while (p < e) {
+    unsigned char c = *p;
+    if (c >= 0x01 && c < 0x80) { ++p; continue; }
+    if (c == 0) return TextCheck::nul;
+    std::size_t n;
+    unsigned lo = 0x80, hi = 0xBF;  // bounds of the second byte
+    if (c >= 0xC2 && c <= 0xDF) n = 1;
+    else if (c >= 0xE0 && c <= 0xEF) { n = 2; if (c == 0xE0) lo = 0xA0; else if (c == 0xED) hi = 0x9F; }
+    else if (c >= 0xF0 && c <= 0xF4) { n = 3; if (c == 0xF0) lo = 0x90; else if (c == 0xF4) hi = 0x8F; }
+    else return TextCheck::bad_utf8;
+    if (static_cast<std::size_t>(e - p) <= n) return TextCheck::bad_utf8;
+    if (p[1] < lo || p[1] > hi) return TextCheck::bad_utf8;
+    for (std::size_t k = 2; k <= n; ++k) {
+      if (p[k] < 0x80 || p[k] > 0xBF) return TextCheck::bad_utf8;
+    }
+    p += n + 1;
+  }
+  return TextCheck::ok;
+}
+
+/// A header name fit for a message: bytes that are not printable ASCII or
+/// valid UTF-8 are written as \xNN.
+std::string printable(std::string_view s) {
+  if (check_text(s) == TextCheck::ok &&
+      std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+    return std::string(s);
+  }
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7F) out.push_back(c);
+    else out += fmt::format("\\x{:02X}", u);
+  }
+  return out;
+}
+
+// ---- splitting records ------------------------------------------------------
+
+constexpr std::uint8_t cell_quoted = 1;       // the cell was written in quotes
+constexpr std::uint8_t cell_stray_quote = 2;  // a '"' inside an unquoted cell
+constexpr std::uint8_t cell_after_close = 4;  // text between the closing quote and the separator
+
+struct Cell {
+  std::size_t begin = 0, end = 0;  // in RawRecord::data
+  std::uint8_t flags = 0;
+};
+
+/// One CSV record as split from the stream, cells unquoted.
+struct RawRecord {
+  std::uint64_t line = 0;     // physical line where it starts
+  std::string data;           // every kept cell's text, back to back
+  std::vector<Cell> cells;    // the first `max_cells` cells
+  std::size_t cell_count = 0; // all cells of the record
+  bool too_long = false;      // more than the limit: data and cells are incomplete
+  bool unterminated = false;  // a quoted cell ran to the end of the input
+
+  [[nodiscard]] std::string_view text(const Cell& c) const noexcept {
+    return std::string_view(data).substr(c.begin, c.end - c.begin);
+  }
+};
+
+struct SpecialTable {
+  std::array<bool, 256> v{};
+  constexpr SpecialTable() {
+    v[static_cast<unsigned char>(',')] = true;
+    v[static_cast<unsigned char>('"')] = true;
+    v[static_cast<unsigned char>('\n')] = true;
+  }
+};
+constexpr SpecialTable special{};
+
+class Scanner {
+ public:
+  Scanner(std::istream& in, std::size_t limit) : sb_(in.rdbuf()), limit_(limit), buf_(new char[block]) {
+    // Skip a UTF-8 byte-order mark at the very start.
+    while (end_ < 3 && !eof_) {
+      if (!sb_) { eof_ = true; break; }
+      std::streamsize n = sb_->sgetn(buf_.get() + end_, static_cast<std::streamsize>(block - end_));
+      if (n <= 0) eof_ = true;
+      else end_ += static_cast<std::size_t>(n);
+    }
+    if (end_ >= 3 && std::memcmp(buf_.get(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+  }
+
+  /// The next record that is not a blank line, keeping at most `max_cells`
+  /// cells; false at the end of the input.
+  bool next(RawRecord& r, std::size_t max_cells) {
+    for (;;) {
+      if (pos_ == end_ && !refill()) return false;
+      r.line = line_;
+      r.data.clear();
+      r.cells.clear();
+      r.cell_count = 0;
+      r.too_long = r.unterminated = false;
+      scan(r, max_cells);
+      if (!blank(r)) return true;
+    }
+  }
+
+ private:
+  static constexpr std::size_t block = std::size_t{1} << 16;
+  enum class State : std::uint8_t { cell_start, unquoted, quoted, quote_in_quoted, after_close, after_close_cr };
+
+  bool refill() {
+    if (eof_) return false;
+    std::streamsize n = sb_->sgetn(buf_.get(), static_cast<std::streamsize>(block));
+    if (n <= 0) { eof_ = true; return false; }
+    pos_ = 0;
+    end_ = static_cast<std::size_t>(n);
+    return true;
+  }
+
+  static bool blank(const RawRecord& r) noexcept {
+    if (r.too_long || r.unterminated || r.cell_count != 1 || r.cells.size() != 1 || r.cells[0].flags != 0) return false;
+    return r.data.find_first_not_of(" \t\r") == std::string::npos;
+  }
+
+  void scan(RawRecord& r, std::size_t max_cells);
+
+  std::streambuf* sb_;
+  std::size_t limit_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+  std::uint64_t line_ = 1;
+};
+
+void Scanner::scan(RawRecord& r, std::size_t max_cells) {
+  State s = State::cell_start;
+  std::size_t bytes = 0;  // raw bytes of the record so far, without its line end
+  std::size_t cell_begin = 0;
+  std::uint8_t flags = 0;
+
+  auto count = [&](std::size_t n) {
+    bytes += n;
+    if (bytes > limit_) r.too_long = true;
+  };
+  auto take = [&](const char* p, std::size_t n) {
+    count(n);
+    if (!r.too_long) r.data.append(p, n);
+  };
+  auto finish_cell = [&] {
+    if (r.cells.size() < max_cells) r.cells.push_back(Cell{cell_begin, r.data.size(), flags});
+    ++r.cell_count;
+  };
+  auto next_cell = [&] {
+    finish_cell();
+    cell_begin = r.data.size();
+    flags = 0;
+    s = State::cell_start;
+  };
+  auto strip_cr = [&] {  // the CR of a CRLF line end
+    if (r.data.size() > cell_begin && r.data.back() == '\r') r.data.pop_back();
+  };
+
+  for (;;) {
+    if (pos_ == end_ && !refill()) {  // the end of the input ends the record
+      if (s == State::quoted) r.unterminated = true;
+      if (s == State::unquoted) strip_cr();
+      finish_cell();
+      return;
+    }
+    const char* b = buf_.get();
+    switch (s) {
+      case State::cell_start:
+        if (b[pos_] == '"') {
+          ++pos_;
+          count(1);
+          flags = cell_quoted;
+          s = State::quoted;
+          break;
+        }
+        s = State::unquoted;
+        [[fallthrough]];
+      case State::unquoted: {
+        std::size_t q = pos_;
+        while (q < end_ && !special.v[static_cast<unsigned char>(b[q])]) ++q;
+        take(b + pos_, q - pos_);
+        pos_ = q;
+        if (q == end_) break;
+        char c = b[pos_++];
+        if (c == ',') {
+          count(1);
+          next_cell();
+        } else if (c == '"') {
+          flags |= cell_stray_quote;
+          take(&c, 1);
+        } else {  // '\n'
+          ++line_;
+          strip_cr();
+          finish_cell();
+          return;
+        }
+        break;
+      }
+      case State::quoted: {
+        const void* hit = std::memchr(b + pos_, '"', end_ - pos_);
+        std::size_t q = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - b) : end_;
+        line_ += static_cast<std::uint64_t>(std::count(b + pos_, b + q, '\n'));
+        take(b + pos_, q - pos_);
+        pos_ = q;
+        if (q < end_) {
+          ++pos_;
+          count(1);
+          s = State::quote_in_quoted;
+        }
+        break;
+      }
+      case State::quote_in_quoted:
+        if (b[pos_] == '"') {  // a doubled quote stands for one
+          take(b + pos_, 1);
+          ++pos_;
+          s = State::quoted;
+        } else {
+          s = State::after_close;
+        }
+        break;
+      case State::after_close: {
+        char c = b[pos_++];
+        if (c == ',') {
+          count(1);
+          next_cell();
+        } else if (c == '\n') {
+          ++line_;
+          finish_cell();
+          return;
+        } else if (c == '\r') {
+          count(1);
+          s = State::after_close_cr;
+        } else {
+          flags |= cell_after_close;
+          take(&c, 1);
+        }
+        break;
+      }
+      case State::after_close_cr:
+        if (b[pos_] == '\n') {
+          ++pos_;
+          ++line_;
+          finish_cell();
+          return;
+        }
+        flags |= cell_after_close;
+        take("\r", 1);
+        s = State::after_close;
+        break;
+    }
+  }
+}
+
+// ---- reading a row ------------------------------------------------------------
+
+class RowReader {
+ public:
+  RowReader(const std::vector<Col>& cols, const ReadLimits& limits) : cols_(cols), limits_(limits) {}
+
+  Record read(const RawRecord& raw);
+
+ private:
+  const std::vector<Col>& cols_;
+  const ReadLimits& limits_;
+  Record* rec_ = nullptr;
+  std::optional<ErrorCode> code_;
+  std::string field_, message_;
+
+  void fail(ErrorCode code, std::string_view field, std::string message) {
+    if (code_) return;
+    code_ = code;
+    field_.assign(field);
+    message_ = std::move(message);
+  }
+  bool failed() const noexcept { return code_.has_value(); }
+
+  template <class E, class F>
+  bool want_enum(std::string_view t, std::string_view field, F from, std::string_view expected, E& out) {
+    auto e = from(t);
+    if (!e) {
+      fail(ErrorCode::bad_value, field, fmt::format("{}: unknown value '{}' (expected one of {})", field, t, expected));
+      return false;
+    }
+    out = *e;
+    return true;
+  }
+  template <class Each>
+  void each_item(std::string_view t, std::string_view field, Each each) {
+    std::size_t i = 0;
+    for (;;) {
+      std::size_t semi = t.find(';');
+      if (i >= limits_.max_list_items) {
+        fail(ErrorCode::bad_value, field, fmt::format("{}: more than {} items", field, limits_.max_list_items));
+        return;
+      }
+      each(t.substr(0, semi), i);
+      ++i;
+      if (semi == std::string_view::npos) return;
+      t.remove_prefix(semi + 1);
+    }
+  }
+  bool want_amount(std::string_view t, std::string_view field, Fen& out);
+  void want_age(std::string_view t);
+  bool want_date(std::string_view t, std::string_view field, Date& out);
+  void cell(Col c, std::string_view t, bool amounts_ok[5], Fen amounts[5], std::optional<Date>& admitted);
+};
+
+bool RowReader::want_amount(std::string_view t, std::string_view field, Fen& out) {
+  AmountParse p = parse_amount(t);
+  if (!p) {
+    if (p.error == NumberError::too_large) {
+      fail(ErrorCode::bad_amount, field, fmt::format("{}: amount above 10^12 yuan", field));
+    } else {
+      fail(ErrorCode::bad_amount, field, fmt::format("{}: {}: '{}'", field, describe(p.error), t));
+    }
+    return false;
+  }
+  out = p.value;
+  return true;
+}
+
+void RowReader::want_age(std::string_view t) {
+  // An integer literal as JSON writes it: -?(0|[1-9][0-9]*).
+  std::string_view digits = t;
+  bool negative = !digits.empty() && digits.front() == '-';
+  if (negative) digits.remove_prefix(1);
+  bool literal = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                 (digits.size() == 1 || digits.front() != '0');
+  if (!literal) {
+    fail(ErrorCode::bad_type, "age", fmt::format("age: expected an integer, got '{}'", t));
+    return;
+  }
+  if (digits.size() > 12) {
+    fail(ErrorCode::bad_value, "age", fmt::format("age: {} is out of range", t));
+    return;
+  }
+  std::int64_t n = 0;
+  for (char c : digits) n = n * 10 + (c - '0');
+  if (negative) n = -n;
+  if (n < 0 || n > 150) {
+    fail(ErrorCode::bad_value, "age", fmt::format("age: {} is not within 0..150", n));
+    return;
+  }
+  rec_->stay.age = static_cast<int>(n);
+}
+
+bool RowReader::want_date(std::string_view t, std::string_view field, Date& out) {
+  DateParse d = parse_date(t);
+  if (!d) {
+    fail(ErrorCode::bad_date, field,
+         d.error == DateError::no_such_date ? fmt::format("{}: no such date: {}", field, t)
+                                            : fmt::format("{}: not an ISO date (YYYY-MM-DD): '{}'", field, t));
+    return false;
+  }
+  out = d.value;
+  return true;
+}
+
+void RowReader::cell(Col c, std::string_view t, bool amounts_ok[5], Fen amounts[5], std::optional<Date>& admitted) {
+  Record& rec = *rec_;
+  Stay& st = rec.stay;
+  const std::string_view field = col_names[idx(c)];
+  switch (c) {
+    case Col::stay_id:
+      st.stay_id.assign(t);
+      rec.has_stay_id = true;
+      break;
+    case Col::person_id:
+      st.person_id.assign(t);
+      rec.has_person_id = true;
+      break;
+    case Col::identities:
+      each_item(t, field, [&](std::string_view item, std::size_t i) {
+        Identity id{};
+        if (want_enum(item, fmt::format("identities[{}]", i), identity_from, identity_names(), id)) st.identities |= bit(id);
+      });
+      break;
+    case Col::category: want_enum(t, field, category_from, "I, II, III", st.category); break;
+    case Col::age: want_age(t); break;
+    case Col::insurance: want_enum(t, field, insurance_from, "resident, employee", st.insurance); break;
+    case Col::hospital_level: want_enum(t, field, hospital_level_from, hospital_level_names(), st.hospital_level); break;
+    case Col::region: want_enum(t, field, region_from, region_names(), st.region); break;
+    case Col::admitted: {
+      rec.admitted_text.assign(t);
+      Date d;
+      if (want_date(t, field, d)) { st.admitted = d; admitted = d; }
+      break;
+    }
+    case Col::discharged: {
+      rec.discharged_text.assign(t);
+      Date d;
+      if (want_date(t, field, d)) { st.discharged = d; rec.discharged_date = d; }
+      break;
+    }
+    case Col::diagnoses:
+      each_item(t, field, [&](std::string_view item, std::size_t i) {
+        if (item.empty()) {
+          fail(ErrorCode::bad_value, fmt::format("diagnoses[{}]", i), fmt::format("diagnoses[{}]: must not be empty", i));
+        } else {
+          st.diagnoses.emplace_back(item);
+        }
+      });
+      break;
+    case Col::flags:
+      each_item(t, field, [&](std::string_view item, std::size_t i) {
+        Flag f{};
+        if (want_enum(item, fmt::format("flags[{}]", i), flag_from, flag_names(), f)) st.flags |= bit(f);
+      });
+      break;
+    case Col::referred_from: st.referred_from.emplace(t); break;
+    case Col::total:
+    case Col::full_selfpay:
+    case Col::over_limit:
+    case Col::pre_selfpay:
+    case Col::in_scope: {
+      std::size_t k = idx(c) - idx(Col::total);
+      amounts_ok[k] = want_amount(t, field, amounts[k]);
+      break;
+    }
+  }
+}
+
+Record RowReader::read(const RawRecord& raw) {
+  Record rec;
+  rec.line = raw.line;
+  auto structural = [&](std::string message) {
+    rec.rejection = Rejection{std::nullopt, raw.line, ErrorCode::bad_value, {}, std::move(message)};
+    return std::move(rec);
+  };
+  if (raw.unterminated) return structural("unterminated quoted field");
+  if (raw.too_long) return structural(fmt::format("record longer than {} bytes", limits_.max_record_bytes));
+  if (raw.cell_count != cols_.size()) {
+    return structural(fmt::format("row has {} cell{}, the header has {}", raw.cell_count,
+                                  raw.cell_count == 1 ? "" : "s", cols_.size()));
+  }
+
+  rec_ = &rec;
+  code_.reset();
+  std::array<bool, col_count> present{};
+  bool amounts_ok[5] = {};
+  Fen amounts[5] = {};
+  std::optional<Date> admitted;
+
+  // Cells in header order: the first error wins, but every readable field is read.
+  for (std::size_t i = 0; i < cols_.size(); ++i) {
+    const Col c = cols_[i];
+    const Cell& cl = raw.cells[i];
+    std::string_view t = raw.text(cl);
+    if (t.empty()) continue;  // an empty cell (or "") is an absent value
+    present[idx(c)] = true;
+    const std::string_view field = col_names[idx(c)];
+    if (cl.flags & cell_stray_quote) {
+      fail(ErrorCode::bad_value, field,
+           fmt::format("{}: a double quote inside an unquoted cell (quote the cell and double the quote)", field));
+      continue;
+    }
+    if (cl.flags & cell_after_close) {
+      fail(ErrorCode::bad_value, field, fmt::format("{}: characters after the closing quote", field));
+      continue;
+    }
+    switch (check_text(t)) {
+      case TextCheck::ok: break;
+      case TextCheck::nul: fail(ErrorCode::bad_value, field, fmt::format("{}: contains a NUL byte", field)); continue;
+      case TextCheck::bad_utf8: fail(ErrorCode::bad_value, field, fmt::format("{}: not valid UTF-8", field)); continue;
+    }
+    cell(c, t, amounts_ok, amounts, admitted);
+  }
+
+  // Then required values that are missing, in the interchange column order.
+  for (std::size_t k = 0; k < col_count; ++k) {
+    if (col_required[k] && !present[k]) {
+      fail(ErrorCode::missing_field, col_names[k], fmt::format("{}: required field is missing", col_names[k]));
+    }
+  }
+
+  // Then the checks across fields.
+  if (std::all_of(std::begin(amounts_ok), std::end(amounts_ok), [](bool b) { return b; })) {
+    Buckets b{amounts[0], amounts[1], amounts[2], amounts[3], amounts[4]};
+    Fen sum = b.full_selfpay + b.over_limit + b.pre_selfpay + b.in_scope;
+    if (sum != b.total) {
+      fail(ErrorCode::buckets_mismatch, "buckets",
+           fmt::format("buckets.total {} is not the sum of the other four ({})", format(b.total), format(sum)));
+    } else {
+      rec.stay.buckets = b;
+    }
+  }
+  if (admitted && rec.discharged_date && *admitted > *rec.discharged_date) {
+    fail(ErrorCode::bad_date, "admitted", "admitted: after the discharge date");
+  }
+
+  if (code_) {
+    Rejection r;
+    r.line = rec.line;
+    if (rec.has_stay_id) r.stay_id = rec.stay.stay_id;
+    r.code = *code_;
+    r.field = std::move(field_);
+    r.message = std::move(message_);
+    rec.rejection = std::move(r);
+  }
+  rec_ = nullptr;
+  return rec;
+}
+
+/// The header's columns, or an error message.
+bool read_header(const RawRecord& raw, std::size_t limit, std::vector<Col>& cols, std::string& error) {
+  if (raw.unterminated) { error = "header: unterminated quoted field"; return false; }
+  if (raw.too_long) { error = fmt::format("header: longer than {} bytes", limit); return false; }
+  std::array<std::size_t, col_count> position{};  // 1-based; 0: not seen
+  // More than col_count cells means a duplicate or unknown name among the
+  // first col_count + 1, which are kept.
+  for (std::size_t i = 0; i < raw.cells.size(); ++i) {
+    std::string_view name = raw.text(raw.cells[i]);
+    auto c = col_from(name);
+    if (!c || raw.cells[i].flags & (cell_stray_quote | cell_after_close)) {
+      error = fmt::format("header: unknown column '{}' in position {} (expected one of {})", printable(name), i + 1,
+                          all_columns);
+      return false;
+    }
+    if (position[idx(*c)] != 0) {
+      error = fmt::format("header: column '{}' given more than once (positions {} and {})", name,
+                          position[idx(*c)], i + 1);
+      return false;
+    }
+    position[idx(*c)] = i + 1;
+    cols.push_back(*c);
+  }
+  for (std::size_t k = 0; k < col_count; ++k) {
+    if (col_required[k] && position[k] == 0) {
+      error = fmt::format("header: required column '{}' is missing", col_names[k]);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool read_csv(std::istream& in, const std::function<void(Record&&)>& sink, std::string* error, ReadLimits limits) {
+  Scanner scanner(in, limits.max_record_bytes);
+  RawRecord raw;
+  std::vector<Col> cols;
+  std::string message;
+  if (!scanner.next(raw, col_count + 1)) {
+    message = "empty input: no header row";
+  } else if (read_header(raw, limits.max_record_bytes, cols, message)) {
+    message.clear();
+  }
+  if (!message.empty()) {
+    if (error) *error = std::move(message);
+    return false;
+  }
+  RowReader reader(cols, limits);
+  while (scanner.next(raw, cols.size())) sink(reader.read(raw));
+  return true;
+}
+
+std::vector<Record> read_csv(std::istream& in, ReadLimits limits) {
+  std::vector<Record> out;
+  if (!read_csv(in, [&](Record&& r) { out.push_back(std::move(r)); }, nullptr, limits)) out.clear();
+  return out;
+}
+
+}  // namespace medsettle

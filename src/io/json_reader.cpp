@@ -1,0 +1,707 @@
+// JSON Lines stay reader: simdjson On-Demand, every amount read from its text.
+#include <algorithm>
+#include <array>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "medsettle/reader.hpp"
+
+namespace medsettle {
+
+namespace sj = simdjson;
+namespace od = simdjson::ondemand;
+
+namespace {
+
+/// A JSON syntax error: the record is not_json.
+struct NotJson {
+  std::string message;
+};
+
+[[noreturn]] void not_json(sj::error_code e) { throw NotJson{std::string(sj::error_message(e))}; }
+
+template <class T>
+T must(sj::simdjson_result<T>&& r) {
+  T v;
+  if (auto e = std::move(r).get(v); e) not_json(e);
+  return v;
+}
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+/// Strict JSON number grammar (for raw tokens simdjson has not checked yet).
+bool json_number(std::string_view t) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    std::size_t s = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i - s;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i < t.size() && t[i] == '0') ++i;
+  else if (digits() == 0) return false;
+  if (i < t.size() && t[i] == '.') { ++i; if (digits() == 0) return false; }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == t.size();
+}
+
+bool non_finite(std::string_view t) { return t == "NaN" || t == "Infinity" || t == "-Infinity"; }
+
+std::string_view type_name(od::json_type t) {
+  switch (t) {
+    case od::json_type::array: return "a list";
+    case od::json_type::object: return "an object";
+    case od::json_type::number: return "a number";
+    case od::json_type::string: return "a string";
+    case od::json_type::boolean: return "a boolean";
+    case od::json_type::null: return "null";
+  }
+  return "a value";
+}
+
+/// What a scalar value looks like: its JSON type, its text (unescaped for
+/// strings, raw for numbers and atoms).
+struct Scalar {
+  od::json_type type = od::json_type::null;
+  std::string_view text;
+  bool number_like = false;  // a number, or a NaN/Infinity atom
+};
+
+class Walker {
+ public:
+  Walker(Record& rec, const ReadLimits& limits) : rec_(rec), limits_(limits) {}
+
+  void stay(od::object obj);
+
+  // The first field error of the record, in document order.
+  bool failed() const { return code_.has_value(); }
+  void fail(ErrorCode code, std::string field, std::string message) {
+    if (code_) return;
+    code_ = code;
+    field_ = std::move(field);
+    message_ = std::move(message);
+  }
+  void finish();
+
+ private:
+  Record& rec_;
+  const ReadLimits& limits_;
+  std::optional<ErrorCode> code_;
+  std::string field_, message_;
+  // Which required keys were seen (non-null).
+  bool seen_stay_id_ = false, seen_person_ = false, seen_age_ = false, seen_level_ = false,
+       seen_region_ = false, seen_admitted_ = false, seen_discharged_ = false, seen_diagnoses_ = false,
+       seen_fees_ = false, seen_buckets_ = false;
+  std::optional<Date> admitted_;
+
+  // Reads any value as a scalar; lists and objects are walked (for syntax) and reported.
+  Scalar scalar(od::value v);
+  void skip(od::value v, int depth = 0);
+  bool want_string(od::value v, const std::string& field, std::string& out);
+  template <class E, class F>
+  bool want_enum(od::value v, const std::string& field, F from, std::string_view expected, E& out);
+  bool want_amount(od::value v, const std::string& field, Fen& out);
+  bool want_integer(od::value v, const std::string& field, std::int64_t& out);
+  bool want_date(od::value v, const std::string& field, Date& out, std::string* raw);
+  template <class Each>
+  bool want_list(od::value v, const std::string& field, std::size_t max, Each each);
+  template <class Each>
+  bool want_object(od::value v, const std::string& field, Each each);
+  void fee(od::value v, std::size_t index);
+  void buckets(od::value v);
+  void prior(od::value v);
+  bool is_null(od::value& v) { return kind(v) == od::json_type::null; }
+  // The JSON type of a value; NaN and Infinity atoms count as numbers.
+  static od::json_type kind(od::value& v);
+};
+
+od::json_type Walker::kind(od::value& v) {
+  auto t = v.type();
+  if (!t.error()) return t.value_unsafe();
+  if (non_finite(trim_right(v.raw_json_token()))) return od::json_type::number;
+  not_json(t.error());
+}
+
+Scalar Walker::scalar(od::value v) {
+  Scalar s;
+  auto t = v.type();
+  if (t.error()) {
+    // simdjson does not know NaN/Infinity; Python's json does. Read them as
+    // numbers so the amount parser can name them; anything else is not JSON.
+    std::string_view raw = trim_right(v.raw_json_token());
+    if (non_finite(raw)) {
+      s.type = od::json_type::number;
+      s.text = raw;
+      s.number_like = true;
+      return s;
+    }
+    not_json(t.error());
+  }
+  s.type = t.value_unsafe();
+  switch (s.type) {
+    case od::json_type::string: s.text = must(v.get_string()); break;
+    case od::json_type::number: {
+      s.text = trim_right(v.raw_json_token());
+      if (!json_number(s.text) && !non_finite(s.text)) throw NotJson{fmt::format("invalid number '{}'", s.text)};
+      s.number_like = true;
+      break;
+    }
+    case od::json_type::boolean: s.text = must(v.get_bool()) ? "true" : "false"; break;
+    case od::json_type::null: if (!must(v.is_null())) throw NotJson{"invalid literal"}; break;
+    case od::json_type::array:
+    case od::json_type::object: skip(v); break;
+  }
+  return s;
+}
+
+void Walker::skip(od::value v, int depth) {
+  if (depth > 64) throw NotJson{"nested deeper than 64 levels"};
+  auto t = kind(v);
+  if (t == od::json_type::array) {
+    for (auto item : must(v.get_array())) skip(must(std::move(item)), depth + 1);
+  } else if (t == od::json_type::object) {
+    for (auto f : must(v.get_object())) {
+      auto field = must(std::move(f));
+      (void)must(field.unescaped_key());
+      skip(field.value(), depth + 1);
+    }
+  } else {
+    (void)scalar(v);
+  }
+}
+
+bool Walker::want_string(od::value v, const std::string& field, std::string& out) {
+  Scalar s = scalar(v);
+  if (s.type != od::json_type::string) {
+    fail(ErrorCode::bad_type, field, fmt::format("{}: expected a string, got {}", field, type_name(s.type)));
+    return false;
+  }
+  if (s.text.empty()) {
+    fail(ErrorCode::bad_value, field, fmt::format("{}: must not be empty", field));
+    return false;
+  }
+  out.assign(s.text);
+  return true;
+}
+
+template <class E, class F>
+bool Walker::want_enum(od::value v, const std::string& field, F from, std::string_view expected, E& out) {
+  Scalar s = scalar(v);
+  if (s.type != od::json_type::string) {
+    fail(ErrorCode::bad_type, field, fmt::format("{}: expected a string, got {}", field, type_name(s.type)));
+    return false;
+  }
+  auto e = from(s.text);
+  if (!e) {
+    fail(ErrorCode::bad_value, field,
+         fmt::format("{}: unknown value '{}' (expected one of {})", field, s.text, expected));
+    return false;
+  }
+  out = *e;
+  return true;
+}
+
+bool Walker::want_amount(od::value v, const std::string& field, Fen& out) {
+  Scalar s = scalar(v);
+  if (s.type != od::json_type::string && !s.number_like) {
+    fail(ErrorCode::bad_type, field,
+         fmt::format("{}: expected an amount (a number or a string), got {}", field, type_name(s.type)));
+    return false;
+  }
+  AmountParse p = parse_amount(s.text);
+  if (!p) {
+    if (p.error == NumberError::too_large) {
+      fail(ErrorCode::bad_amount, field, fmt::format("{}: amount above 10^12 yuan", field));
+    } else {
+      fail(ErrorCode::bad_amount, field, fmt::format("{}: {}: '{}'", field, describe(p.error), s.text));
+    }
+    return false;
+  }
+  out = p.value;
+  return true;
+}
+
+bool Walker::want_integer(od::value v, const std::string& field, std::int64_t& out) {
+  Scalar s = scalar(v);
+  bool integer_literal = s.type == od::json_type::number && !s.text.empty() &&
+                         std::all_of(s.text.begin() + (s.text[0] == '-' ? 1 : 0), s.text.end(),
+                                     [](char c) { return c >= '0' && c <= '9'; }) &&
+                         s.text != "-";
+  if (!integer_literal) {
+    std::string got = s.type == od::json_type::string ? fmt::format("string '{}'", s.text)
+                      : s.type == od::json_type::number ? fmt::format("number {}", s.text)
+                                                        : std::string(type_name(s.type));
+    fail(ErrorCode::bad_type, field, fmt::format("{}: expected a JSON integer, got {}", field, got));
+    return false;
+  }
+  std::string_view digits = s.text;
+  bool negative = digits.front() == '-';
+  if (negative) digits.remove_prefix(1);
+  if (digits.size() > 12) {
+    fail(ErrorCode::bad_value, field, fmt::format("{}: {} is out of range", field, s.text));
+    return false;
+  }
+  std::int64_t n = 0;
+  for (char c : digits) n = n * 10 + (c - '0');
+  out = negative ? -n : n;
+  return true;
+}
+
+bool Walker::want_date(od::value v, const std::string& field, Date& out, std::string* raw) {
+  Scalar s = scalar(v);
+  if (s.type != od::json_type::string) {
+    fail(ErrorCode::bad_type, field, fmt::format("{}: expected a date string, got {}", field, type_name(s.type)));
+    return false;
+  }
+  if (raw) raw->assign(s.text);
+  DateParse d = parse_date(s.text);
+  if (!d) {
+    fail(ErrorCode::bad_date, field,
+         d.error == DateError::no_such_date ? fmt::format("{}: no such date: {}", field, s.text)
+                                            : fmt::format("{}: not an ISO date (YYYY-MM-DD): '{}'", field, s.text));
+    return false;
+  }
+  out = d.value;
+  return true;
+}
+
+template <class Each>
+bool Walker::want_list(od::value v, const std::string& field, std::size_t max, Each each) {
+  if (kind(v) != od::json_type::array) {
+    Scalar s = scalar(v);
+    fail(ErrorCode::bad_type, field, fmt::format("{}: expected a list, got {}", field, type_name(s.type)));
+    return false;
+  }
+  std::size_t i = 0;
+  for (auto item : must(v.get_array())) {
+    od::value x = must(std::move(item));
+    if (i >= max) {
+      fail(ErrorCode::bad_value, field, fmt::format("{}: more than {} items", field, max));
+      skip(x);
+    } else {
+      each(x, i);
+    }
+    ++i;
+  }
+  return true;
+}
+
+template <class Each>
+bool Walker::want_object(od::value v, const std::string& field, Each each) {
+  if (kind(v) != od::json_type::object) {
+    Scalar s = scalar(v);
+    fail(ErrorCode::bad_type, field, fmt::format("{}: expected an object, got {}", field, type_name(s.type)));
+    return false;
+  }
+  std::vector<std::string_view> seen;
+  for (auto f : must(v.get_object())) {
+    od::field fld = must(std::move(f));
+    std::string_view key = must(fld.unescaped_key());
+    std::string path = field.empty() ? std::string(key) : fmt::format("{}.{}", field, key);
+    od::value val = fld.value();
+    if (failed()) {  // the record is rejected already: only its syntax still matters
+      skip(val);
+      continue;
+    }
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      fail(ErrorCode::duplicate_key, path, fmt::format("{}: key given more than once", path));
+      skip(val);
+      continue;
+    }
+    seen.push_back(key);
+    each(key, path, val);
+  }
+  return true;
+}
+
+void Walker::stay(od::object obj) {
+  Stay& st = rec_.stay;
+  static constexpr std::array<std::string_view, 16> known{
+      "stay_id", "person_id", "identities", "category", "age",      "insurance",     "hospital_level", "region",
+      "admitted", "discharged", "diagnoses", "flags",   "referred_from", "fees",    "buckets",        "prior"};
+  std::array<bool, known.size()> seen{};
+  for (auto f : obj) {
+    od::field fld = must(std::move(f));
+    std::string_view key = must(fld.unescaped_key());
+    std::string path(key);
+    od::value v = fld.value();
+    auto k = std::find(known.begin(), known.end(), key);
+    if (k != known.end()) {
+      bool& was = seen[static_cast<std::size_t>(k - known.begin())];
+      if (was) {
+        fail(ErrorCode::duplicate_key, path, fmt::format("{}: key given more than once", path));
+        skip(v);
+        continue;
+      }
+      was = true;
+    }
+    if (is_null(v)) {  // null counts as absent
+      skip(v);
+      if (k == known.end()) fail(ErrorCode::unknown_field, path, fmt::format("{}: unknown field", path));
+      continue;
+    }
+    if (key == "stay_id") {
+      seen_stay_id_ = true;
+      if (want_string(v, path, st.stay_id)) rec_.has_stay_id = true;
+    } else if (key == "person_id") {
+      seen_person_ = true;
+      if (want_string(v, path, st.person_id)) rec_.has_person_id = true;
+    } else if (key == "identities") {
+      want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
+        Identity id{};
+        if (want_enum(x, fmt::format("identities[{}]", i), identity_from, identity_names(), id)) st.identities |= bit(id);
+      });
+    } else if (key == "category") {
+      Category c{};
+      if (want_enum(v, path, category_from, "I, II, III", c)) st.category = c;
+    } else if (key == "age") {
+      seen_age_ = true;
+      std::int64_t age = 0;
+      if (want_integer(v, path, age)) {
+        if (age < 0 || age > 150) fail(ErrorCode::bad_value, path, fmt::format("age: {} is not within 0..150", age));
+        else st.age = static_cast<int>(age);
+      }
+    } else if (key == "insurance") {
+      want_enum(v, path, insurance_from, "resident, employee", st.insurance);
+    } else if (key == "hospital_level") {
+      seen_level_ = true;
+      want_enum(v, path, hospital_level_from, hospital_level_names(), st.hospital_level);
+    } else if (key == "region") {
+      seen_region_ = true;
+      want_enum(v, path, region_from, region_names(), st.region);
+    } else if (key == "admitted") {
+      seen_admitted_ = true;
+      Date d;
+      if (want_date(v, path, d, &rec_.admitted_text)) { st.admitted = d; admitted_ = d; }
+    } else if (key == "discharged") {
+      seen_discharged_ = true;
+      Date d;
+      if (want_date(v, path, d, &rec_.discharged_text)) { st.discharged = d; rec_.discharged_date = d; }
+    } else if (key == "diagnoses") {
+      seen_diagnoses_ = true;
+      std::size_t n = 0;
+      bool is_list = want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
+        std::string code;
+        if (want_string(x, fmt::format("diagnoses[{}]", i), code)) st.diagnoses.push_back(std::move(code));
+        ++n;
+      });
+      if (n == 0 && is_list) {
+        fail(ErrorCode::bad_value, path, "diagnoses: at least one diagnosis is required");
+      }
+    } else if (key == "flags") {
+      want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
+        Flag fl{};
+        if (want_enum(x, fmt::format("flags[{}]", i), flag_from, flag_names(), fl)) st.flags |= bit(fl);
+      });
+    } else if (key == "referred_from") {
+      std::string ref;
+      if (want_string(v, path, ref)) st.referred_from = std::move(ref);
+    } else if (key == "fees") {
+      seen_fees_ = true;
+      want_list(v, path, limits_.max_fee_lines, [&](od::value x, std::size_t i) { fee(x, i); });
+    } else if (key == "buckets") {
+      seen_buckets_ = true;
+      buckets(v);
+    } else if (key == "prior") {
+      prior(v);
+    } else {
+      fail(ErrorCode::unknown_field, path, fmt::format("{}: unknown field", path));
+      skip(v);
+    }
+  }
+}
+
+void Walker::fee(od::value v, std::size_t index) {
+  std::string base = fmt::format("fees[{}]", index);
+  FeeLine line;
+  bool has_category = false, has_amount = false, has_over = false;
+  std::optional<Rate> ratio;
+  bool ok = want_object(v, base, [&](std::string_view key, const std::string& path, od::value& x) {
+    if (is_null(x)) {
+      skip(x);
+      if (key != "category" && key != "amount" && key != "over_limit" && key != "selfpay_ratio" && key != "code" &&
+          key != "name") {
+        fail(ErrorCode::unknown_field, path, fmt::format("{}: unknown field", path));
+      }
+      return;
+    }
+    if (key == "category") {
+      Scalar s = scalar(x);
+      if (s.type != od::json_type::string) {
+        fail(ErrorCode::bad_type, path, fmt::format("{}: expected a string, got {}", path, type_name(s.type)));
+      } else if (s.text == "A" || s.text == "B" || s.text == "C") {
+        line.category = static_cast<FeeCategory>(s.text[0] - 'A');
+        has_category = true;
+      } else {
+        fail(ErrorCode::bad_value, path, fmt::format("{}: unknown value '{}' (expected one of A, B, C)", path, s.text));
+      }
+    } else if (key == "amount") {
+      has_amount = want_amount(x, path, line.amount);
+    } else if (key == "over_limit") {
+      has_over = want_amount(x, path, line.over_limit);
+    } else if (key == "selfpay_ratio") {
+      Scalar s = scalar(x);
+      RateParse r;
+      if (s.type != od::json_type::string && !s.number_like) {
+        fail(ErrorCode::bad_type, path,
+             fmt::format("{}: expected a rate (a number or a string), got {}", path, type_name(s.type)));
+        return;
+      }
+      r = parse_rate(s.text);
+      if (!r) {
+        fail(ErrorCode::bad_rate, path,
+             fmt::format("{}: expected a rate in [0, 1] with at most 4 decimals, got {} '{}'", path,
+                         s.type == od::json_type::string ? "string" : "number", s.text));
+      } else {
+        ratio = r.value;
+      }
+    } else if (key == "code") {
+      want_string(x, path, line.code);
+    } else if (key == "name") {
+      want_string(x, path, line.name);
+    } else {
+      fail(ErrorCode::unknown_field, path, fmt::format("{}: unknown field", path));
+      skip(x);
+    }
+  });
+  if (!ok) return;
+  if (!has_category) fail(ErrorCode::missing_field, base + ".category", base + ".category: required field is missing");
+  if (!has_amount) fail(ErrorCode::missing_field, base + ".amount", base + ".amount: required field is missing");
+  if (has_over && has_amount && line.over_limit > line.amount) {
+    fail(ErrorCode::bad_amount, base + ".over_limit", base + ".over_limit: more than the line's amount");
+  }
+  if (ratio && has_category && line.category != FeeCategory::B) {
+    fail(ErrorCode::bad_value, base + ".selfpay_ratio", base + ".selfpay_ratio: only allowed on category B lines");
+  }
+  line.selfpay_ratio = ratio;
+  rec_.stay.fees.push_back(std::move(line));
+}
+
+void Walker::buckets(od::value v) {
+  Buckets b;
+  bool has[5] = {};
+  constexpr std::array<std::string_view, 5> names{"total", "full_selfpay", "over_limit", "pre_selfpay", "in_scope"};
+  Fen* slots[5] = {&b.total, &b.full_selfpay, &b.over_limit, &b.pre_selfpay, &b.in_scope};
+  bool ok = want_object(v, "buckets", [&](std::string_view key, const std::string& path, od::value& x) {
+    auto it = std::find(names.begin(), names.end(), key);
+    if (it == names.end()) {
+      fail(ErrorCode::unknown_field, path, fmt::format("{}: unknown field", path));
+      skip(x);
+      return;
+    }
+    auto i = static_cast<std::size_t>(it - names.begin());
+    if (is_null(x)) { skip(x); return; }
+    has[i] = want_amount(x, path, *slots[i]);
+  });
+  if (!ok) return;
+  for (std::size_t i = 0; i < 5; ++i) {
+    if (!has[i]) {
+      std::string path = fmt::format("buckets.{}", names[i]);
+      fail(ErrorCode::missing_field, path, path + ": required field is missing");
+      return;
+    }
+  }
+  Fen sum = b.full_selfpay + b.over_limit + b.pre_selfpay + b.in_scope;
+  if (sum != b.total) {
+    fail(ErrorCode::buckets_mismatch, "buckets",
+         fmt::format("buckets.total {} is not the sum of the other four ({})", format(b.total), format(sum)));
+    return;
+  }
+  rec_.stay.buckets = b;
+}
+
+void Walker::prior(od::value v) {
+  std::vector<PriorEntry> entries;
+  bool ok = want_object(v, "prior", [&](std::string_view channel, const std::string& path, od::value& x) {
+    if (is_null(x)) { skip(x); return; }
+    if (entries.size() >= limits_.max_list_items) {
+      fail(ErrorCode::bad_value, "prior", "prior: too many channels");
+      skip(x);
+      return;
+    }
+    PriorEntry e;
+    e.channel.assign(channel);
+    want_object(x, path, [&](std::string_view key, const std::string& p, od::value& y) {
+      if (is_null(y)) { skip(y); return; }
+      if (key == "accumulated") {
+        want_amount(y, p, e.accumulated);
+      } else if (key == "paid") {
+        want_amount(y, p, e.paid);
+      } else if (key == "grants") {
+        std::int64_t g = 0;
+        if (want_integer(y, p, g)) {
+          if (g < 0) fail(ErrorCode::bad_value, p, fmt::format("{}: must not be negative", p));
+          else e.grants = g;
+        }
+      } else {
+        fail(ErrorCode::unknown_field, p, fmt::format("{}: unknown field", p));
+        skip(y);
+      }
+    });
+    entries.push_back(std::move(e));
+  });
+  if (ok) rec_.stay.prior = std::move(entries);
+}
+
+void Walker::finish() {
+  auto missing = [&](bool seen, std::string_view field) {
+    if (!seen) fail(ErrorCode::missing_field, std::string(field), fmt::format("{}: required field is missing", field));
+  };
+  missing(seen_stay_id_, "stay_id");
+  missing(seen_person_, "person_id");
+  missing(seen_age_, "age");
+  missing(seen_level_, "hospital_level");
+  missing(seen_region_, "region");
+  missing(seen_admitted_, "admitted");
+  missing(seen_discharged_, "discharged");
+  missing(seen_diagnoses_, "diagnoses");
+  if (!seen_fees_ && !seen_buckets_) fail(ErrorCode::missing_field, "fees", "fees: required field is missing (or give buckets)");
+  if (seen_fees_ && seen_buckets_) fail(ErrorCode::bad_value, "buckets", "buckets: give either fees or buckets, not both");
+  if (!failed() && admitted_ && rec_.discharged_date && *admitted_ > *rec_.discharged_date) {
+    fail(ErrorCode::bad_date, "admitted", "admitted: after the discharge date");
+  }
+  if (!failed() && !rec_.stay.buckets) {
+    // The stay's total must stay within the bound every amount has.
+    Fen total{};
+    for (const FeeLine& f : rec_.stay.fees) {
+      total += f.amount;
+      if (total > max_amount) {
+        fail(ErrorCode::bad_amount, "fees", "fees: the stay's total is above 10^12 yuan");
+        break;
+      }
+    }
+  }
+  if (code_) {
+    Rejection r;
+    r.line = rec_.line;
+    if (rec_.has_stay_id) r.stay_id = rec_.stay.stay_id;
+    r.code = *code_;
+    r.field = std::move(field_);
+    r.message = std::move(message_);
+    rec_.rejection = std::move(r);
+  }
+}
+
+}  // namespace
+
+struct JsonStayReader::Impl {
+  ReadLimits limits;
+  od::parser parser;
+  std::string buffer;  // the record, copied with SIMDJSON_PADDING bytes of room
+};
+
+JsonStayReader::JsonStayReader(ReadLimits limits) : impl_(std::make_unique<Impl>()) { impl_->limits = limits; }
+JsonStayReader::~JsonStayReader() = default;
+JsonStayReader::JsonStayReader(JsonStayReader&&) noexcept = default;
+JsonStayReader& JsonStayReader::operator=(JsonStayReader&&) noexcept = default;
+
+Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
+  Record rec;
+  rec.line = line;
+  auto reject_not_json = [&](std::string message) {
+    rec = Record{};
+    rec.line = line;
+    rec.rejection = Rejection{std::nullopt, line, ErrorCode::not_json, {}, "not a JSON value: " + message};
+  };
+  if (text.size() > impl_->limits.max_record_bytes) {
+    reject_not_json(fmt::format("record longer than {} bytes", impl_->limits.max_record_bytes));
+    return rec;
+  }
+  std::string& buf = impl_->buffer;
+  buf.assign(text);
+  buf.append(sj::SIMDJSON_PADDING, '\0');
+  try {
+    od::document doc = must(impl_->parser.iterate(buf.data(), text.size(), buf.size()));
+    Walker w(rec, impl_->limits);
+    auto type = doc.type();
+    if (type.error()) not_json(type.error());
+    if (type.value_unsafe() != od::json_type::object) {
+      // JSON, but not an object? A broken line (`[1,2`, `nul`, `42 43`) is
+      // not JSON at all. Rare, so a full DOM parse decides.
+      sj::dom::parser dom;
+      if (auto e = dom.parse(buf.data(), text.size(), false).error(); e) not_json(e);
+      rec.rejection = Rejection{std::nullopt, line, ErrorCode::bad_type, {}, "a stay must be a JSON object"};
+      return rec;
+    }
+    w.stay(must(doc.get_object()));
+    // Anything after the object is not JSON: current_location() answers
+    // OUT_OF_BOUNDS only once every token has been consumed.
+    if (!doc.current_location().error()) throw NotJson{"trailing characters after the object"};
+    w.finish();
+  } catch (const NotJson& e) {
+    reject_not_json(e.message);
+  } catch (const sj::simdjson_error& e) {  // never let a parser error escape: reading does not throw
+    reject_not_json(e.what());
+  }
+  return rec;
+}
+
+void for_each_json_line(std::istream& in, const std::function<void(std::string_view, std::uint64_t)>& sink,
+                        std::size_t max_record_bytes) {
+  std::string line;
+  std::uint64_t number = 0;
+  bool first = true;
+  while (true) {
+    line.clear();
+    // Read up to the newline, but never hold more than the limit (+1 so an
+    // over-long line is still recognised as too long).
+    bool got_any = false, too_long = false, blank = true;
+    std::size_t bom = 0;  // bytes of a byte-order mark held at the start of the first line
+    std::streambuf* sb = in.rdbuf();
+    int c;
+    while ((c = sb->sbumpc()) != std::char_traits<char>::eof()) {
+      got_any = true;
+      if (c == '\n') break;
+      const char ch = static_cast<char>(c);
+      if (first && bom < 3 && bom == line.size() && ch == "\xEF\xBB\xBF"[bom]) {
+        ++bom;
+        line.push_back(ch);
+        continue;
+      }
+      if (ch != ' ' && ch != '\t' && ch != '\r') blank = false;
+      // Hold at most limit + 1 bytes (a CR line end, or proof that the line is too long).
+      if (line.size() - bom <= max_record_bytes) line.push_back(ch);
+      else too_long = true;
+    }
+    if (!got_any) break;
+    ++number;
+    if (first) {
+      first = false;
+      if (bom == 3) line.erase(0, 3);
+      else if (bom > 0) blank = false;  // part of a mark: ordinary bytes
+    }
+    if (blank) {  // only spaces, tabs and CRs, however long: not a record
+      if (c == std::char_traits<char>::eof()) break;
+      continue;
+    }
+    std::string_view v(line);
+    // A too-long line keeps its limit + 1 bytes, so the reader rejects it.
+    if (!too_long && !v.empty() && v.back() == '\r') v.remove_suffix(1);
+    sink(v, number);
+    if (c == std::char_traits<char>::eof()) break;
+  }
+}
+
+std::vector<Record> read_jsonl(std::istream& in, ReadLimits limits) {
+  JsonStayReader reader(limits);
+  std::vector<Record> out;
+  for_each_json_line(in, [&](std::string_view text, std::uint64_t line) { out.push_back(reader.read(text, line)); },
+                     limits.max_record_bytes);
+  return out;
+}
+
+std::vector<Record> read_jsonl(std::string_view text, ReadLimits limits) {
+  std::istringstream in{std::string(text)};
+  return read_jsonl(in, limits);
+}
+
+}  // namespace medsettle

@@ -1,0 +1,153 @@
+#include "medsettle/writer.hpp"
+
+#include <fmt/format.h>
+
+#include "rules/plan_data.hpp"
+
+namespace medsettle {
+
+void write_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void write_csv_cell(std::string& out, std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += text;
+    return;
+  }
+  out += '"';
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+namespace {
+
+void money_field(std::string& out, std::string_view key, Fen v) {
+  out += '"';
+  out += key;
+  out += "\":\"";
+  format_to(out, v);
+  out += "\",";
+}
+
+}  // namespace
+
+void write_json(std::string& out, const Plan& plan, const Settlement& s) {
+  out += "{\"stay_id\":";
+  write_json_string(out, s.stay_id);
+  out += ",\"person_id\":";
+  write_json_string(out, s.person_id);
+  out += ",\"rules\":";
+  write_json_string(out, s.rules);
+  out += ",\"version\":\"";
+  out += format(s.version);
+  out += "\",\"digest\":\"";
+  out += s.digest;
+  out += "\",";
+  money_field(out, "medfee_sumamt", s.buckets.total);
+  money_field(out, "fulamt_ownpay_amt", s.buckets.full_selfpay);
+  money_field(out, "overlmt_selfpay", s.buckets.over_limit);
+  money_field(out, "preselfpay_amt", s.buckets.pre_selfpay);
+  money_field(out, "inscp_scp_amt", s.buckets.in_scope);
+  money_field(out, "act_pay_dedc", s.act_pay_dedc);
+  money_field(out, "hifp_pay", s.hifp_pay);
+  money_field(out, "hifmi_pay", s.hifmi_pay);
+  money_field(out, "maf_pay", s.maf_pay);
+  money_field(out, "hosp_part_amt", s.hosp_part_amt);
+  money_field(out, "oth_pay", s.oth_pay);
+  money_field(out, "fund_pay_sumamt", s.fund_pay_sumamt);
+  money_field(out, "psn_part_amt", s.psn_part_amt);
+  out += "\"channels\":[";
+  const auto& channels = plan.data().versions[s.version_index].channels;
+  for (std::size_t i = 0; i < s.channels.size(); ++i) {
+    const ChannelResult& r = s.channels[i];
+    const auto& ch = channels[r.index];
+    if (i) out += ',';
+    out += "{\"id\":";
+    write_json_string(out, ch.id);
+    out += ",\"name\":";
+    write_json_string(out, ch.name);
+    out += ",\"fund_pay_type\":";
+    write_json_string(out, ch.fund_pay_type);
+    out += r.eligible ? ",\"eligible\":true," : ",\"eligible\":false,";
+    money_field(out, "base", r.base);
+    money_field(out, "deductible", r.deductible);
+    out += "\"paid\":\"";
+    format_to(out, r.paid);
+    out += "\"}";
+  }
+  out += "]}";
+}
+
+void write_json(std::string& out, const Rejection& r) {
+  out += "{\"stay_id\":";
+  if (r.stay_id) write_json_string(out, *r.stay_id);
+  else out += "null";
+  fmt::format_to(std::back_inserter(out), ",\"line\":{},\"error\":{{\"code\":\"{}\",\"field\":", r.line, name(r.code));
+  if (r.field.empty()) out += "null";
+  else write_json_string(out, r.field);
+  out += ",\"message\":";
+  write_json_string(out, r.message);
+  out += "}}";
+}
+
+namespace {
+constexpr std::string_view scalar_columns =
+    "stay_id,person_id,rules,version,digest,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,"
+    "inscp_scp_amt,act_pay_dedc,hifp_pay,hifmi_pay,maf_pay,hosp_part_amt,oth_pay,fund_pay_sumamt,psn_part_amt";
+}
+
+std::string csv_header(const Plan& plan) {
+  std::string h(scalar_columns);
+  for (const auto& slot : plan.ledger_slots()) {
+    h += ',';
+    write_csv_cell(h, slot + "_paid");
+  }
+  return h;
+}
+
+void write_csv(std::string& out, const Plan& plan, const Settlement& s) {
+  write_csv_cell(out, s.stay_id);
+  out += ',';
+  write_csv_cell(out, s.person_id);
+  out += ',';
+  write_csv_cell(out, s.rules);
+  out += ',';
+  out += format(s.version);
+  out += ',';
+  out += s.digest;
+  for (Fen v : {s.buckets.total, s.buckets.full_selfpay, s.buckets.over_limit, s.buckets.pre_selfpay,
+                s.buckets.in_scope, s.act_pay_dedc, s.hifp_pay, s.hifmi_pay, s.maf_pay, s.hosp_part_amt, s.oth_pay,
+                s.fund_pay_sumamt, s.psn_part_amt}) {
+    out += ',';
+    format_to(out, v);
+  }
+  // One column per ledger slot; a channel the applied version lacks is empty.
+  std::vector<const ChannelResult*> by_slot(plan.ledger_slots().size(), nullptr);
+  for (const auto& r : s.channels) by_slot[r.slot] = &r;
+  for (const ChannelResult* r : by_slot) {
+    out += ',';
+    if (r) format_to(out, r->paid);
+  }
+}
+
+}  // namespace medsettle

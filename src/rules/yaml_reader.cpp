@@ -1,0 +1,192 @@
+#include "rules/yaml_reader.hpp"
+
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
+
+namespace medsettle::detail {
+
+namespace {
+
+class TreeBuilder : public YAML::EventHandler {
+ public:
+  TreeBuilder(const std::string& file, std::vector<RuleDiagnostic>& diags, const YamlLimits& limits)
+      : file_(file), diags_(diags), limits_(limits) {}
+
+  YNode root;
+  bool have_root = false;
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { attach(make(YNode::Kind::null, mark)); }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    error(mark, "aliases (*name) are not allowed in rule files; write the value out");
+    attach(make(YNode::Kind::null, mark));
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, const std::string& value) override {
+    YNode n = make(YNode::Kind::scalar, mark);
+    if (tag != "?" && tag != "!") error(mark, fmt::format("tags ({}) are not allowed in rule files", tag));
+    n.plain = tag == "?";
+    n.text = value;
+    attach(std::move(n));
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    check_tag(mark, tag);
+    open(make(YNode::Kind::sequence, mark));
+  }
+  void OnSequenceEnd() override { close(); }
+
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    check_tag(mark, tag);
+    open(make(YNode::Kind::map, mark));
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Frame {
+    YNode node;
+    bool has_key = false;
+    YNode key;
+  };
+  const std::string& file_;
+  std::vector<RuleDiagnostic>& diags_;
+  const YamlLimits& limits_;
+  std::vector<Frame> stack_;
+  std::size_t nodes_ = 0;
+  std::size_t too_deep_ = 0;  // frames opened past the depth limit (not kept)
+  bool reported_depth_ = false, reported_nodes_ = false;
+
+  void error(const YAML::Mark& mark, std::string message) {
+    diags_.push_back({file_, static_cast<std::uint32_t>(mark.line + 1), static_cast<std::uint32_t>(mark.column + 1),
+                      std::move(message)});
+  }
+  void check_tag(const YAML::Mark& mark, const std::string& tag) {
+    if (!tag.empty() && tag != "?" && tag != "!") error(mark, fmt::format("tags ({}) are not allowed in rule files", tag));
+  }
+  YNode make(YNode::Kind kind, const YAML::Mark& mark) {
+    YNode n;
+    n.kind = kind;
+    n.line = static_cast<std::uint32_t>(mark.line + 1);
+    n.column = static_cast<std::uint32_t>(mark.column + 1);
+    if (++nodes_ > limits_.max_nodes && !reported_nodes_) {
+      reported_nodes_ = true;
+      error(mark, fmt::format("more than {} values in one rule file", limits_.max_nodes));
+    }
+    return n;
+  }
+  void open(YNode n) {
+    if (too_deep_ > 0 || stack_.size() >= limits_.max_depth) {
+      if (!reported_depth_) {
+        reported_depth_ = true;
+        diags_.push_back({file_, n.line, n.column, fmt::format("nested deeper than {} levels", limits_.max_depth)});
+      }
+      ++too_deep_;
+      return;
+    }
+    stack_.push_back(Frame{std::move(n), false, {}});
+  }
+  void close() {
+    if (too_deep_ > 0) { --too_deep_; return; }
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    if (f.has_key) {  // a key without a value cannot happen in valid YAML; keep it as null
+      f.node.pairs.emplace_back(std::move(f.key), YNode{});
+    }
+    attach(std::move(f.node));
+  }
+  void attach(YNode n) {
+    if (too_deep_ > 0) return;
+    if (stack_.empty()) {
+      if (have_root) {
+        diags_.push_back({file_, n.line, n.column, "a rule file holds one YAML document"});
+        return;
+      }
+      root = std::move(n);
+      have_root = true;
+      return;
+    }
+    Frame& top = stack_.back();
+    if (top.node.kind == YNode::Kind::sequence) {
+      top.node.items.push_back(std::move(n));
+    } else if (!top.has_key) {
+      if (n.kind != YNode::Kind::scalar) {
+        diags_.push_back({file_, n.line, n.column, "map keys must be plain names"});
+      }
+      top.key = std::move(n);
+      top.has_key = true;
+    } else {
+      top.has_key = false;
+      for (const auto& [k, v] : top.node.pairs) {
+        if (k.text == top.key.text && k.kind == top.key.kind) {
+          diags_.push_back({file_, top.key.line, top.key.column,
+                            fmt::format("duplicate key '{}' (first given at line {})", top.key.text, k.line)});
+          return;  // the first one stands
+        }
+      }
+      top.node.pairs.emplace_back(std::move(top.key), std::move(n));
+    }
+  }
+};
+
+}  // namespace
+
+YNode parse_yaml(std::string_view text, const std::string& file, std::vector<RuleDiagnostic>& diags,
+                 const YamlLimits& limits) {
+  if (text.size() > limits.max_bytes) {
+    diags.push_back({file, 1, 1, fmt::format("file is {} bytes; rule files are limited to {} bytes", text.size(),
+                                             limits.max_bytes)});
+    return {};
+  }
+  if (text.find('\0') != std::string_view::npos) {
+    // Find the position of the first NUL for the message.
+    std::uint32_t line = 1, col = 1;
+    for (char c : text.substr(0, text.find('\0'))) {
+      if (c == '\n') { ++line; col = 1; } else { ++col; }
+    }
+    diags.push_back({file, line, col, "NUL byte in a rule file"});
+    return {};
+  }
+  std::istringstream in{std::string(text)};
+  TreeBuilder builder(file, diags, limits);
+  try {
+    YAML::Parser parser(in);
+    int documents = 0;
+    while (parser.HandleNextDocument(builder)) {
+      if (++documents > 1) {
+        diags.push_back({file, 1, 1, "a rule file holds one YAML document"});
+        break;
+      }
+    }
+  } catch (const YAML::DeepRecursion& e) {
+    diags.push_back({file, static_cast<std::uint32_t>(e.mark.line + 1), static_cast<std::uint32_t>(e.mark.column + 1),
+                     fmt::format("nested deeper than {} levels", limits.max_depth)});
+    return {};
+  } catch (const YAML::Exception& e) {
+    diags.push_back({file, static_cast<std::uint32_t>(e.mark.line + 1), static_cast<std::uint32_t>(e.mark.column + 1),
+                     "YAML syntax: " + e.msg});
+    return {};
+  }
+  if (!builder.have_root) diags.push_back({file, 1, 1, "the file is empty"});
+  return std::move(builder.root);
+}
+
+std::string_view describe(const YNode& n) noexcept {
+  switch (n.kind) {
+    case YNode::Kind::null: return "nothing (null)";
+    case YNode::Kind::scalar: return "a single value";
+    case YNode::Kind::sequence: return "a list";
+    case YNode::Kind::map: return "a map";
+  }
+  return "a value";
+}
+
+}  // namespace medsettle::detail

@@ -1,0 +1,50 @@
+// A small YAML tree with positions, built from yaml-cpp's event parser.
+// Internal: yaml-cpp is included in src/rules/ and nowhere else, and no
+// yaml-cpp object outlives loading.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "medsettle/errors.hpp"
+
+namespace medsettle::detail {
+
+struct YNode {
+  enum class Kind : std::uint8_t { null, scalar, sequence, map };
+  Kind kind = Kind::null;
+  bool plain = false;                 ///< scalar written without quotes
+  std::uint32_t line = 0, column = 0; ///< 1-based
+  std::string text;                   ///< scalar text
+  std::vector<YNode> items;           ///< sequence items
+  std::vector<std::pair<YNode, YNode>> pairs;  ///< map entries, in file order, keys unique
+
+  [[nodiscard]] bool is_scalar() const noexcept { return kind == Kind::scalar; }
+  [[nodiscard]] bool is_map() const noexcept { return kind == Kind::map; }
+  [[nodiscard]] bool is_sequence() const noexcept { return kind == Kind::sequence; }
+  [[nodiscard]] const YNode* find(std::string_view key) const noexcept {
+    for (const auto& [k, v] : pairs) {
+      if (k.text == key) return &v;
+    }
+    return nullptr;
+  }
+};
+
+struct YamlLimits {
+  std::size_t max_bytes = 1u << 20;  ///< rule files are small; larger ones are refused
+  std::size_t max_depth = 32;        ///< nesting of maps and sequences
+  std::size_t max_nodes = 200'000;
+};
+
+/// Parses one YAML document. Problems (syntax, duplicate keys, aliases,
+/// tags, limits) are appended to `diags`; the tree holds what could be read.
+YNode parse_yaml(std::string_view text, const std::string& file, std::vector<RuleDiagnostic>& diags,
+                 const YamlLimits& limits = {});
+
+/// "a map", "a list", "a scalar", "null": for messages.
+std::string_view describe(const YNode& n) noexcept;
+
+}  // namespace medsettle::detail
