@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "medsettle/export.hpp"
+
 namespace medsettle {
 
 /// A proleptic Gregorian date, stored as days since 1970-01-01.
@@ -63,9 +65,9 @@ struct DateParse {
 };
 
 /// Parses an ISO date `YYYY-MM-DD` (exactly that shape, years 1000..9999).
-[[nodiscard]] DateParse parse_date(std::string_view text) noexcept;
+[[nodiscard]] MEDSETTLE_API DateParse parse_date(std::string_view text) noexcept;
 
 /// "2019-03-12".
-[[nodiscard]] std::string format(Date d);
+[[nodiscard]] MEDSETTLE_API std::string format(Date d);
 
 }  // namespace medsettle

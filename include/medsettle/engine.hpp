@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "medsettle/errors.hpp"
+#include "medsettle/export.hpp"
 #include "medsettle/ledger.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/reader.hpp"
@@ -44,7 +45,7 @@ class Outcome {
 /// (no version in force, a referral to a stay not in the ledger, a `prior`
 /// that cannot be honoured) it is untouched. `line` goes into a rejection.
 /// Thread-safe for distinct ledgers: the Plan is shared read-only.
-[[nodiscard]] Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleOptions& options = {},
+[[nodiscard]] MEDSETTLE_API Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleOptions& options = {},
                              std::uint64_t line = 0);
 
 struct BatchOptions {
@@ -55,7 +56,7 @@ struct BatchOptions {
 /// Settles a batch of records (SEMANTICS.md §8, §10): duplicate stay ids,
 /// processing order per person, ledgers, referrals, `prior`, rejections
 /// and their cascade. Returns one Outcome per record, in input order.
-[[nodiscard]] std::vector<Outcome> settle_batch(const Plan& plan, std::vector<Record> records,
+[[nodiscard]] MEDSETTLE_API std::vector<Outcome> settle_batch(const Plan& plan, std::vector<Record> records,
                                                 const BatchOptions& options = {});
 
 }  // namespace medsettle

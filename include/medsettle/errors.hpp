@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "medsettle/export.hpp"
+
 namespace medsettle {
 
 /// Why a stay was rejected (SEMANTICS.md §10). The names are stable.
@@ -16,8 +18,8 @@ enum class ErrorCode : std::uint8_t {
   bad_date, bad_value, buckets_mismatch, no_version, duplicate_stay_id, bad_referral,
   bad_prior, earlier_rejected,
 };
-[[nodiscard]] std::string_view name(ErrorCode) noexcept;
-[[nodiscard]] std::optional<ErrorCode> error_code_from(std::string_view) noexcept;
+[[nodiscard]] MEDSETTLE_API std::string_view name(ErrorCode) noexcept;
+[[nodiscard]] MEDSETTLE_API std::optional<ErrorCode> error_code_from(std::string_view) noexcept;
 
 /// A rejected input record: a result, not an exception.
 struct Rejection {
@@ -29,7 +31,7 @@ struct Rejection {
 };
 
 /// One problem in a rule file, at a 1-based line and column.
-struct RuleDiagnostic {
+struct MEDSETTLE_API RuleDiagnostic {
   std::string file;
   std::uint32_t line = 0, column = 0;
   std::string message;
@@ -38,7 +40,7 @@ struct RuleDiagnostic {
 };
 
 /// Thrown by the rule loader: every problem found in the file, in file order.
-class RuleFileError : public std::runtime_error {
+class MEDSETTLE_API RuleFileError : public std::runtime_error {
  public:
   explicit RuleFileError(std::vector<RuleDiagnostic> diagnostics);
   [[nodiscard]] const std::vector<RuleDiagnostic>& diagnostics() const noexcept { return diags_; }

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "medsettle/export.hpp"
 #include "medsettle/money.hpp"
 
 namespace medsettle {
@@ -26,7 +27,7 @@ struct ChannelLedger {
 /// and, per settled stay, the deductible each channel applied (for
 /// referrals). A ledger belongs to one Plan. Not thread-safe; a caller that
 /// settles one stay at a time keeps it between calls.
-class Ledger {
+class MEDSETTLE_API Ledger {
  public:
   Ledger() = default;
   explicit Ledger(const Plan& plan);

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "medsettle/export.hpp"
+
 namespace medsettle {
 
 /// How an exact value becomes whole fen (SEMANTICS.md §1).
@@ -84,11 +86,11 @@ class Rate {
 /// `amount × rate`, rounded to whole fen with the given mode. Exact for every
 /// input: a native path where the product fits in 64 bits, checked 128-bit
 /// arithmetic otherwise.
-[[nodiscard]] Fen multiply(Fen amount, Rate rate, Rounding mode);
+[[nodiscard]] MEDSETTLE_API Fen multiply(Fen amount, Rate rate, Rounding mode);
 
 /// Divides an exact value `numerator / denominator` (denominator > 0) and
 /// rounds it to an integer with the given mode.
-[[nodiscard]] std::int64_t round_div(std::int64_t numerator, std::int64_t denominator,
+[[nodiscard]] MEDSETTLE_API std::int64_t round_div(std::int64_t numerator, std::int64_t denominator,
                                      Rounding mode) noexcept;
 
 /// Splits `amount` over `weights` in proportion, by largest remainder: each
@@ -96,7 +98,7 @@ class Rate {
 /// largest remainders (ties: the earlier weight). The shares add up to
 /// `amount` exactly. Weights must be non-negative; if they are all zero the
 /// whole amount goes to the first share. `amount` must be non-negative.
-[[nodiscard]] std::vector<Fen> allocate(Fen amount, std::span<const Fen> weights);
+[[nodiscard]] MEDSETTLE_API std::vector<Fen> allocate(Fen amount, std::span<const Fen> weights);
 
 // ---- text ---------------------------------------------------------------
 
@@ -116,7 +118,7 @@ enum class NumberError : std::uint8_t {
 };
 
 /// A short English phrase for the error ("more than 2 fractional digits").
-[[nodiscard]] std::string_view describe(NumberError e, bool rate = false) noexcept;
+[[nodiscard]] MEDSETTLE_API std::string_view describe(NumberError e, bool rate = false) noexcept;
 
 struct AmountParse {
   Fen value{};
@@ -131,19 +133,19 @@ struct RateParse {
 
 /// Parses a non-negative amount of yuan: `(0|[1-9][0-9]*)(\.[0-9]{1,2})?`,
 /// at most 10^12 yuan (SEMANTICS.md §1). Never goes through floating point.
-[[nodiscard]] AmountParse parse_amount(std::string_view text) noexcept;
+[[nodiscard]] MEDSETTLE_API AmountParse parse_amount(std::string_view text) noexcept;
 
 /// Parses a rate: `[01](\.[0-9]{1,4})?`, at most 1.
-[[nodiscard]] RateParse parse_rate(std::string_view text) noexcept;
+[[nodiscard]] MEDSETTLE_API RateParse parse_rate(std::string_view text) noexcept;
 
 /// Parses a rate change: an optional `-` or `+` and a rate (`-0.10`).
-[[nodiscard]] RateParse parse_rate_delta(std::string_view text) noexcept;
+[[nodiscard]] MEDSETTLE_API RateParse parse_rate_delta(std::string_view text) noexcept;
 
 /// "1234.50", "-0.05": always exactly two decimals, no grouping.
-[[nodiscard]] std::string format(Fen amount);
+[[nodiscard]] MEDSETTLE_API std::string format(Fen amount);
 /// Appends the two-decimal form to `out` without allocating a temporary.
-void format_to(std::string& out, Fen amount);
+MEDSETTLE_API void format_to(std::string& out, Fen amount);
 /// "0.85", "0.0525", "1": the shortest exact decimal form.
-[[nodiscard]] std::string format(Rate rate);
+[[nodiscard]] MEDSETTLE_API std::string format(Rate rate);
 
 }  // namespace medsettle

@@ -9,6 +9,7 @@
 
 #include "medsettle/date.hpp"
 #include "medsettle/errors.hpp"
+#include "medsettle/export.hpp"
 #include "medsettle/money.hpp"
 
 namespace medsettle {
@@ -19,11 +20,11 @@ struct PlanData;
 
 /// Where a channel's payment is reported in the settlement (INTERCHANGE.md).
 enum class ReportsAs : std::uint8_t { hifp_pay, hifmi_pay, maf_pay, hosp_part_amt, oth_pay };
-std::string_view name(ReportsAs) noexcept;
+MEDSETTLE_API std::string_view name(ReportsAs) noexcept;
 
 /// A compiled rule set: immutable, cheap to copy, and safe to share between
 /// any number of threads. Holds no yaml-cpp object.
-class Plan {
+class MEDSETTLE_API Plan {
  public:
   /// Loads and compiles a rule file. Throws RuleFileError with every problem
   /// found (`file:line:column: message`), or std::system_error if the file

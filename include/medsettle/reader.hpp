@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "medsettle/errors.hpp"
+#include "medsettle/export.hpp"
 #include "medsettle/stay.hpp"
 
 namespace medsettle {
@@ -41,7 +42,7 @@ struct ReadLimits {
 
 /// Reads stays from JSON text, one object per call. Keeps its parser and
 /// buffers between calls: make one per thread. Not thread-safe.
-class JsonStayReader {
+class MEDSETTLE_API JsonStayReader {
  public:
   explicit JsonStayReader(ReadLimits limits = {});
   ~JsonStayReader();
@@ -50,6 +51,10 @@ class JsonStayReader {
 
   /// Reads one record from `text` (one JSON value, without its line end).
   [[nodiscard]] Record read(std::string_view text, std::uint64_t line);
+
+  /// Reads only the top-level `person_id` string of a record, cheaply.
+  /// False if the record is not a JSON object or has no readable person_id.
+  [[nodiscard]] bool peek_person(std::string_view text, std::string& person);
 
  private:
   struct Impl;
@@ -60,20 +65,20 @@ class JsonStayReader {
 /// start is skipped, CRLF and LF line ends are accepted, blank lines (only
 /// spaces, tabs or a carriage return) are not records, a last line without a
 /// line end is still a record. Calls `sink(text, line)` for each record.
-void for_each_json_line(std::istream& in, const std::function<void(std::string_view, std::uint64_t)>& sink,
+MEDSETTLE_API void for_each_json_line(std::istream& in, const std::function<void(std::string_view, std::uint64_t)>& sink,
                         std::size_t max_record_bytes = ReadLimits{}.max_record_bytes);
 
 /// Reads every record of a JSON Lines stream.
-[[nodiscard]] std::vector<Record> read_jsonl(std::istream& in, ReadLimits limits = {});
+[[nodiscard]] MEDSETTLE_API std::vector<Record> read_jsonl(std::istream& in, ReadLimits limits = {});
 /// Reads every record of a JSON Lines text held in memory.
-[[nodiscard]] std::vector<Record> read_jsonl(std::string_view text, ReadLimits limits = {});
+[[nodiscard]] MEDSETTLE_API std::vector<Record> read_jsonl(std::string_view text, ReadLimits limits = {});
 
 /// Reads stays in the CSV bucket form of INTERCHANGE.md (RFC 4180, header
 /// row; list columns `;`-separated; empty cells are absent values).
 /// Calls `sink` with each record; returns false and fills `error` if the
 /// header itself is unusable (then no record is read).
-bool read_csv(std::istream& in, const std::function<void(Record&&)>& sink, std::string* error = nullptr,
+MEDSETTLE_API bool read_csv(std::istream& in, const std::function<void(Record&&)>& sink, std::string* error = nullptr,
               ReadLimits limits = {});
-[[nodiscard]] std::vector<Record> read_csv(std::istream& in, ReadLimits limits = {});
+[[nodiscard]] MEDSETTLE_API std::vector<Record> read_csv(std::istream& in, ReadLimits limits = {});
 
 }  // namespace medsettle

@@ -11,6 +11,7 @@
 
 #include "medsettle/date.hpp"
 #include "medsettle/errors.hpp"
+#include "medsettle/export.hpp"
 #include "medsettle/money.hpp"
 #include "medsettle/stay.hpp"
 
@@ -24,7 +25,7 @@ enum class Limiter : std::uint8_t {
   base,         ///< the remaining base
   grant_used,   ///< a once-a-year grant already paid this year
 };
-std::string_view name(Limiter) noexcept;
+MEDSETTLE_API std::string_view name(Limiter) noexcept;
 
 /// The part of the amount above the deductible that fell in one band, and
 /// that band's rate.

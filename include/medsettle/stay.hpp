@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "medsettle/date.hpp"
+#include "medsettle/export.hpp"
 #include "medsettle/money.hpp"
 
 namespace medsettle {
@@ -37,29 +38,29 @@ enum class Bucket : std::uint8_t { in_scope, pre_selfpay, over_limit, full_selfp
 inline constexpr std::size_t bucket_count = 4;
 
 // Names as written in the interchange formats ("registered_poor", "county", ...).
-std::string_view name(Identity) noexcept;
-std::string_view name(Category) noexcept;  ///< "" for none
-std::string_view name(Insurance) noexcept;
-std::string_view name(HospitalLevel) noexcept;
-std::string_view name(Region) noexcept;
-std::string_view name(Flag) noexcept;
-std::string_view name(FeeCategory) noexcept;
-std::string_view name(Bucket) noexcept;
+MEDSETTLE_API std::string_view name(Identity) noexcept;
+MEDSETTLE_API std::string_view name(Category) noexcept;  ///< "" for none
+MEDSETTLE_API std::string_view name(Insurance) noexcept;
+MEDSETTLE_API std::string_view name(HospitalLevel) noexcept;
+MEDSETTLE_API std::string_view name(Region) noexcept;
+MEDSETTLE_API std::string_view name(Flag) noexcept;
+MEDSETTLE_API std::string_view name(FeeCategory) noexcept;
+MEDSETTLE_API std::string_view name(Bucket) noexcept;
 
 // Lookups by exact (lower-case) name; nullopt for an unknown value.
-std::optional<Identity> identity_from(std::string_view) noexcept;
-std::optional<Category> category_from(std::string_view) noexcept;
-std::optional<Insurance> insurance_from(std::string_view) noexcept;
-std::optional<HospitalLevel> hospital_level_from(std::string_view) noexcept;
-std::optional<Region> region_from(std::string_view) noexcept;
-std::optional<Flag> flag_from(std::string_view) noexcept;
-std::optional<Bucket> bucket_from(std::string_view) noexcept;
+MEDSETTLE_API std::optional<Identity> identity_from(std::string_view) noexcept;
+MEDSETTLE_API std::optional<Category> category_from(std::string_view) noexcept;
+MEDSETTLE_API std::optional<Insurance> insurance_from(std::string_view) noexcept;
+MEDSETTLE_API std::optional<HospitalLevel> hospital_level_from(std::string_view) noexcept;
+MEDSETTLE_API std::optional<Region> region_from(std::string_view) noexcept;
+MEDSETTLE_API std::optional<Flag> flag_from(std::string_view) noexcept;
+MEDSETTLE_API std::optional<Bucket> bucket_from(std::string_view) noexcept;
 
 /// "registered_poor, dibao, tekun, poor_disabled, marginal": for messages.
-std::string_view identity_names() noexcept;
-std::string_view hospital_level_names() noexcept;
-std::string_view region_names() noexcept;
-std::string_view flag_names() noexcept;
+MEDSETTLE_API std::string_view identity_names() noexcept;
+MEDSETTLE_API std::string_view hospital_level_names() noexcept;
+MEDSETTLE_API std::string_view region_names() noexcept;
+MEDSETTLE_API std::string_view flag_names() noexcept;
 
 /// One fee line (费用明细).
 struct FeeLine {
@@ -121,6 +122,6 @@ struct Stay {
 /// The cost split of SEMANTICS.md §3. B lines without their own ratio use
 /// `class_b_selfpay`; `p = round(rest × ratio)` with `mode`. A stay given in
 /// bucket form returns its buckets unchanged.
-[[nodiscard]] Buckets split(const Stay& stay, Rate class_b_selfpay, Rounding mode);
+[[nodiscard]] MEDSETTLE_API Buckets split(const Stay& stay, Rate class_b_selfpay, Rounding mode);
 
 }  // namespace medsettle

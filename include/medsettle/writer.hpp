@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "medsettle/errors.hpp"
+#include "medsettle/export.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/settlement.hpp"
 
@@ -12,25 +13,25 @@ namespace medsettle {
 
 /// Appends one settlement as a JSON object (no line end). Money is written
 /// as strings with two decimals. The Plan is the one that settled it.
-void write_json(std::string& out, const Plan& plan, const Settlement& s);
+MEDSETTLE_API void write_json(std::string& out, const Plan& plan, const Settlement& s);
 /// Appends one rejection as a JSON object (no line end).
-void write_json(std::string& out, const Rejection& r);
+MEDSETTLE_API void write_json(std::string& out, const Rejection& r);
 
 /// The CSV header: the scalar settlement fields, then `<channel id>_paid`
 /// for every channel of the rule set (every version's, in ledger-slot order).
-[[nodiscard]] std::string csv_header(const Plan& plan);
+[[nodiscard]] MEDSETTLE_API std::string csv_header(const Plan& plan);
 /// Appends one settlement as a CSV row (no line end).
-void write_csv(std::string& out, const Plan& plan, const Settlement& s);
+MEDSETTLE_API void write_csv(std::string& out, const Plan& plan, const Settlement& s);
 
 /// Appends `text` as a JSON string literal, quotes included.
-void write_json_string(std::string& out, std::string_view text);
+MEDSETTLE_API void write_json_string(std::string& out, std::string_view text);
 /// Appends `text` as a CSV cell, quoted if it needs to be.
-void write_csv_cell(std::string& out, std::string_view text);
+MEDSETTLE_API void write_csv_cell(std::string& out, std::string_view text);
 
 /// The trace of a settlement as an aligned table a clerk can read, with the
 /// rule file's channel names and, per step, the rule-file line and source.
-[[nodiscard]] std::string render_trace_text(const Plan& plan, const Settlement& s);
+[[nodiscard]] MEDSETTLE_API std::string render_trace_text(const Plan& plan, const Settlement& s);
 /// The trace as one JSON object: the settlement and its steps.
-void write_trace_json(std::string& out, const Plan& plan, const Settlement& s);
+MEDSETTLE_API void write_trace_json(std::string& out, const Plan& plan, const Settlement& s);
 
 }  // namespace medsettle

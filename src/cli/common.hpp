@@ -71,5 +71,6 @@ Run add_explain(CLI::App& app);
 Run add_validate(CLI::App& app);
 Run add_replay(CLI::App& app);
 Run add_generate(CLI::App& app);
+Run add_compare(CLI::App& app);
 
 }  // namespace medsettle::cli

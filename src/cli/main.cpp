@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, cli::Run>> commands{
       {"settle", cli::add_settle(app)},   {"explain", cli::add_explain(app)},
       {"validate", cli::add_validate(app)}, {"replay", cli::add_replay(app)},
-      {"generate", cli::add_generate(app)}};
+      {"generate", cli::add_generate(app)},
+      {"compare", cli::add_compare(app)}};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

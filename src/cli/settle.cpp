@@ -1,10 +1,13 @@
 // medsettle settle: a batch of stays in, settlements and rejections out.
+#include <sys/stat.h>
+
 #include <chrono>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "cli/common.hpp"
+#include "medsettle/stream.hpp"
 #include "medsettle/writer.hpp"
 
 namespace medsettle::cli {
@@ -12,8 +15,85 @@ namespace medsettle::cli {
 namespace {
 
 struct SettleArgs {
-  std::string rules, in, out, errors, format, in_format;
+  std::string rules, in, out, errors, format, in_format, mode = "auto";
   unsigned threads = 0;
+};
+
+/// Writes settlements and rejections through large buffers.
+class Sink {
+ public:
+  Sink(const Plan& plan, Format format, std::ostream& out, std::ostream& errors)
+      : plan_(plan), format_(format), out_(out), errors_(errors) {
+    if (format_ == Format::csv) {
+      buf_ += csv_header(plan_);
+      buf_ += '\n';
+    }
+  }
+  void operator()(const Outcome& o) {
+    if (o.settled()) {
+      if (format_ == Format::csv) write_csv(buf_, plan_, o.settlement());
+      else write_json(buf_, plan_, o.settlement());
+      buf_ += '\n';
+      if (buf_.size() > (1u << 20)) flush_out();
+    } else {
+      write_json(err_, o.rejection());
+      err_ += '\n';
+      if (err_.size() > (1u << 16)) flush_errors();
+    }
+  }
+  void finish() {
+    flush_out();
+    flush_errors();
+    out_.flush();
+    errors_.flush();
+    if (!out_) throw UsageError("writing the settlements failed");
+    if (!errors_) throw UsageError("writing the rejections failed");
+  }
+
+ private:
+  const Plan& plan_;
+  Format format_;
+  std::ostream& out_;
+  std::ostream& errors_;
+  std::string buf_, err_;
+  void flush_out() {
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+  }
+  void flush_errors() {
+    errors_.write(err_.data(), static_cast<std::streamsize>(err_.size()));
+    err_.clear();
+  }
+};
+
+/// "12,345 stays, 81,000 stays/s, 40% done, ETA 3 s" on standard error,
+/// rewritten in place; only on a terminal and only after the first second.
+class Progress {
+ public:
+  Progress(std::istream& in, std::uintmax_t size) : in_(in), size_(size), on_(stderr_is_terminal()) {}
+  void operator()(std::size_t done) {
+    if (!on_) return;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (secs < 1.0) return;
+    auto rate = static_cast<std::uint64_t>(static_cast<double>(done) / secs);
+    std::string line = fmt::format("\r{} stays, {} stays/s", done, rate);
+    auto pos = in_.tellg();
+    if (size_ > 0 && pos > 0) {
+      double frac = static_cast<double>(pos) / static_cast<double>(size_);
+      line += fmt::format(", {:.0f}% done, ETA {:.0f} s", 100 * frac, frac > 0 ? secs * (1 - frac) / frac : 0.0);
+    }
+    std::cerr << line << "   " << std::flush;
+    shown_ = true;
+  }
+  void finish() {
+    if (shown_) std::cerr << "\r\033[K" << std::flush;
+  }
+
+ private:
+  std::istream& in_;
+  std::uintmax_t size_;
+  bool on_, shown_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 int run_settle(const SettleArgs& a) {
@@ -23,47 +103,52 @@ int run_settle(const SettleArgs& a) {
   Input in(a.in);
   Output out(a.out);
   Output errors(a.errors, /*to_stderr=*/true);
+  const unsigned threads = a.threads ? a.threads : std::max(1u, std::thread::hardware_concurrency());
+  const InputFormat format = in_fmt == Format::csv ? InputFormat::csv : InputFormat::jsonl;
 
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<Record> records = read_records(in, in_fmt);
-  BatchOptions options;
-  options.threads = a.threads ? a.threads : std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t read = records.size();
-  std::vector<Outcome> outcomes = settle_batch(plan, std::move(records), options);
+  // Streaming needs each person's stays together. A regular file is checked
+  // first (a cheap pass reading only person ids); standard input streams
+  // only when --mode stream promises the grouping.
+  struct stat st {};
+  const bool regular = !a.in.empty() && a.in != "-" && ::stat(a.in.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  bool stream = a.mode == "stream";
+  if (a.mode == "auto" && regular) {
+    stream = grouped_by_person(in.stream(), format);
+    in.stream().clear();
+    in.stream().seekg(0);
+  }
 
-  std::size_t settled = 0, rejected = 0;
-  std::string buf, err;
-  if (out_fmt == Format::csv) {
-    buf += csv_header(plan);
-    buf += '\n';
+  Sink sink(plan, out_fmt, out.stream(), errors.stream());
+  Progress progress(in.stream(), regular ? static_cast<std::uintmax_t>(st.st_size) : 0);
+  std::size_t read = 0, settled = 0, rejected = 0;
+  if (stream) {
+    StreamOptions options;
+    options.batch.threads = threads;
+    options.format = format;
+    options.progress = [&](std::size_t done) { progress(done); };
+    try {
+      StreamCounts c = settle_stream(plan, in.stream(), options, [&](const Outcome& o) { sink(o); });
+      read = c.read;
+      settled = c.settled;
+      rejected = c.rejected;
+    } catch (const NotGroupedError& e) {
+      sink.finish();
+      throw UsageError(std::string(e.what()) + "; without --mode stream the whole input is read first");
+    } catch (const InputError& e) {
+      throw UsageError(fmt::format("{}: {}", in.name(), e.what()));
+    }
+  } else {
+    std::vector<Record> records = read_records(in, in_fmt);
+    read = records.size();
+    BatchOptions options;
+    options.threads = threads;
+    for (const Outcome& o : settle_batch(plan, std::move(records), options)) {
+      (o.settled() ? settled : rejected) += 1;
+      sink(o);
+    }
   }
-  for (const Outcome& o : outcomes) {
-    if (o.settled()) {
-      ++settled;
-      if (out_fmt == Format::csv) write_csv(buf, plan, o.settlement());
-      else write_json(buf, plan, o.settlement());
-      buf += '\n';
-    } else {
-      ++rejected;
-      write_json(err, o.rejection());
-      err += '\n';
-    }
-    if (buf.size() > (1u << 20)) {
-      out.stream().write(buf.data(), static_cast<std::streamsize>(buf.size()));
-      buf.clear();
-    }
-    if (err.size() > (1u << 16)) {
-      errors.stream().write(err.data(), static_cast<std::streamsize>(err.size()));
-      err.clear();
-    }
-  }
-  out.stream().write(buf.data(), static_cast<std::streamsize>(buf.size()));
-  errors.stream().write(err.data(), static_cast<std::streamsize>(err.size()));
-  out.stream().flush();
-  errors.stream().flush();
-  if (!out.stream()) throw UsageError("writing the settlements failed");
-  const double seconds [[maybe_unused]] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  progress.finish();
+  sink.finish();
   std::cerr << fmt::format("read {}, settled {}, rejected {}\n", read, settled, rejected);
   return rejected ? some_rejected : ok;
 }
@@ -81,8 +166,15 @@ Run add_settle(CLI::App& app) {
       ->check(CLI::IsMember({"jsonl", "csv"}));
   c->add_option("--errors", a->errors, "Rejections, JSON Lines (default: standard error)");
   c->add_option("--threads", a->threads, "Threads (default: the number of cores)")->check(CLI::Range(1u, 1024u));
-  c->footer("Example:\n  medsettle settle --rules rules/zhenba.yaml --in stays.jsonl --out settled.jsonl --errors rejected.jsonl\n"
-            "A summary line 'read N, settled S, rejected R' goes to standard error; exit 1 if any stay was rejected.");
+  c->add_option("--mode", a->mode,
+                "auto (default): stream a file whose stays are grouped by person, else read it whole; "
+                "stream: stream, the input must be grouped by person; whole: read the whole input first")
+      ->check(CLI::IsMember({"auto", "stream", "whole"}));
+  c->footer(
+      "Example:\n  medsettle settle --rules rules/zhenba.yaml --in stays.jsonl --out settled.jsonl --errors rejected.jsonl\n"
+      "A summary line 'read N, settled S, rejected R' goes to standard error; exit 1 if any stay was rejected.\n"
+      "Memory: streaming holds one wave of stays and the current person's; standard input is read whole\n"
+      "unless --mode stream.");
   return [a] { return run_settle(*a); };
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "io/line_source.hpp"
 #include "medsettle/reader.hpp"
 
 namespace medsettle {
@@ -645,49 +646,40 @@ Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
   return rec;
 }
 
+bool JsonStayReader::peek_person(std::string_view text, std::string& person) {
+  std::string& buf = impl_->buffer;
+  buf.assign(text);
+  buf.append(sj::SIMDJSON_PADDING, '\0');
+  try {
+    od::document doc;
+    if (impl_->parser.iterate(buf.data(), text.size(), buf.size()).get(doc)) return false;
+    od::object obj;
+    if (doc.get_object().get(obj)) return false;
+    for (auto f : obj) {
+      od::field fld;
+      if (std::move(f).get(fld)) return false;
+      std::string_view key;
+      if (fld.unescaped_key().get(key)) return false;
+      if (key == "person_id") {
+        std::string_view v;
+        if (fld.value().get_string().get(v) || v.empty()) return false;
+        person.assign(v);
+        return true;
+      }
+    }
+  } catch (const sj::simdjson_error&) {
+  }
+  return false;
+}
+
 void for_each_json_line(std::istream& in, const std::function<void(std::string_view, std::uint64_t)>& sink,
                         std::size_t max_record_bytes) {
-  std::string line;
-  std::uint64_t number = 0;
-  bool first = true;
-  while (true) {
-    line.clear();
-    // Read up to the newline, but never hold more than the limit (+1 so an
-    // over-long line is still recognised as too long).
-    bool got_any = false, too_long = false, blank = true;
-    std::size_t bom = 0;  // bytes of a byte-order mark held at the start of the first line
-    std::streambuf* sb = in.rdbuf();
-    int c;
-    while ((c = sb->sbumpc()) != std::char_traits<char>::eof()) {
-      got_any = true;
-      if (c == '\n') break;
-      const char ch = static_cast<char>(c);
-      if (first && bom < 3 && bom == line.size() && ch == "\xEF\xBB\xBF"[bom]) {
-        ++bom;
-        line.push_back(ch);
-        continue;
-      }
-      if (ch != ' ' && ch != '\t' && ch != '\r') blank = false;
-      // Hold at most limit + 1 bytes (a CR line end, or proof that the line is too long).
-      if (line.size() - bom <= max_record_bytes) line.push_back(ch);
-      else too_long = true;
-    }
-    if (!got_any) break;
-    ++number;
-    if (first) {
-      first = false;
-      if (bom == 3) line.erase(0, 3);
-      else if (bom > 0) blank = false;  // part of a mark: ordinary bytes
-    }
-    if (blank) {  // only spaces, tabs and CRs, however long: not a record
-      if (c == std::char_traits<char>::eof()) break;
-      continue;
-    }
-    std::string_view v(line);
-    // A too-long line keeps its limit + 1 bytes, so the reader rejects it.
-    if (!too_long && !v.empty() && v.back() == '\r') v.remove_suffix(1);
-    sink(v, number);
-    if (c == std::char_traits<char>::eof()) break;
+  detail::LineSource source(in, max_record_bytes);
+  std::vector<detail::Line> lines;
+  bool more = true;
+  while (more) {
+    more = source.next_batch(lines, 4096);
+    for (const auto& l : lines) sink(l.text, l.number);
   }
 }
 

@@ -1,0 +1,36 @@
+# README.md's "The library" snippet is examples/cpp/settle.cpp between its
+# two "// [readme]" markers, so the README shows code that compiles and runs.
+file(READ ${README} readme)
+string(FIND "${readme}" "\n## The library\n" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "README.md has no section \"## The library\"")
+endif()
+string(SUBSTRING "${readme}" ${at} -1 readme)
+string(FIND "${readme}" "```cpp\n" open)
+if(open EQUAL -1)
+  message(FATAL_ERROR "README.md: no ```cpp block in \"The library\"")
+endif()
+math(EXPR open "${open} + 7")
+string(SUBSTRING "${readme}" ${open} -1 readme)
+string(FIND "${readme}" "```" close)
+string(SUBSTRING "${readme}" 0 ${close} snippet)
+
+file(READ ${EXAMPLE} example)
+set(marker "// [readme]\n")
+string(FIND "${example}" "${marker}" first)
+string(FIND "${example}" "${marker}" last REVERSE)
+if(first EQUAL -1 OR first EQUAL last)
+  message(FATAL_ERROR "${EXAMPLE}: expected two \"// [readme]\" lines")
+endif()
+string(LENGTH "${marker}" n)
+math(EXPR first "${first} + ${n}")
+math(EXPR length "${last} - ${first}")
+string(SUBSTRING "${example}" ${first} ${length} code)
+
+if(NOT snippet STREQUAL code)
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/readme_snippet.cpp "${snippet}")
+  message(FATAL_ERROR "README.md's snippet in \"The library\" differs from ${EXAMPLE} between its [readme] "
+                      "markers (the README's is in ${CMAKE_CURRENT_BINARY_DIR}/readme_snippet.cpp): "
+                      "copy the example into the README")
+endif()
+message(STATUS "README.md's snippet is ${EXAMPLE}")

@@ -1,0 +1,60 @@
+// medsettle/stream.hpp: settling a large input in bounded memory.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <stdexcept>
+#include <string>
+
+#include "medsettle/engine.hpp"
+
+namespace medsettle {
+
+enum class InputFormat : std::uint8_t { jsonl, csv };
+
+/// Thrown by settle_stream when a person's stays are not consecutive in the
+/// input: their yearly ledger could not be settled in one pass.
+class NotGroupedError : public std::runtime_error {
+ public:
+  NotGroupedError(std::uint64_t line, std::string person);
+  std::uint64_t line;
+  std::string person;
+};
+
+/// Thrown by settle_stream when a CSV header is unusable.
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct StreamOptions {
+  BatchOptions batch;
+  InputFormat format = InputFormat::jsonl;
+  ReadLimits limits;
+  std::size_t wave_records = 32'768;  ///< records read, parsed and settled together
+  /// Called after each wave with the number of records done so far.
+  std::function<void(std::size_t)> progress;
+};
+
+struct StreamCounts {
+  std::size_t read = 0, settled = 0, rejected = 0;
+};
+
+/// Settles an input whose records are grouped by person (each person's
+/// records consecutive, in any order among themselves), holding only a wave
+/// of records and the current person's records in memory. Outcomes are
+/// passed to `sink` in input order. The result equals settle_batch on the
+/// whole input. Besides the wave, the stay ids seen (for duplicates) and
+/// the persons already done (to check the grouping) are remembered: about
+/// 60 bytes per stay.
+/// Throws NotGroupedError if a person's records are not consecutive.
+StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,
+                           const std::function<void(const Outcome&)>& sink);
+
+/// Reads an input once and tells whether its records are grouped by
+/// person (every person's records consecutive). Cheap: only the person of
+/// each record is read. Leaves the stream at its end.
+bool grouped_by_person(std::istream& in, InputFormat format);
+
+}  // namespace medsettle

@@ -1,0 +1,291 @@
+// The C ABI (include/medsettle/medsettle.h) over the C++ library.
+//
+// Every entry point runs its body inside `guarded`, which catches everything:
+// no exception crosses into C (as {fmt}'s C API does). Results are copied into
+// malloc'd strings that the caller returns through medsettle_string_free.
+#include "medsettle/medsettle.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "medsettle/engine.hpp"
+#include "medsettle/writer.hpp"
+
+struct medsettle_plan {
+  medsettle::Plan plan;
+  // NUL-terminated copies of the plan's strings, for const char* accessors.
+  std::string id, title, digest;
+
+  explicit medsettle_plan(medsettle::Plan p)
+      : plan(std::move(p)), id(plan.id()), title(plan.title()), digest(plan.digest()) {}
+};
+
+struct medsettle_ledger {
+  medsettle::Plan plan;  // the plan it belongs to; also keeps that plan's data alive
+  medsettle::Ledger ledger;
+  medsettle::JsonStayReader reader;       // one per ledger: a ledger is used by one thread at a time
+  std::optional<std::string> person_id;  // the person of the first settled stay
+
+  explicit medsettle_ledger(const medsettle::Plan& p) : plan(p), ledger(p) {}
+};
+
+namespace {
+
+using namespace medsettle;
+
+thread_local std::string last_error;
+
+void set_error(std::string_view message) noexcept {
+  try {
+    last_error.assign(message);
+  } catch (...) {
+    last_error.clear();  // out of memory for the message itself: the status still says what happened
+  }
+}
+
+medsettle_status fail(medsettle_status status, std::string_view message) noexcept {
+  set_error(message);
+  return status;
+}
+
+/// Runs `body` and maps every exception to a status code.
+template <class Body>
+medsettle_status guarded(Body&& body) noexcept {
+  last_error.clear();
+  try {
+    return body();
+  } catch (const RuleFileError& e) {
+    std::string all;
+    try {
+      for (const RuleDiagnostic& d : e.diagnostics()) {
+        if (!all.empty()) all += '\n';
+        all += d.to_string();
+      }
+      if (all.empty()) all = e.what();
+    } catch (...) {
+      return fail(MEDSETTLE_RULE_ERROR, e.what());
+    }
+    return fail(MEDSETTLE_RULE_ERROR, all);
+  } catch (const std::bad_alloc&) {
+    return fail(MEDSETTLE_OUT_OF_MEMORY, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(MEDSETTLE_INTERNAL_ERROR, e.what());
+  } catch (...) {
+    return fail(MEDSETTLE_INTERNAL_ERROR, "unknown exception");
+  }
+}
+
+/// A malloc'd, NUL-terminated copy of `text`; throws std::bad_alloc.
+char* c_string(std::string_view text) {
+  char* p = static_cast<char*>(std::malloc(text.size() + 1));
+  if (!p) throw std::bad_alloc();
+  std::memcpy(p, text.data(), text.size());
+  p[text.size()] = '\0';
+  return p;
+}
+
+medsettle_status new_plan(Plan plan, medsettle_plan** out_plan) {
+  *out_plan = new medsettle_plan(std::move(plan));
+  return MEDSETTLE_OK;
+}
+
+constexpr unsigned known_flags = MEDSETTLE_TRACE;
+
+}  // namespace
+
+extern "C" {
+
+const char* medsettle_version(void) { return MEDSETTLE_VERSION; }
+
+const char* medsettle_status_name(medsettle_status status) {
+  switch (status) {
+    case MEDSETTLE_OK: return "MEDSETTLE_OK";
+    case MEDSETTLE_REJECTED: return "MEDSETTLE_REJECTED";
+    case MEDSETTLE_INVALID_ARGUMENT: return "MEDSETTLE_INVALID_ARGUMENT";
+    case MEDSETTLE_RULE_ERROR: return "MEDSETTLE_RULE_ERROR";
+    case MEDSETTLE_IO_ERROR: return "MEDSETTLE_IO_ERROR";
+    case MEDSETTLE_OUT_OF_MEMORY: return "MEDSETTLE_OUT_OF_MEMORY";
+    case MEDSETTLE_INTERNAL_ERROR: return "MEDSETTLE_INTERNAL_ERROR";
+    default: return "MEDSETTLE_UNKNOWN";
+  }
+}
+
+const char* medsettle_last_error(void) { return last_error.c_str(); }
+
+void medsettle_string_free(char* text) { std::free(text); }
+
+medsettle_status medsettle_plan_load_file(const char* path, medsettle_plan** out_plan) {
+  return guarded([&]() -> medsettle_status {
+    if (!out_plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_plan_load_file: out_plan is NULL");
+    *out_plan = nullptr;
+    if (!path) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_plan_load_file: path is NULL");
+    std::optional<Plan> plan;
+    try {
+      plan.emplace(Plan::load_file(path));
+    } catch (const std::system_error& e) {
+      return fail(MEDSETTLE_IO_ERROR, e.what());
+    }
+    return new_plan(std::move(*plan), out_plan);
+  });
+}
+
+medsettle_status medsettle_plan_load_string(const char* text, size_t len, const char* name,
+                                            medsettle_plan** out_plan) {
+  return guarded([&]() -> medsettle_status {
+    if (!out_plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_plan_load_string: out_plan is NULL");
+    *out_plan = nullptr;
+    if (!text && len) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_plan_load_string: text is NULL");
+    return new_plan(Plan::load_string(std::string_view(text ? text : "", len), name ? name : "<string>"), out_plan);
+  });
+}
+
+medsettle_status medsettle_plan_default(medsettle_plan** out_plan) {
+  return guarded([&]() -> medsettle_status {
+    if (!out_plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_plan_default: out_plan is NULL");
+    *out_plan = nullptr;
+    return new_plan(Plan::builtin(), out_plan);
+  });
+}
+
+void medsettle_plan_free(medsettle_plan* plan) { delete plan; }
+
+const char* medsettle_plan_id(const medsettle_plan* plan) { return plan ? plan->id.c_str() : nullptr; }
+const char* medsettle_plan_title(const medsettle_plan* plan) { return plan ? plan->title.c_str() : nullptr; }
+const char* medsettle_plan_digest(const medsettle_plan* plan) { return plan ? plan->digest.c_str() : nullptr; }
+
+medsettle_status medsettle_ledger_new(const medsettle_plan* plan, medsettle_ledger** out_ledger) {
+  return guarded([&]() -> medsettle_status {
+    if (!out_ledger) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_ledger_new: out_ledger is NULL");
+    *out_ledger = nullptr;
+    if (!plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_ledger_new: plan is NULL");
+    *out_ledger = new medsettle_ledger(plan->plan);
+    return MEDSETTLE_OK;
+  });
+}
+
+void medsettle_ledger_free(medsettle_ledger* ledger) { delete ledger; }
+
+medsettle_status medsettle_settle_json(const medsettle_plan* plan, medsettle_ledger* ledger, const char* stay_json,
+                                       size_t len, unsigned int flags, char** out_json, size_t* out_len) {
+  return guarded([&]() -> medsettle_status {
+    if (out_len) *out_len = 0;
+    if (!out_json) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: out_json is NULL");
+    *out_json = nullptr;
+    if (!plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: plan is NULL");
+    if (!ledger) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: ledger is NULL");
+    if (!stay_json) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: stay_json is NULL");
+    if (flags & ~known_flags) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: unknown flag bits");
+    if (&ledger->plan.data() != &plan->plan.data()) {
+      return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: the ledger was made for another plan");
+    }
+
+    Record rec = ledger->reader.read(std::string_view(stay_json, len), 1);
+    std::string text;
+    auto rejected = [&](const Rejection& r) {
+      write_json(text, r);
+      *out_json = c_string(text);
+      if (out_len) *out_len = text.size();
+      return MEDSETTLE_REJECTED;
+    };
+    if (rec.rejection) return rejected(*rec.rejection);
+    const Stay& stay = rec.stay;
+    if (ledger->person_id && *ledger->person_id != stay.person_id) {
+      return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: the ledger holds person '" +
+                                                  *ledger->person_id + "', stay '" + stay.stay_id +
+                                                  "' is of person '" + stay.person_id + "': one ledger per person");
+    }
+    // A retried call must not count a stay twice (SEMANTICS.md §10, duplicate_stay_id).
+    if (ledger->ledger.deductibles_of(stay.stay_id)) {
+      return rejected(Rejection{stay.stay_id, rec.line, ErrorCode::duplicate_stay_id, "stay_id",
+                                "stay_id: '" + stay.stay_id + "' is already settled in this ledger"});
+    }
+
+    // The ledger changes only if the whole call succeeds.
+    Ledger before = ledger->ledger;
+    std::optional<std::string> person_before = ledger->person_id;
+    try {
+      SettleOptions options;
+      options.trace = (flags & MEDSETTLE_TRACE) != 0;
+      Outcome o = settle(plan->plan, stay, ledger->ledger, options, rec.line);
+      if (!o.settled()) return rejected(o.rejection());
+      if (options.trace) write_trace_json(text, plan->plan, o.settlement());
+      else write_json(text, plan->plan, o.settlement());
+      ledger->person_id = stay.person_id;
+      *out_json = c_string(text);
+    } catch (...) {
+      ledger->ledger = std::move(before);
+      ledger->person_id = std::move(person_before);
+      throw;
+    }
+    if (out_len) *out_len = text.size();
+    return MEDSETTLE_OK;
+  });
+}
+
+medsettle_status medsettle_settle_batch_jsonl(const medsettle_plan* plan, const char* input, size_t len,
+                                              unsigned int threads, unsigned int flags, char** out, size_t* out_len,
+                                              char** errors, size_t* errors_len, size_t* settled, size_t* rejected) {
+  return guarded([&]() -> medsettle_status {
+    if (out_len) *out_len = 0;
+    if (errors_len) *errors_len = 0;
+    if (settled) *settled = 0;
+    if (rejected) *rejected = 0;
+    if (out) *out = nullptr;
+    if (errors) *errors = nullptr;
+    if (!out || !errors) {
+      return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_batch_jsonl: out and errors are required");
+    }
+    if (!plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_batch_jsonl: plan is NULL");
+    if (!input && len) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_batch_jsonl: input is NULL");
+    if (flags & ~known_flags) {
+      return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_batch_jsonl: unknown flag bits");
+    }
+
+    BatchOptions options;
+    options.settle.trace = (flags & MEDSETTLE_TRACE) != 0;
+    options.threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<Outcome> outcomes =
+        settle_batch(plan->plan, read_jsonl(std::string_view(input ? input : "", len)), options);
+
+    std::string good, bad;
+    std::size_t n_settled = 0, n_rejected = 0;
+    for (const Outcome& o : outcomes) {
+      if (o.settled()) {
+        if (options.settle.trace) write_trace_json(good, plan->plan, o.settlement());
+        else write_json(good, plan->plan, o.settlement());
+        good += '\n';
+        ++n_settled;
+      } else {
+        write_json(bad, o.rejection());
+        bad += '\n';
+        ++n_rejected;
+      }
+    }
+    char* good_c = c_string(good);
+    char* bad_c = nullptr;
+    try {
+      bad_c = c_string(bad);
+    } catch (...) {
+      std::free(good_c);
+      throw;
+    }
+    *out = good_c;
+    *errors = bad_c;
+    if (out_len) *out_len = good.size();
+    if (errors_len) *errors_len = bad.size();
+    if (settled) *settled = n_settled;
+    if (rejected) *rejected = n_rejected;
+    return n_rejected ? MEDSETTLE_REJECTED : MEDSETTLE_OK;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,46 @@
+// Splits a JSON Lines stream into records, a batch at a time, reading the
+// stream in large blocks. Internal to the readers.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace medsettle::detail {
+
+struct Line {
+  std::string_view text;  ///< without the line end; valid until the next batch
+  std::uint64_t number;   ///< 1-based physical line
+};
+
+/// The reading rules of SEMANTICS.md §2: a UTF-8 byte-order mark at the
+/// start is skipped; LF and CRLF end lines; lines holding only spaces, tabs
+/// or a carriage return are not records; a last line without a line end is
+/// still a record. A line longer than `max_bytes` is cut to max_bytes + 1
+/// bytes (so the reader rejects it as too long) and never held whole.
+class LineSource {
+ public:
+  LineSource(std::istream& in, std::size_t max_bytes) : in_(in), max_(max_bytes) {}
+
+  /// Fills `lines` with up to `max_lines` records; false when the input is exhausted.
+  bool next_batch(std::vector<Line>& lines, std::size_t max_lines);
+
+ private:
+  struct Span {
+    std::size_t offset, size;
+    std::uint64_t number;
+  };
+  std::istream& in_;
+  std::size_t max_;
+  std::string block_;
+  std::size_t pos_ = 0;
+  bool eof_ = false, first_ = true;
+  std::uint64_t number_ = 0;
+  std::string store_;
+  std::vector<Span> spans_;
+  bool fill();
+};
+
+}  // namespace medsettle::detail

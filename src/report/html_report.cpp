@@ -1,0 +1,543 @@
+// The HTML report of `medsettle compare`: one self-contained file with inline
+// CSS and inline SVG charts, no script and nothing fetched from the network.
+// Every text is escaped; every coordinate and percentage is computed from
+// integers.
+#include <algorithm>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "report/compare.hpp"
+
+namespace medsettle::report {
+
+namespace {
+
+using Out = std::back_insert_iterator<std::string>;
+
+/// `s` with the HTML special characters as entities.
+std::string esc(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+/// An id attribute value made of [a-z0-9_-] only.
+std::string id_part(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    out += ok ? c : '_';
+  }
+  return out;
+}
+
+constexpr std::string_view color_a = "#3b6fb6";
+constexpr std::string_view color_b = "#e07b39";
+constexpr std::string_view color_patient = "#c5cbd3";
+struct Swatch {
+  std::string_view fill, text;
+};
+constexpr std::array<Swatch, 10> palette{{{"#4e79a7", "#ffffff"}, {"#59a14f", "#ffffff"}, {"#edc948", "#1f2933"},
+                                          {"#b07aa1", "#ffffff"}, {"#76b7b2", "#1f2933"}, {"#e15759", "#ffffff"},
+                                          {"#9c755f", "#ffffff"}, {"#ff9da7", "#1f2933"}, {"#f28e2b", "#1f2933"},
+                                          {"#86bcb6", "#1f2933"}}};
+
+constexpr std::string_view css = R"(
+:root { color-scheme: light; }
+body { font-family: "Noto Sans", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "PingFang SC",
+       "Hiragino Sans GB", "Microsoft YaHei", sans-serif;
+       margin: 0 auto; padding: 20px 28px 40px; max-width: 1220px; color: #1f2933; background: #ffffff;
+       font-size: 14px; line-height: 1.45; }
+h1 { font-size: 24px; margin: 0 0 10px; }
+h2 { font-size: 18px; margin: 30px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #d8dee6; }
+table { border-collapse: collapse; margin: 4px 0; font-size: 13px; }
+th, td { padding: 3px 7px; border-bottom: 1px solid #e4e8ee; text-align: left; vertical-align: top; }
+th { background: #f3f5f8; font-weight: 600; }
+.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.mono { font-family: "DejaVu Sans Mono", "Noto Sans Mono", monospace; font-size: 12px; word-break: break-all; }
+.note { color: #52606d; font-size: 13px; margin: 6px 0; }
+.figure { display: flex; flex-wrap: wrap; gap: 18px 30px; align-items: flex-start; }
+.chart { flex: 0 0 auto; }
+svg { display: block; }
+svg text { font-family: inherit; font-size: 11px; fill: #1f2933; }
+svg .axis { stroke: #9aa5b1; stroke-width: 1; }
+svg .grid { stroke: #e4e8ee; stroke-width: 1; }
+.legend { display: flex; flex-wrap: wrap; gap: 4px 14px; max-width: 440px; font-size: 12px; margin-top: 6px; }
+.swatch { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px;
+          border-radius: 2px; }
+.side-a { color: #3b6fb6; font-weight: 700; }
+.side-b { color: #c4621f; font-weight: 700; }
+tr.total td { font-weight: 600; border-top: 1px solid #9aa5b1; }
+footer { margin-top: 36px; color: #52606d; font-size: 12px; }
+)";
+
+/// A "nice" step (1, 2 or 5 times a power of ten) that divides [0, max] into
+/// at most `ticks` intervals.
+Sum nice_step(Sum max, Sum ticks) {
+  if (max <= 0) return 1;
+  const Sum raw = (max + ticks - 1) / ticks;
+  Sum mag = 1;
+  while (mag * 10 <= raw) mag *= 10;
+  for (Sum m : {1, 2, 5, 10}) {
+    if (m * mag >= raw) return m * mag;
+  }
+  return 10 * mag;
+}
+
+/// Pixel position of `v` on an axis of `len` pixels for [0, max].
+long px(Sum v, Sum max, long len) { return max <= 0 ? 0 : static_cast<long>(v * len / max); }
+
+std::string yuan_short(Sum fen) {
+  const Sum y = fen / 100;
+  if (y >= 100'000'000) return thousands(y / 10'000) + "万";
+  return thousands(y);
+}
+
+void th(Out o, std::string_view text, bool num = false) {
+  fmt::format_to(o, "<th{}>{}</th>", num ? " class=\"num\"" : "", esc(text));
+}
+void td(Out o, std::string_view text, bool num = false, std::string_view id = {}) {
+  fmt::format_to(o, "<td{}{}>{}</td>", num ? " class=\"num\"" : "",
+                 id.empty() ? std::string() : fmt::format(" id=\"{}\"", id), esc(text));
+}
+
+// ---- funding by channel: two stacked bars ------------------------------------
+
+struct Segment {
+  std::string label;
+  PairSum value;
+  Swatch swatch;
+};
+
+void stacked_bars(std::string& out, const std::vector<Segment>& segments) {
+  Out o(out);
+  const long width = 380, height = 380, left = 92, top = 26, plot_h = 300, bar_w = 92;
+  Sum total_a = 0, total_b = 0;
+  for (const auto& s : segments) {
+    total_a += s.value.a;
+    total_b += s.value.b;
+  }
+  const Sum max = std::max(total_a, total_b);
+  const Sum step = nice_step(max, 5);
+  const Sum axis_max = max <= 0 ? step : (max + step - 1) / step * step;
+  fmt::format_to(o,
+                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+                 "role=\"img\" aria-labelledby=\"funding-title\"><title id=\"funding-title\">Funding by channel, "
+                 "A and B (yuan)</title>",
+                 width, height);
+  for (Sum t = 0; t <= axis_max; t += step) {
+    const long y = top + plot_h - px(t, axis_max, plot_h);
+    fmt::format_to(o, "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>", left, y, width - 10, y);
+    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6, y + 4, esc(yuan_short(t)));
+  }
+  fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">yuan</text>", left - 6, top - 12);
+  fmt::format_to(o, "<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>", left, top, top + plot_h);
+  for (int side = 0; side < 2; ++side) {
+    const long x = left + 40 + side * (bar_w + 60);
+    const Sum total = side == 0 ? total_a : total_b;
+    Sum cum = 0;
+    for (const auto& s : segments) {
+      const Sum v = side == 0 ? s.value.a : s.value.b;
+      if (v <= 0) continue;
+      const long y0 = top + plot_h - px(cum, axis_max, plot_h);
+      cum += v;
+      const long y1 = top + plot_h - px(cum, axis_max, plot_h);
+      const std::string share = total > 0 ? percent(basis_points(v, total)) : std::string();
+      fmt::format_to(o, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} {}: {} yuan ({})</title></rect>",
+                     x, y1, bar_w, std::max(0L, y0 - y1), s.swatch.fill, side == 0 ? 'A' : 'B', esc(s.label),
+                     yuan(v), share);
+      if (y0 - y1 >= 15) {
+        fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" style=\"fill:{}\">{}</text>", x + bar_w / 2,
+                       (y0 + y1) / 2 + 4, s.swatch.text, share);
+      }
+    }
+    const long ytop = top + plot_h - px(cum, axis_max, plot_h);
+    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", x + bar_w / 2, ytop - 5,
+                   esc(yuan_short(cum)));
+    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" style=\"font-size:14px;font-weight:700;fill:{}\">{}</text>",
+                   x + bar_w / 2, top + plot_h + 22, side == 0 ? color_a : color_b, side == 0 ? 'A' : 'B');
+  }
+  out += "</svg>";
+}
+
+// ---- grouped bars: vertical (histogram) and horizontal (ratios) ---------------
+
+struct Group {
+  std::string label;
+  std::optional<Sum> a, b;  ///< none: no value (n/a)
+};
+
+void legend_ab(std::string& out) {
+  fmt::format_to(Out(out),
+                 "<div class=\"legend\"><span><span class=\"swatch\" style=\"background:{}\"></span>A</span>"
+                 "<span><span class=\"swatch\" style=\"background:{}\"></span>B</span></div>",
+                 color_a, color_b);
+}
+
+void vertical_groups(std::string& out, std::string_view title, const std::vector<Group>& groups,
+                     std::string_view y_label) {
+  Out o(out);
+  const long group_w = 74, bar_w = 28, left = 56, top = 22, plot_h = 240;
+  const long width = left + group_w * static_cast<long>(groups.size()) + 12, height = top + plot_h + 44;
+  Sum max = 0;
+  for (const auto& g : groups) max = std::max({max, g.a.value_or(0), g.b.value_or(0)});
+  const Sum step = nice_step(max, 5);
+  const Sum axis_max = max <= 0 ? step : (max + step - 1) / step * step;
+  fmt::format_to(o,
+                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+                 "role=\"img\"><title>{2}</title>",
+                 width, height, esc(title));
+  for (Sum t = 0; t <= axis_max; t += step) {
+    const long y = top + plot_h - px(t, axis_max, plot_h);
+    fmt::format_to(o, "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>", left, y, width - 6, y);
+    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6, y + 4, thousands(t));
+  }
+  fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6, top - 10, esc(y_label));
+  fmt::format_to(o, "<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>", left, top, top + plot_h);
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const long gx = left + static_cast<long>(i) * group_w + (group_w - 2 * bar_w - 4) / 2;
+    for (int side = 0; side < 2; ++side) {
+      const std::optional<Sum> v = side == 0 ? groups[i].a : groups[i].b;
+      if (!v) continue;
+      const long h = px(*v, axis_max, plot_h);
+      const long x = gx + side * (bar_w + 4);
+      fmt::format_to(o, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} {}: {}</title></rect>",
+                     x, top + plot_h - h, bar_w, h, side == 0 ? color_a : color_b, side == 0 ? 'A' : 'B',
+                     esc(groups[i].label), thousands(*v));
+      fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" style=\"font-size:9.5px\">{}</text>",
+                     x + bar_w / 2, top + plot_h - h - 4, thousands(*v));
+    }
+    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                   left + static_cast<long>(i) * group_w + group_w / 2, top + plot_h + 18, esc(groups[i].label));
+  }
+  fmt::format_to(o, "<line class=\"axis\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>", left, top + plot_h, width - 6,
+                 top + plot_h);
+  out += "</svg>";
+}
+
+/// Horizontal grouped bars of ratios in basis points on a 0–100% axis.
+void horizontal_ratio_groups(std::string& out, std::string_view title, const std::vector<Group>& groups) {
+  Out o(out);
+  const long left = 84, plot_w = 240, bar_h = 15, group_h = 2 * bar_h + 16, top = 24;
+  const long width = left + plot_w + 58, height = top + group_h * static_cast<long>(groups.size()) + 8;
+  fmt::format_to(o,
+                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+                 "role=\"img\"><title>{2}</title>",
+                 width, height, esc(title));
+  for (int t = 0; t <= 100; t += 20) {
+    const long x = left + px(t, 100, plot_w);
+    fmt::format_to(o, "<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>", x, top - 4, height - 8);
+    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}%</text>", x, top - 9, t);
+  }
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const long gy = top + static_cast<long>(i) * group_h + 4;
+    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 8, gy + bar_h + 4,
+                   esc(groups[i].label));
+    for (int side = 0; side < 2; ++side) {
+      const std::optional<Sum> v = side == 0 ? groups[i].a : groups[i].b;
+      const long y = gy + side * bar_h;
+      if (!v) {
+        fmt::format_to(o, "<text x=\"{}\" y=\"{}\" style=\"font-size:10px;fill:#7b8794\">n/a</text>", left + 4,
+                       y + bar_h - 4);
+        continue;
+      }
+      const Sum clipped = std::clamp<Sum>(*v, 0, 10'000);
+      const long w = px(clipped, 10'000, plot_w);
+      const std::string text = percent(static_cast<std::int64_t>(*v));
+      fmt::format_to(o, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} {}: {}</title></rect>",
+                     left, y, w, bar_h - 1, side == 0 ? color_a : color_b, side == 0 ? 'A' : 'B',
+                     esc(groups[i].label), text);
+      fmt::format_to(o, "<text x=\"{}\" y=\"{}\" style=\"font-size:10px\">{}</text>", left + w + 4, y + bar_h - 4,
+                     text);
+    }
+  }
+  fmt::format_to(o, "<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>", left, top - 4, height - 8);
+  out += "</svg>";
+}
+
+// ---- sections -----------------------------------------------------------------
+
+void sides(std::string& out, const Comparison& c) {
+  Out o(out);
+  out += "<table class=\"sides\"><tr>";
+  for (auto h : {"", "rule set", "title", "file", "as of", "versions applied (paired stays)", "digest", "settled",
+                 "rejected"}) {
+    th(o, h);
+  }
+  out += "</tr>";
+  for (const SideInfo* s : {&c.a, &c.b}) {
+    const bool a = s == &c.a;
+    fmt::format_to(o, "<tr id=\"side-{}\"><td class=\"{}\">{}</td>", a ? 'a' : 'b', a ? "side-a" : "side-b",
+                   a ? 'A' : 'B');
+    td(o, s->id);
+    td(o, s->title);
+    td(o, s->file);
+    td(o, s->as_of ? format(*s->as_of) : std::string("discharge date"));
+    td(o, applied_text(*s));
+    fmt::format_to(o, "<td class=\"mono\">{}</td>", esc(s->digest));
+    td(o, std::to_string(s->settled), true);
+    td(o, std::to_string(s->rejected), true);
+    out += "</tr>";
+  }
+  out += "</table>";
+  fmt::format_to(o,
+                 "<p class=\"note\" id=\"stay-counts\">Stays read {}; paired (settled under both) {}; rejected under "
+                 "A {}, under B {} (both {}, only A {}, only B {}); settlement changed for {} paired stays. Rejected "
+                 "stays are left out of every figure below.",
+                 c.records, c.paired, c.a.rejected, c.b.rejected, c.rejected_both, c.rejected_only_a,
+                 c.rejected_only_b, c.changed);
+  for (const SideInfo* s : {&c.a, &c.b}) {
+    if (s->rejected_by_code.empty()) continue;
+    std::string codes;
+    for (const auto& [code, n] : s->rejected_by_code) codes += fmt::format("{}{} {}", codes.empty() ? "" : ", ", code, n);
+    fmt::format_to(o, " Rejected under {}: {}.", s == &c.a ? 'A' : 'B', esc(codes));
+  }
+  out += "</p>";
+}
+
+void totals(std::string& out, const Comparison& c) {
+  Out o(out);
+  out += "<h2>Settlement totals</h2><table id=\"totals\"><tr>";
+  th(o, "field");
+  th(o, "");
+  th(o, "A (yuan)", true);
+  th(o, "B (yuan)", true);
+  th(o, "B − A", true);
+  th(o, "change", true);
+  out += "</tr>";
+  for (std::size_t i = 0; i < field_names.size(); ++i) {
+    const auto f = field_names[i];
+    const PairSum& p = c.fields[i];
+    fmt::format_to(o, "<tr><td class=\"mono\">{}</td>", esc(f));
+    td(o, field_label(f));
+    td(o, yuan(p.a), true, fmt::format("total-a-{}", f));
+    td(o, yuan(p.b), true, fmt::format("total-b-{}", f));
+    td(o, signed_yuan(p.b - p.a), true, fmt::format("total-diff-{}", f));
+    td(o, percent_change(p.a, p.b), true);
+    out += "</tr>";
+  }
+  out += "</table>";
+}
+
+void funding(std::string& out, const Comparison& c) {
+  Out o(out);
+  out += "<h2>Funding by channel</h2>";
+  out += "<p class=\"note\">How the bills of the paired stays are shared: one bar per rule set, one segment per "
+         "channel (by channel id; a channel that only one rule set has shows 0 in the other), and what the "
+         "patients pay on top (个人负担). Percentages are shares of the bar.</p>";
+  std::vector<Segment> segments;
+  for (std::size_t i = 0; i < c.channels.size(); ++i) {
+    segments.push_back(Segment{c.channels[i].name, c.channels[i].paid, palette[i % palette.size()]});
+  }
+  segments.push_back(Segment{"个人负担 (patient pays)", c.patient, Swatch{color_patient, "#1f2933"}});
+  out += "<div class=\"figure\"><div class=\"chart\">";
+  stacked_bars(out, segments);
+  out += "<div class=\"legend\">";
+  for (const auto& s : segments) {
+    fmt::format_to(o, "<span><span class=\"swatch\" style=\"background:{}\"></span>{}</span>", s.swatch.fill,
+                   esc(s.label));
+  }
+  out += "</div></div><table id=\"channels\"><tr>";
+  for (auto h : {"channel", "name"}) th(o, h);
+  for (auto h : {"A (yuan)", "B (yuan)", "B − A", "change"}) th(o, h, true);
+  out += "</tr>";
+  for (const ChannelRow& ch : c.channels) {
+    std::string name = ch.name;
+    if (!ch.in_a) name += " (only in B)";
+    if (!ch.in_b) name += " (only in A)";
+    fmt::format_to(o, "<tr><td class=\"mono\">{}</td>", esc(ch.id));
+    td(o, name);
+    td(o, yuan(ch.paid.a), true, "channel-a-" + id_part(ch.id));
+    td(o, yuan(ch.paid.b), true, "channel-b-" + id_part(ch.id));
+    td(o, signed_yuan(ch.paid.b - ch.paid.a), true);
+    td(o, percent_change(ch.paid.a, ch.paid.b), true);
+    out += "</tr>";
+  }
+  out += "<tr><td class=\"mono\">psn_part_amt</td>";
+  td(o, "个人负担 (patient pays)");
+  td(o, yuan(c.patient.a), true);
+  td(o, yuan(c.patient.b), true);
+  td(o, signed_yuan(c.patient.b - c.patient.a), true);
+  td(o, percent_change(c.patient.a, c.patient.b), true);
+  const PairSum& total = c.fields[0];
+  out += "</tr><tr class=\"total\"><td class=\"mono\">medfee_sumamt</td>";
+  td(o, "医疗费总额 (total)");
+  td(o, yuan(total.a), true);
+  td(o, yuan(total.b), true);
+  td(o, signed_yuan(total.b - total.a), true);
+  td(o, percent_change(total.a, total.b), true);
+  out += "</tr></table></div>";
+}
+
+void patients(std::string& out, const Comparison& c) {
+  Out o(out);
+  out += "<h2>What patients pay</h2>";
+  out += "<p class=\"note\">Paired stays by what the patient pays (psn_part_amt) per stay, in yuan; a bin "
+         "a–b holds amounts above a and at most b.</p>";
+  std::vector<Group> groups;
+  for (std::size_t b = 0; b < c.stay_a.bins.size(); ++b) {
+    groups.push_back(Group{histogram_bin_label(b), Sum(c.stay_a.bins[b]), Sum(c.stay_b.bins[b])});
+  }
+  out += "<div class=\"figure\"><div class=\"chart\">";
+  vertical_groups(out, "Stays by what the patient pays (yuan), A and B", groups, "stays");
+  legend_ab(out);
+  out += "</div><table id=\"histogram\"><tr>";
+  th(o, "patient pays per stay (yuan)");
+  for (auto h : {"stays A", "stays B", "B − A"}) th(o, h, true);
+  out += "</tr>";
+  for (std::size_t b = 0; b < groups.size(); ++b) {
+    out += "<tr>";
+    td(o, groups[b].label);
+    td(o, std::to_string(c.stay_a.bins[b]), true);
+    td(o, std::to_string(c.stay_b.bins[b]), true);
+    const auto d = static_cast<long long>(c.stay_b.bins[b]) - static_cast<long long>(c.stay_a.bins[b]);
+    td(o, d > 0 ? fmt::format("+{}", d) : std::to_string(d), true);
+    out += "</tr>";
+  }
+  out += "</table></div>";
+
+  out += "<p class=\"note\">Percentiles are nearest-rank (the smallest amount with at least p% of the values at or "
+         "below it). A person-year is one person's paired stays discharged in one calendar year.</p>";
+  out += "<table id=\"distribution\"><tr>";
+  th(o, "");
+  for (auto h : {"per stay A", "per stay B", "per person-year A", "per person-year B"}) th(o, h, true);
+  out += "</tr>";
+  const std::array<const Distribution*, 4> ds{&c.stay_a, &c.stay_b, &c.person_year_a, &c.person_year_b};
+  const auto row = [&](std::string_view label, auto value) {
+    out += "<tr>";
+    td(o, label);
+    for (const Distribution* d : ds) td(o, value(*d), true);
+    out += "</tr>";
+  };
+  row("count", [](const Distribution& d) { return std::to_string(d.count); });
+  row("p50 (yuan)", [](const Distribution& d) { return yuan(d.p50); });
+  row("p90 (yuan)", [](const Distribution& d) { return yuan(d.p90); });
+  row("p99 (yuan)", [](const Distribution& d) { return yuan(d.p99); });
+  row("max (yuan)", [](const Distribution& d) { return yuan(d.max); });
+  for (std::size_t t = 0; t < threshold_yuan.size(); ++t) {
+    row(fmt::format("above {} yuan", thousands(threshold_yuan[t])),
+        [t](const Distribution& d) { return std::to_string(d.above[t]); });
+  }
+  out += "</table>";
+}
+
+void ratios(std::string& out, std::string_view heading, std::string_view id, const std::vector<RatioRow>& rows,
+            const RatioRow* overall, std::string_view note) {
+  Out o(out);
+  fmt::format_to(o, "<h2>{}</h2>", esc(heading));
+  if (!note.empty()) fmt::format_to(o, "<p class=\"note\">{}</p>", esc(note));
+  std::vector<Group> groups;
+  for (const RatioRow& r : rows) {
+    Group g{r.label, std::nullopt, std::nullopt};
+    if (auto a = ratio_bp(r.total.a, r.patient.a)) g.a = *a;
+    if (auto b = ratio_bp(r.total.b, r.patient.b)) g.b = *b;
+    groups.push_back(std::move(g));
+  }
+  out += "<div class=\"figure\"><div class=\"chart\">";
+  horizontal_ratio_groups(out, heading, groups);
+  legend_ab(out);
+  fmt::format_to(o, "</div><table id=\"{}\"><tr>", id);
+  th(o, "group");
+  for (auto h : {"stays", "total (yuan)", "patient pays A", "patient pays B", "ratio A", "ratio B", "change"}) {
+    th(o, h, true);
+  }
+  out += "</tr>";
+  const auto row = [&](const RatioRow& r, bool is_total) {
+    out += is_total ? "<tr class=\"total\">" : "<tr>";
+    fmt::format_to(o, "<td{}>{} <span class=\"mono\">{}</span></td>",
+                   r.note.empty() ? std::string() : fmt::format(" title=\"{}\"", esc(r.note)), esc(r.label),
+                   esc(r.key));
+    td(o, std::to_string(r.stays), true);
+    td(o, yuan(r.total.a), true);
+    td(o, yuan(r.patient.a), true);
+    td(o, yuan(r.patient.b), true);
+    td(o, ratio_text(r.total.a, r.patient.a), true, fmt::format("ratio-a-{}-{}", id, id_part(r.key)));
+    td(o, ratio_text(r.total.b, r.patient.b), true, fmt::format("ratio-b-{}-{}", id, id_part(r.key)));
+    td(o, ratio_change_text(r), true);
+    out += "</tr>";
+  };
+  for (const RatioRow& r : rows) row(r, false);
+  if (overall) row(*overall, true);
+  out += "</table></div>";
+}
+
+void persons(std::string& out, const Comparison& c) {
+  Out o(out);
+  out += "<h2>Persons whose payment changes most</h2>";
+  fmt::format_to(o,
+                 "<p class=\"note\">The top {} person-years by the absolute change of what the person pays in the "
+                 "year (sum of psn_part_amt over the paired stays); {} of {} person-years change.</p>",
+                 c.top_n, c.person_years_changed, c.person_years);
+  if (c.top.empty()) {
+    out += "<p id=\"persons\">No person's yearly payment changes.</p>";
+    return;
+  }
+  out += "<table id=\"persons\"><tr>";
+  th(o, "#", true);
+  th(o, "person");
+  for (auto h : {"year", "stays", "A (yuan)", "B (yuan)", "B − A", "change"}) th(o, h, true);
+  out += "</tr>";
+  for (std::size_t i = 0; i < c.top.size(); ++i) {
+    const PersonChange& p = c.top[i];
+    out += "<tr>";
+    td(o, std::to_string(i + 1), true);
+    fmt::format_to(o, "<td class=\"mono\">{}</td>", esc(p.person_id));
+    td(o, std::to_string(p.year), true);
+    td(o, std::to_string(p.stays), true);
+    td(o, yuan(p.a), true);
+    td(o, yuan(p.b), true);
+    td(o, signed_yuan(Sum(p.b) - p.a), true);
+    td(o, percent_change(p.a, p.b), true);
+    out += "</tr>";
+  }
+  out += "</table>";
+}
+
+}  // namespace
+
+std::string render_html(const Comparison& c) {
+  std::string out;
+  Out o(out);
+  out += "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<link rel=\"icon\" href=\"data:,\">\n";
+  fmt::format_to(o, "<title>medsettle what-if: {} vs {}</title>\n<style>{}</style>\n</head>\n<body>\n",
+                 esc(c.a.id + " " + as_of_text(c.a)), esc(c.b.id + " " + as_of_text(c.b)), css);
+  out += "<h1>medsettle what-if: A vs B</h1>\n";
+  sides(out, c);
+  out += '\n';
+  totals(out, c);
+  out += '\n';
+  funding(out, c);
+  out += '\n';
+  patients(out, c);
+  out += '\n';
+  ratios(out, "Reimbursement ratio by identity", "identity", c.by_identity, &c.overall,
+         "Reimbursement ratio = 1 − patient pays ÷ total (psn_part_amt ÷ medfee_sumamt, summed over the group's "
+         "paired stays). Groups by the identities a stay holds: rural_poor holds registered_poor, dibao, tekun or "
+         "poor_disabled; marginal holds marginal and none of those; none holds neither.");
+  out += '\n';
+  ratios(out, "Reimbursement ratio by hospital level", "level", c.by_level, &c.overall, "");
+  out += '\n';
+  ratios(out, "Reimbursement ratio by region", "region", c.by_region, &c.overall,
+         "Region: where the hospital is, seen from the person's insured county.");
+  out += '\n';
+  persons(out, c);
+  out += "\n<footer>Generated by medsettle compare. Amounts are exact sums in fen; percentages and ratios are "
+         "computed from them with integer arithmetic and rounded half away from zero to 0.01%.</footer>\n"
+         "</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace medsettle::report

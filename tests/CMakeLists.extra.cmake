@@ -1,0 +1,8 @@
+# medsettle compare: end-to-end (text, --diff, exit codes) and in a headless browser (--html).
+if(TARGET medsettle_cli)
+  add_test(NAME e2e.compare
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/compare_test.sh $<TARGET_FILE:medsettle_cli> ${PROJECT_SOURCE_DIR})
+  add_test(NAME e2e.compare_browser
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/compare_browser_test.sh $<TARGET_FILE:medsettle_cli> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(e2e.compare_browser PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+endif()

@@ -1,0 +1,106 @@
+// settle_stream equals settle_batch on the same input, for every wave size
+// and thread count, when the input is grouped by person.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "medsettle/stream.hpp"
+#include "medsettle/writer.hpp"
+
+using namespace medsettle;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// The golden stays with each person's lines made consecutive (stable by
+/// first appearance), so that the input is grouped.
+std::string grouped(const std::string& scheme) {
+  std::istringstream in(read_file(std::string(MEDSETTLE_GOLDEN_DIR) + "/" + scheme + ".stays.jsonl"));
+  std::vector<std::pair<std::string, std::string>> lines;
+  std::vector<std::string> order;
+  std::string line;
+  JsonStayReader reader;
+  while (std::getline(in, line)) {
+    std::string person;
+    if (!reader.peek_person(line, person)) person = "";  // unreadable: keep in place as its own group
+    if (std::find(order.begin(), order.end(), person) == order.end()) order.push_back(person);
+    lines.emplace_back(person, line);
+  }
+  std::string out;
+  for (const auto& p : order) {
+    for (const auto& [who, l] : lines) {
+      if (who == p) out += l + "\n";
+    }
+  }
+  return out;
+}
+
+std::string render(const Plan& plan, const Outcome& o) {
+  std::string s;
+  if (o.settled()) write_json(s, plan, o.settlement());
+  else write_json(s, o.rejection());
+  return s + "\n";
+}
+
+}  // namespace
+
+class StreamEqualsBatch : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(StreamEqualsBatch, ForEveryWaveSizeAndThreadCount) {
+  Plan plan = Plan::load_file(std::string(MEDSETTLE_RULES_DIR) + "/" + GetParam() + ".yaml");
+  const std::string text = grouped(GetParam());
+  std::string expected;
+  std::size_t records = 0;
+  for (const auto& o : settle_batch(plan, read_jsonl(text))) {
+    expected += render(plan, o);
+    ++records;
+  }
+  for (std::size_t wave : {1u, 2u, 7u, 1000u}) {
+    for (unsigned threads : {1u, 3u}) {
+      std::istringstream in(text);
+      StreamOptions options;
+      options.wave_records = wave;
+      options.batch.threads = threads;
+      std::string got;
+      StreamCounts c = settle_stream(plan, in, options, [&](const Outcome& o) { got += render(plan, o); });
+      EXPECT_EQ(got, expected) << "wave " << wave << ", threads " << threads;
+      EXPECT_EQ(c.read, records);
+      EXPECT_EQ(c.read, c.settled + c.rejected);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Schemes, StreamEqualsBatch,
+                         ::testing::Values("hunan", "zhuzhou", "funing", "zhenba", "xuchang", "linxian"),
+                         [](const auto& info) { return info.param; });
+
+TEST(Stream, UngroupedInputIsRefusedNamingTheLine) {
+  // P1 on lines 1 and 3, P2 on line 2: P1's stays are not consecutive.
+  const std::string text =
+      R"({"stay_id":"a","person_id":"P1","age":1,"hospital_level":"county","region":"in_county","admitted":"2019-01-01","discharged":"2019-01-02","diagnoses":["A09"],"fees":[]})" "\n"
+      R"({"stay_id":"b","person_id":"P2","age":1,"hospital_level":"county","region":"in_county","admitted":"2019-01-01","discharged":"2019-01-02","diagnoses":["A09"],"fees":[]})" "\n"
+      R"({"stay_id":"c","person_id":"P1","age":1,"hospital_level":"county","region":"in_county","admitted":"2019-01-01","discharged":"2019-01-03","diagnoses":["A09"],"fees":[]})" "\n";
+  std::istringstream check(text);
+  EXPECT_FALSE(grouped_by_person(check, InputFormat::jsonl));
+  std::istringstream in(text);
+  try {
+    (void)settle_stream(Plan::builtin(), in, StreamOptions{}, [](const Outcome&) {});
+    FAIL() << "expected NotGroupedError";
+  } catch (const NotGroupedError& e) {
+    EXPECT_EQ(e.line, 3u);
+    EXPECT_EQ(e.person, "P1");
+  }
+}
+
+TEST(Stream, GroupedInputIsRecognised) {
+  std::istringstream in(grouped("funing"));
+  EXPECT_TRUE(grouped_by_person(in, InputFormat::jsonl));
+}
