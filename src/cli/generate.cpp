@@ -362,7 +362,7 @@ class Generator {
     const Diagnosis* principal = p.condition && draw_.permille(850) ? p.condition : &ordinary(p.age);
     s.diagnoses[0] = principal;
     s.diagnosis_count = 1;
-    const std::size_t extra = draw_.below(4);
+    const std::size_t extra = draw_.below(p.age < 18 ? 2 : 4);
     for (std::size_t k = 0; k < extra; ++k) {
       const Diagnosis* d = &ordinary(p.age);
       if (d->traits & obstetric) continue;

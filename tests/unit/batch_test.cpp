@@ -437,3 +437,67 @@ TEST(BatchCounts, AnEmptyBatch) {
   o.threads = 8;
   EXPECT_TRUE(settle_batch(plan(), {}, o).empty());
 }
+
+// ---- records built by a library caller -------------------------------------------------------------------------
+//
+// settle_batch is public API: a caller may build Records from Stays it has
+// validated itself, without the reader's raw texts (`admitted_text`,
+// `discharged_text`, `discharged_date`, `has_stay_id`, `has_person_id` are
+// documented as what could be read of a *rejected* record). SEMANTICS.md §8
+// and §10 still apply to such a batch.
+
+namespace {
+Record hand(const std::string& id, const std::string& person, Date admitted, Date discharged, std::uint64_t line) {
+  Record r;
+  r.line = line;
+  Stay& s = r.stay;
+  s.stay_id = id;
+  s.person_id = person;
+  s.age = 40;
+  s.hospital_level = HospitalLevel::county;
+  s.region = Region::in_county;
+  s.admitted = admitted;
+  s.discharged = discharged;
+  s.diagnoses = {"J18.9"};
+  s.buckets = Buckets{Fen(130'000), Fen(10'000), Fen(10'000), Fen(10'000), Fen(100'000)};
+  return r;
+}
+Date d(int y, unsigned m, unsigned dd) { return Date::from_ymd(y, m, dd); }
+}  // namespace
+
+TEST(BatchLibrary, HandBuiltRecordsAreSettledInProcessingOrder) {
+  // Processing order: B (03-10, admitted 03-05), C (03-10, admitted 03-07), A (03-20):
+  // not the stay_id order A, B, C.
+  std::vector<Record> records;
+  records.push_back(hand("A", "P1", d(2020, 3, 15), d(2020, 3, 20), 1));
+  records.push_back(hand("C", "P1", d(2020, 3, 7), d(2020, 3, 10), 2));
+  records.push_back(hand("B", "P1", d(2020, 3, 5), d(2020, 3, 10), 3));
+  auto out = settle_batch(plan(), std::move(records));
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(sig(out[2]), nth(1)) << "B is the first stay of the year";
+  EXPECT_EQ(sig(out[1]), nth(2)) << "C is the second";
+  EXPECT_EQ(sig(out[0]), nth(3)) << "A is the third";
+}
+
+TEST(BatchLibrary, HandBuiltDuplicatesAreRejected) {
+  std::vector<Record> records;
+  records.push_back(hand("S1", "P1", d(2020, 4, 1), d(2020, 4, 1), 1));
+  records.push_back(hand("S1", "P1", d(2020, 5, 1), d(2020, 5, 1), 2));
+  auto out = settle_batch(plan(), std::move(records));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(sig(out[0]), nth(1));
+  expect_rejected(out[1], ErrorCode::duplicate_stay_id);
+}
+
+TEST(BatchLibrary, HandBuiltRejectionsCascade) {
+  std::vector<Record> records;
+  records.push_back(hand("R1", "P1", d(2020, 4, 1), d(2020, 4, 1), 1));
+  records.push_back(hand("R2", "P1", d(2020, 5, 1), d(2020, 5, 1), 2));
+  records.back().stay.referred_from = "NOPE";
+  records.push_back(hand("R3", "P1", d(2020, 6, 1), d(2020, 6, 1), 3));
+  auto out = settle_batch(plan(), std::move(records));
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(sig(out[0]), nth(1));
+  expect_rejected(out[1], ErrorCode::bad_referral);
+  expect_rejected(out[2], ErrorCode::earlier_rejected);
+}

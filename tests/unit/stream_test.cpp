@@ -29,6 +29,7 @@ std::string grouped(const std::string& scheme) {
   std::string line;
   JsonStayReader reader;
   while (std::getline(in, line)) {
+    if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // linxian starts with a byte-order mark
     std::string person;
     if (!reader.peek_person(line, person)) person = "";  // unreadable: keep in place as its own group
     if (std::find(order.begin(), order.end(), person) == order.end()) order.push_back(person);
