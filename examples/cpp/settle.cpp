@@ -27,8 +27,8 @@ int main() {
   const Settlement& s = o.settlement();
   for (const ChannelResult& c : s.channels) {  // the itemization, channel by channel
     Plan::ChannelInfo channel = plan.channel(s.version_index, c.index);
-    std::cout << channel.id << ": eligible " << c.eligible << ", base " << format(c.base) << ", deductible "
-              << format(c.deductible) << ", paid " << format(c.paid) << '\n';
+    std::cout << channel.id << (c.eligible ? ": base " : ": not eligible, base ") << format(c.base)
+              << ", deductible " << format(c.deductible) << ", paid " << format(c.paid) << '\n';
   }
   std::string json;
   write_json(json, plan, s);  // the INTERCHANGE.md settlement object

@@ -100,7 +100,7 @@ typedef struct medsettle_ledger medsettle_ledger;
 
 /* ---- library ----------------------------------------------------------- */
 
-/* The library version, "0.1.0". Static storage: never freed. Thread-safe. */
+/* The library version, e.g. "0.1.0". Static storage: never freed. Thread-safe. */
 MEDSETTLE_CAPI const char *medsettle_version(void);
 
 /* The name of a status code ("MEDSETTLE_OK", ...), or "MEDSETTLE_UNKNOWN".

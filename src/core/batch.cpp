@@ -92,6 +92,15 @@ std::vector<Outcome> settle_batch(const Plan& plan, std::vector<Record> records,
   std::vector<std::vector<std::size_t>> persons;
   for (std::size_t i = 0; i < n; ++i) {
     Record& rec = records[i];
+    if (!rec.rejection) {
+      // A valid stay is placed by its own fields, whoever built the record.
+      rec.has_stay_id = rec.has_person_id = true;
+      if (!rec.discharged_date || *rec.discharged_date != rec.stay.discharged) {
+        rec.discharged_date = rec.stay.discharged;
+        rec.discharged_text = format(rec.stay.discharged);
+        rec.admitted_text = format(rec.stay.admitted);
+      }
+    }
     if (rec.has_stay_id && !first.emplace(rec.stay.stay_id, i).second) {
       out[i] = make_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
                               fmt::format("stay_id: '{}' already used by an earlier record", rec.stay.stay_id));

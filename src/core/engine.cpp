@@ -109,6 +109,7 @@ struct Params {
   std::array<std::optional<Fen>, max_bands> upto{};
   std::size_t bands = 0;
   std::optional<Fen> cap_stay, cap_year;
+  detail::Cited cap_stay_cite, cap_year_cite;  // where the caps in force were written
   LimitKind limit_kind = LimitKind::amount;
   Fen limit_amount{};
   Rate limit_fraction{};
@@ -319,8 +320,8 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
   const Rounding mode = p.rounding;
   out.buckets = split(stay, p.class_b_selfpay, mode);
   const Buckets& bk = out.buckets;
-  tr.step(-1, "version", version.cite, "version {} in force on {} (rule set {})", format(version.from), format(day), p.id);
-  tr.step(-1, "split", p.class_b_cite,
+  if (tr) tr.step(-1, "version", version.cite, "version {} in force on {} (rule set {})", format(version.from), format(day), p.id);
+  if (tr) tr.step(-1, "split", p.class_b_cite,
           "buckets: total {} = full_selfpay {} + over_limit {} + pre_selfpay {} + in_scope {} (class B self-pay {})",
           money(bk.total), money(bk.full_selfpay), money(bk.over_limit), money(bk.pre_selfpay), money(bk.in_scope),
           rate_text(p.class_b_selfpay));
@@ -336,7 +337,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
       cl.accumulated = e.accumulated;
       cl.paid = e.paid;
       cl.grants = e.grants;
-      tr.step(-1, "ledger", {}, "prior for {}: accumulated {}, paid {}, grants {}", e.channel, money(e.accumulated),
+      if (tr) tr.step(-1, "ledger", {}, "prior for {}: accumulated {}, paid {}, grants {}", e.channel, money(e.accumulated),
               money(e.paid), e.grants);
     }
   }
@@ -356,7 +357,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
     // 1. Eligibility.
     r.eligible = holds(p, ch.when, stay, dx);
     if (ch.when >= 0) {
-      tr.step(cix, "eligibility", p.nodes[static_cast<std::size_t>(ch.when)].cite, "{}: condition {}", ch.id,
+      if (tr) tr.step(cix, "eligibility", p.nodes[static_cast<std::size_t>(ch.when)].cite, "{}: condition {}", ch.id,
               r.eligible ? "holds: eligible" : "does not hold: not eligible, pays 0");
     }
     if (!r.eligible) {
@@ -374,8 +375,14 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
         prm.rate[b] = ch.bands[b].rate.at(lvl);
         if (ch.bands[b].upto) prm.upto[b] = ch.bands[b].upto->at(lvl);
       }
-      if (ch.cap_stay) prm.cap_stay = ch.cap_stay->at(lvl);
-      if (ch.cap_year) prm.cap_year = ch.cap_year->at(lvl);
+      if (ch.cap_stay) {
+        prm.cap_stay = ch.cap_stay->at(lvl);
+        prm.cap_stay_cite = ch.cap_stay->cite;
+      }
+      if (ch.cap_year) {
+        prm.cap_year = ch.cap_year->at(lvl);
+        prm.cap_year_cite = ch.cap_year->cite;
+      }
     } else if (ch.kind == Kind::cap) {
       prm.limit_kind = ch.limit.kind;
       prm.limit_amount = ch.limit.amount.at(lvl);
@@ -393,8 +400,14 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
             break;
           case ChangeKind::deductible_scale: prm.deductible = multiply(prm.deductible, c.rate, mode); break;
           case ChangeKind::deductible_set: prm.deductible = c.amount; break;
-          case ChangeKind::cap_year_set: prm.cap_year = c.none ? std::nullopt : std::optional<Fen>(c.amount); break;
-          case ChangeKind::cap_stay_set: prm.cap_stay = c.none ? std::nullopt : std::optional<Fen>(c.amount); break;
+          case ChangeKind::cap_year_set:
+            prm.cap_year = c.none ? std::nullopt : std::optional<Fen>(c.amount);
+            prm.cap_year_cite = c.cite;
+            break;
+          case ChangeKind::cap_stay_set:
+            prm.cap_stay = c.none ? std::nullopt : std::optional<Fen>(c.amount);
+            prm.cap_stay_cite = c.cite;
+            break;
           case ChangeKind::limit_set:
             prm.limit_kind = c.limit.kind;
             prm.limit_amount = c.limit.amount.at(lvl);
@@ -417,7 +430,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
                                                        : "limit_set fraction " + rate_text(c.limit.fraction);
               break;
           }
-          tr.step(cix, "adjustment", c.cite, "{}: adjustment applies: {}", ch.id, what);
+          if (tr) tr.step(cix, "adjustment", c.cite, "{}: adjustment applies: {}", ch.id, what);
         }
       }
     }
@@ -432,7 +445,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
         if (!parts.empty()) parts += " + ";
         parts += fmt::format("{} {}", name(ch.base[k]), money(rem[static_cast<std::size_t>(ch.base[k])]));
       }
-      tr.step(cix, "base", ch.cite, "{}: base B = {} = {}", ch.id, parts, money(B));
+      if (tr) tr.step(cix, "base", ch.cite, "{}: base B = {} = {}", ch.id, parts, money(B));
     }
 
     // 4. Payment by kind.
@@ -446,7 +459,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
           if (ch.referral_continuous && referral) {
             Fen d_ref = (*referral)[ch.slot];
             D = max(Fen(0), D - d_ref);
-            tr.step(cix, "deductible", ch.referral_cite,
+            if (tr) tr.step(cix, "deductible", ch.referral_cite,
                     "{}: referral from {}: deductible {} less {} applied there = {}", ch.id, *stay.referred_from,
                     money(prm.deductible), money(d_ref), money(D));
           }
@@ -457,12 +470,12 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
           hi = payout(prm, D, acc + B);
           lo = payout(prm, D, acc);
           r.deductible = min(acc + B, D) - min(acc, D);
-          tr.step(cix, "deductible", ch.deductible.cite,
+          if (tr) tr.step(cix, "deductible", ch.deductible.cite,
                   "{}: deductible {}; accumulated this year before this stay {}, after {}; applied {}", ch.id,
                   money(D), money(acc), money(acc + B), money(r.deductible));
         }
         if (ch.period == Period::stay) {
-          tr.step(cix, "deductible", ch.deductible.cite, "{}: deductible {}; applied min(B, D) = {}", ch.id, money(D),
+          if (tr) tr.step(cix, "deductible", ch.deductible.cite, "{}: deductible {}; applied min(B, D) = {}", ch.id, money(D),
                   money(r.deductible));
         }
         Wide raw = hi.value4 - lo.value4;
@@ -482,14 +495,14 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
           }
           if (terms.empty()) terms = "nothing above the deductible";
           const Wide per_yuan = Wide(100) * Rate::scale;  // raw is in 1/10000 fen
-          tr.step(cix, "bands", ch.bands_cite, "{}: raw = {} = {}.{:06}; rounded {}", ch.id, terms,
+          if (tr) tr.step(cix, "bands", ch.bands_cite, "{}: raw = {} = {}.{:06}; rounded {}", ch.id, terms,
                   static_cast<std::int64_t>(raw / per_yuan), static_cast<std::int64_t>(raw % per_yuan), money(X));
         }
         r.computed = X;
         if (prm.cap_stay && X > *prm.cap_stay) {
           X = *prm.cap_stay;
           r.limiter = Limiter::cap_stay;
-          tr.step(cix, "cap", ch.cap_stay ? ch.cap_stay->cite : detail::Cited{}, "{}: cap_stay {} limits the payment",
+          if (tr) tr.step(cix, "cap", prm.cap_stay_cite, "{}: cap_stay {} limits the payment",
                   ch.id, money(*prm.cap_stay));
         }
         if (prm.cap_year) {
@@ -498,7 +511,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
             X = room;
             r.limiter = Limiter::cap_year;
           }
-          tr.step(cix, "cap", ch.cap_year ? ch.cap_year->cite : detail::Cited{},
+          if (tr) tr.step(cix, "cap", prm.cap_year_cite,
                   "{}: cap_year {}, paid this year before {}, room {}{}", ch.id, money(*prm.cap_year), money(led.paid),
                   money(room), r.limiter == Limiter::cap_year ? ": limits the payment" : "");
         }
@@ -512,11 +525,11 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
         }
         if (ch.period == Period::stay) {
           X = max(Fen(0), B - L);
-          tr.step(cix, "limit", ch.limit.cite, "{}: limit L = {}; X = max(0, B - L) = {}", ch.id, money(L), money(X));
+          if (tr) tr.step(cix, "limit", ch.limit.cite, "{}: limit L = {}; X = max(0, B - L) = {}", ch.id, money(L), money(X));
         } else {
           Fen allowed = max(Fen(0), L - led.accumulated);
           X = max(Fen(0), B - allowed);
-          tr.step(cix, "limit", ch.limit.cite,
+          if (tr) tr.step(cix, "limit", ch.limit.cite,
                   "{}: limit L = {} a year; kept this year before {}; allowed {}; X = max(0, B - allowed) = {}", ch.id,
                   money(L), money(led.accumulated), money(allowed), money(X));
         }
@@ -527,10 +540,10 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
         if (ch.once_per == Period::year && led.grants >= 1) {
           X = Fen(0);
           r.limiter = Limiter::grant_used;
-          tr.step(cix, "grant", ch.grant_cite, "{}: the year's grant was already paid", ch.id);
+          if (tr) tr.step(cix, "grant", ch.grant_cite, "{}: the year's grant was already paid", ch.id);
         } else {
           X = ch.grant_amount;
-          tr.step(cix, "grant", ch.grant_cite, "{}: grant {} (once per {})", ch.id, money(X),
+          if (tr) tr.step(cix, "grant", ch.grant_cite, "{}: grant {} (once per {})", ch.id, money(X),
                   ch.once_per == Period::year ? "year" : "stay");
         }
         r.computed = X;
@@ -572,7 +585,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
           from += fmt::format("{} from {}", money(r.taken[b]), name(ch.base[k]));
         }
       }
-      tr.step(cix, "allocation", ch.cite, "{}: pays {}{}{}", ch.id, money(X), from.empty() ? "" : " (",
+      if (tr) tr.step(cix, "allocation", ch.cite, "{}: pays {}{}{}", ch.id, money(X), from.empty() ? "" : " (",
               from.empty() ? "" : from + ")");
     }
     out.channels.push_back(r);
@@ -594,7 +607,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
   }
   out.fund_pay_sumamt = out.hifp_pay + out.hifmi_pay + out.maf_pay + out.oth_pay;
   out.psn_part_amt = rem[0] + rem[1] + rem[2] + rem[3];
-  tr.step(-1, "result", {}, "patient pays {} (in_scope {} + pre_selfpay {} + over_limit {} + full_selfpay {}); funds {}, hospital {}",
+  if (tr) tr.step(-1, "result", {}, "patient pays {} (in_scope {} + pre_selfpay {} + over_limit {} + full_selfpay {}); funds {}, hospital {}",
           money(out.psn_part_amt), money(rem[0]), money(rem[1]), money(rem[2]), money(rem[3]),
           money(out.fund_pay_sumamt), money(out.hosp_part_amt));
   ledger.record_stay(stay.stay_id, std::move(applied));

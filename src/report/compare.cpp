@@ -77,6 +77,8 @@ ColumnMap map_columns(const Plan& plan, std::vector<ChannelRow>& rows, bool side
         rows.push_back(ChannelRow{std::string(ch.id), std::string(ch.name), false, false, {}});
         it = rows.end() - 1;
       }
+      // A channel that rule set B names otherwise shows both names.
+      if (!side_a && !it->in_b && it->in_a && it->name != ch.name) it->name += fmt::format(" / {}", ch.name);
       (side_a ? it->in_a : it->in_b) = true;
       map[v].push_back(static_cast<std::size_t>(it - rows.begin()));
     }

@@ -60,7 +60,7 @@ inline constexpr std::array<std::string_view, 13> field_names{
 [[nodiscard]] std::string_view field_label(std::string_view field) noexcept;
 
 struct ChannelRow {
-  std::string id, name;  ///< name as the rule file writes it (A's, else B's)
+  std::string id, name;  ///< as the rule file writes it (A's, else B's; "A's / B's" if they differ)
   bool in_a = false, in_b = false;
   PairSum paid;
 };

@@ -98,10 +98,10 @@ Sum nice_step(Sum max, Sum ticks) {
 /// Pixel position of `v` on an axis of `len` pixels for [0, max].
 long px(Sum v, Sum max, long len) { return max <= 0 ? 0 : static_cast<long>(v * len / max); }
 
-std::string yuan_short(Sum fen) {
-  const Sum y = fen / 100;
-  if (y >= 100'000'000) return thousands(y / 10'000) + "万";
-  return thousands(y);
+/// Whole yuan, or whole 万元 (10,000 yuan) when `wan`, rounded half up.
+std::string yuan_short(Sum fen, bool wan) {
+  const Sum unit = wan ? 1'000'000 : 100;
+  return thousands((fen + unit / 2) / unit);
 }
 
 void th(Out o, std::string_view text, bool num = false) {
@@ -131,6 +131,7 @@ void stacked_bars(std::string& out, const std::vector<Segment>& segments) {
   const Sum max = std::max(total_a, total_b);
   const Sum step = nice_step(max, 5);
   const Sum axis_max = max <= 0 ? step : (max + step - 1) / step * step;
+  const bool wan = axis_max >= Sum(10'000'000) * 100;  // axis labels in 万元 from 10 million yuan
   fmt::format_to(o,
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
                  "role=\"img\" aria-labelledby=\"funding-title\"><title id=\"funding-title\">Funding by channel, "
@@ -139,9 +140,10 @@ void stacked_bars(std::string& out, const std::vector<Segment>& segments) {
   for (Sum t = 0; t <= axis_max; t += step) {
     const long y = top + plot_h - px(t, axis_max, plot_h);
     fmt::format_to(o, "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>", left, y, width - 10, y);
-    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6, y + 4, esc(yuan_short(t)));
+    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6, y + 4, esc(yuan_short(t, wan)));
   }
-  fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">yuan</text>", left - 6, top - 12);
+  fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6, top - 12,
+                 wan ? "万元" : "yuan");
   fmt::format_to(o, "<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>", left, top, top + plot_h);
   for (int side = 0; side < 2; ++side) {
     const long x = left + 40 + side * (bar_w + 60);
@@ -164,7 +166,7 @@ void stacked_bars(std::string& out, const std::vector<Segment>& segments) {
     }
     const long ytop = top + plot_h - px(cum, axis_max, plot_h);
     fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", x + bar_w / 2, ytop - 5,
-                   esc(yuan_short(cum)));
+                   esc(yuan_short(cum, wan)));
     fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" style=\"font-size:14px;font-weight:700;fill:{}\">{}</text>",
                    x + bar_w / 2, top + plot_h + 22, side == 0 ? color_a : color_b, side == 0 ? 'A' : 'B');
   }

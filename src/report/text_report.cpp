@@ -16,7 +16,7 @@ void line(std::string& out, std::string_view text) {
 void ratio_rows(std::string& out, std::string_view title, const std::vector<RatioRow>& rows) {
   line(out, fmt::format("  {}", title));
   for (const RatioRow& r : rows) {
-    line(out, fmt::format("    {} {:>8} {:>9} {:>9} {:>10}  {}", pad_right(r.key, 22), r.stays,
+    line(out, fmt::format("    {} {:>8} {:>10} {:>10} {:>10}  {}", pad_right(r.key, 22), r.stays,
                           ratio_text(r.total.a, r.patient.a), ratio_text(r.total.b, r.patient.b),
                           ratio_change_text(r), r.label));
   }
@@ -53,31 +53,31 @@ std::string render_text(const Comparison& c) {
   line(out, "");
 
   line(out, "Settlement fields (yuan, paired stays)");
-  line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>9}", pad_right("field", 18), "A", "B", "B - A", "change"));
+  line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}", pad_right("field", 18), "A", "B", "B - A", "change"));
   for (std::size_t i = 0; i < field_names.size(); ++i) {
     const PairSum& p = c.fields[i];
-    line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>9}  {}", pad_right(field_names[i], 18), yuan(p.a), yuan(p.b),
+    line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}  {}", pad_right(field_names[i], 18), yuan(p.a), yuan(p.b),
                           signed_yuan(p.b - p.a), percent_change(p.a, p.b), field_label(field_names[i])));
   }
   line(out, "");
 
   line(out, "Funding by channel (yuan, paid, paired stays)");
-  line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>9}", pad_right("channel", 18), "A", "B", "B - A", "change"));
+  line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}", pad_right("channel", 18), "A", "B", "B - A", "change"));
   for (const ChannelRow& ch : c.channels) {
     std::string name = ch.name;
     if (!ch.in_a) name += " (only in B)";
     if (!ch.in_b) name += " (only in A)";
-    line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>9}  {}", pad_right(ch.id, 18), yuan(ch.paid.a),
+    line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}  {}", pad_right(ch.id, 18), yuan(ch.paid.a),
                           yuan(ch.paid.b), signed_yuan(ch.paid.b - ch.paid.a), percent_change(ch.paid.a, ch.paid.b),
                           name));
   }
-  line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>9}  个人负担", pad_right("(patient pays)", 18), yuan(c.patient.a),
+  line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}  个人负担", pad_right("(patient pays)", 18), yuan(c.patient.a),
                         yuan(c.patient.b), signed_yuan(c.patient.b - c.patient.a),
                         percent_change(c.patient.a, c.patient.b)));
   line(out, "");
 
   line(out, "Reimbursement ratio (1 - patient pays / total, paired stays)");
-  line(out, fmt::format("    {} {:>8} {:>9} {:>9} {:>10}", pad_right("group", 22), "stays", "A", "B", "change"));
+  line(out, fmt::format("    {} {:>8} {:>10} {:>10} {:>10}", pad_right("group", 22), "stays", "A", "B", "change"));
   ratio_rows(out, "overall", {c.overall});
   ratio_rows(out, "by identity (rural_poor: registered_poor/dibao/tekun/poor_disabled; marginal: marginal only)",
              c.by_identity);
@@ -113,10 +113,10 @@ std::string render_text(const Comparison& c) {
   if (c.top.empty()) {
     line(out, "  no person's yearly payment changes");
   } else {
-    line(out, fmt::format("  {} {:>5} {:>6} {:>15} {:>15} {:>15} {:>9}", pad_right("person", 16), "year", "stays", "A",
+    line(out, fmt::format("  {} {:>5} {:>6} {:>15} {:>15} {:>15} {:>10}", pad_right("person", 16), "year", "stays", "A",
                           "B", "B - A", "change"));
     for (const PersonChange& p : c.top) {
-      line(out, fmt::format("  {} {:>5} {:>6} {:>15} {:>15} {:>15} {:>9}", pad_right(p.person_id, 16), p.year, p.stays,
+      line(out, fmt::format("  {} {:>5} {:>6} {:>15} {:>15} {:>15} {:>10}", pad_right(p.person_id, 16), p.year, p.stays,
                             yuan(p.a), yuan(p.b), signed_yuan(Sum(p.b) - p.a), percent_change(p.a, p.b)));
     }
   }

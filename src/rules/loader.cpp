@@ -618,7 +618,9 @@ std::optional<Adjustment> Compiler::adjustment(const YNode& n, Kind kind, std::s
     }
     a.changes.push_back(c);
   }
-  if (a.changes.empty() && n.pairs.size() > 0) err(n, fmt::format("{}: no change given (rate_add, rate_set, ...)", what));
+  bool any_change_key = std::any_of(n.pairs.begin(), n.pairs.end(),
+                                    [](const auto& kv) { return kv.first.text != "when" && kv.first.text != "source"; });
+  if (!any_change_key) err(n, fmt::format("{}: no change given (rate_add, rate_set, ...)", what));
   return a;
 }
 
@@ -854,6 +856,11 @@ void Compiler::compile(const YNode& root) {
             if (k.text == "id") {
               err(k, "changes: a channel's id cannot change");
               continue;
+            }
+            // 'rate' and 'bands' are one parameter written two ways: a change to one replaces the other.
+            if (k.text == "rate" || k.text == "bands") {
+              std::string_view other = k.text == "rate" ? "bands" : "rate";
+              std::erase_if(it->pairs, [&](const auto& kv) { return kv.first.text == other; });
             }
             auto slot = std::find_if(it->pairs.begin(), it->pairs.end(), [&](const auto& kv) { return kv.first.text == k.text; });
             if (slot != it->pairs.end()) slot->second = v;

@@ -28,7 +28,11 @@ class TreeBuilder : public YAML::EventHandler {
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
     error(mark, "aliases (*name) are not allowed in rule files; write the value out");
-    attach(make(YNode::Kind::null, mark));
+    // Stand in with an empty scalar: the alias is the one error to report here.
+    YNode n = make(YNode::Kind::scalar, mark);
+    n.plain = true;
+    n.text = "0";
+    attach(std::move(n));
   }
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, const std::string& value) override {

@@ -308,8 +308,10 @@ TEST(BatchCascade, ALaterStaysOwnErrorIsReportedInstead) {
       on("R4", "P1", "2020-07-01", R"(, "referred_from": "R0")"),   // a good referral: the cascade
       on("R5", "P1", "2020-08-01", R"(, "referred_from": "R9")"),   // R9 comes later
       on("R9", "P1", "2020-09-01"),
+      rec("R10", "P1", "2020-10-01", "2020-10-01", "", kBadBuckets),  // its own reading error
   };
   auto out = batch(lines);
+  expect_rejected(out[7], ErrorCode::buckets_mismatch, "R10");
   EXPECT_EQ(sig(out[0]), nth(1));
   expect_rejected(out[1], ErrorCode::buckets_mismatch);
   expect_rejected(out[2], ErrorCode::bad_referral, "R2");
