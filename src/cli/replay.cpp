@@ -212,11 +212,18 @@ Recorded parse_recorded(od::parser& parser, std::string& buffer, std::string_vie
   buffer.assign(line_text);
   buffer.append(simdjson::SIMDJSON_PADDING, ' ');
   od::document doc = must(parser.iterate(buffer.data(), line_text.size(), buffer.size()), "");
-  od::object obj;
-  if (auto e = doc.get_object().get(obj); e) {
-    if (e == simdjson::INCORRECT_TYPE) throw Bad{"not a JSON object"};
-    throw Bad{fmt::format("not JSON: {}", simdjson::error_message(e))};
+  od::json_type root_type{};
+  if (auto e = doc.type().get(root_type); e) throw Bad{fmt::format("not JSON: {}", simdjson::error_message(e))};
+  if (root_type != od::json_type::object) {
+    // JSON but not an object, or not JSON at all (`nul`, `[1,2`)? Rare, so a
+    // full DOM parse decides.
+    simdjson::dom::parser dom;
+    if (auto e = dom.parse(buffer.data(), line_text.size(), false).error(); e) {
+      throw Bad{fmt::format("not JSON: {}", simdjson::error_message(e))};
+    }
+    throw Bad{fmt::format("not a JSON object but {}", type_name(root_type))};
   }
+  od::object obj = must(doc.get_object(), "");
   Recorded r;
   r.line = line;
   std::vector<std::string> seen;
@@ -299,7 +306,8 @@ Recorded parse_recorded(od::parser& parser, std::string& buffer, std::string_vie
     }
     // Other keys (a platform export has many) are not compared.
   }
-  if (!doc.at_end()) throw Bad{"not JSON: content after the object"};
+  // current_location() answers OUT_OF_BOUNDS only once every token is consumed.
+  if (!doc.current_location().error()) throw Bad{"not JSON: characters after the object"};
   if (r.stay_id.empty()) throw Bad{"no stay_id (or setl_id)"};
   return r;
 }
@@ -548,8 +556,11 @@ std::string render_text(const Report& rep, const Plan& plan, const ReplayArgs& a
     head.row({"note", fmt::format("{} recorded settlement{} carry another digest", rep.recorded_other_digest,
                                   rep.recorded_other_digest == 1 ? "" : "s")});
   }
-  head.row({"stays", fmt::format("{}: {} read, {} settled, {} rejected", a.in.empty() ? "<stdin>" : a.in,
-                                 rep.stays_read, rep.stays_settled, rep.stays_rejected)});
+  head.row({"stays", fmt::format("{}: {} read, {} settled, {} rejected{}", a.in.empty() ? "<stdin>" : a.in,
+                                 rep.stays_read, rep.stays_settled, rep.stays_rejected,
+                                 rep.rejected_unrecorded
+                                     ? fmt::format(" ({} of them not recorded either)", rep.rejected_unrecorded)
+                                     : std::string())});
   out += "medsettle replay\n";
   head.render(out);
 
@@ -665,10 +676,10 @@ std::string render_json(const Report& rep, const Plan& plan, const ReplayArgs& a
   fmt::format_to(std::back_inserter(out),
                  ",\"status\":\"{}\",\"counts\":{{\"recorded\":{},\"match\":{},\"differ\":{},\"differences\":{},"
                  "\"not_recomputable\":{},\"not_recorded\":{},\"malformed\":{},\"stays_read\":{},"
-                 "\"stays_settled\":{},\"stays_rejected\":{}}}",
+                 "\"stays_settled\":{},\"stays_rejected\":{},\"rejected_not_recorded\":{}}}",
                  rep.clean() ? "match" : "differ", rep.recorded.size(), rep.matching_stays, rep.differing_stays,
                  rep.diffs.size(), rep.missing.size(), rep.unrecorded.size(), rep.malformed.size(), rep.stays_read,
-                 rep.stays_settled, rep.stays_rejected);
+                 rep.stays_settled, rep.stays_rejected, rep.rejected_unrecorded);
   out += ",\n\"differences\":[";
   for (std::size_t i = 0; i < rep.diffs.size(); ++i) {
     const Diff& d = rep.diffs[i];
@@ -735,6 +746,10 @@ std::string render_json(const Report& rep, const Plan& plan, const ReplayArgs& a
   out += "},\"channels\":{";
   first = true;
   for (const auto& [id, ct] : rep.channel_totals) {
+    if (!ct.eligible && !ct.presence &&
+        std::all_of(ct.parts.begin(), ct.parts.end(), [](const Total& t) { return t.count == 0; })) {
+      continue;
+    }
     if (!first) out += ',';
     first = false;
     json_key(out, id);
@@ -790,6 +805,9 @@ int run_replay(const ReplayArgs& a) {
         auto [it, fresh] = seen.emplace(r.stay_id, line);
         if (!fresh) throw Bad{fmt::format("stay {} recorded again (first at line {})", r.stay_id, it->second)};
         rep.recorded.push_back(std::move(r));
+      } catch (const simdjson::simdjson_error& e) {
+        if (id) seen.emplace(*id, line);
+        rep.malformed.push_back({line, id, fmt::format("not JSON: {}", e.what())});
       } catch (const Bad& b) {
         // A malformed line's stay counts as recorded: it is not listed again as "not recorded".
         if (id) seen.emplace(*id, line);

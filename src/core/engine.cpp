@@ -115,9 +115,11 @@ struct Params {
   Rate limit_fraction{};
 };
 
-/// Which disease groups the principal diagnosis, and any diagnosis, fall in.
+/// Which disease groups the principal diagnosis, and any diagnosis, fall
+/// in; worked out on first use, since most stays never reach a diagnosis test.
 struct DiagnosisGroups {
   std::uint64_t principal = 0, any = 0;
+  bool known = false;
 };
 
 bool starts_with_nocase(std::string_view code, std::string_view prefix) {
@@ -141,8 +143,8 @@ bool in_range_nocase(std::string_view code, std::string_view low, std::string_vi
   return three >= low && three <= high;
 }
 
-DiagnosisGroups diagnosis_groups(const PlanData& p, const Stay& stay) {
-  DiagnosisGroups g;
+void find_groups(const PlanData& p, const Stay& stay, DiagnosisGroups& g) {
+  g.known = true;
   for (std::size_t gi = 0; gi < p.groups.size(); ++gi) {
     const auto& group = p.groups[gi];
     for (std::size_t di = 0; di < stay.diagnoses.size(); ++di) {
@@ -161,10 +163,9 @@ DiagnosisGroups diagnosis_groups(const PlanData& p, const Stay& stay) {
       }
     }
   }
-  return g;
 }
 
-bool holds(const PlanData& p, std::int32_t node, const Stay& s, const DiagnosisGroups& dx) {
+bool holds(const PlanData& p, std::int32_t node, const Stay& s, DiagnosisGroups& dx) {
   if (node < 0) return true;
   const CondNode& n = p.nodes[static_cast<std::size_t>(node)];
   auto bitset = [&](unsigned b) { return ((n.mask >> b) & 1u) != 0; };
@@ -188,8 +189,12 @@ bool holds(const PlanData& p, std::int32_t node, const Stay& s, const DiagnosisG
     case CondOp::insurance: return bitset(static_cast<unsigned>(s.insurance));
     case CondOp::flag: return (s.flags & n.mask) != 0;
     case CondOp::age: return s.age >= n.min_age && s.age <= n.max_age;
-    case CondOp::principal_diagnosis: return (dx.principal & n.mask) != 0;
-    case CondOp::any_diagnosis: return (dx.any & n.mask) != 0;
+    case CondOp::principal_diagnosis:
+      if (!dx.known) find_groups(p, s, dx);
+      return (dx.principal & n.mask) != 0;
+    case CondOp::any_diagnosis:
+      if (!dx.known) find_groups(p, s, dx);
+      return (dx.any & n.mask) != 0;
   }
   return false;
 }
@@ -342,9 +347,11 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
     }
   }
 
-  const DiagnosisGroups dx = p.groups.empty() ? DiagnosisGroups{} : diagnosis_groups(p, stay);
-  std::vector<Fen> applied(p.slots.size());
+  DiagnosisGroups dx;
+  // The deductibles applied are kept for later referrals only where a channel continues them.
+  std::vector<Fen> applied(p.has_referral ? p.slots.size() : 0);
   out.channels.reserve(version.channels.size());
+  out.bands.reserve(version.band_count);
 
   for (std::size_t ci = 0; ci < version.channels.size(); ++ci) {
     const Channel& ch = version.channels[ci];
@@ -457,7 +464,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
         Fen D = prm.deductible;
         if (ch.period == Period::stay) {
           if (ch.referral_continuous && referral) {
-            Fen d_ref = (*referral)[ch.slot];
+            Fen d_ref = ch.slot < referral->size() ? (*referral)[ch.slot] : Fen(0);
             D = max(Fen(0), D - d_ref);
             if (tr) tr.step(cix, "deductible", ch.referral_cite,
                     "{}: referral from {}: deductible {} less {} applied there = {}", ch.id, *stay.referred_from,
@@ -574,7 +581,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
     if (ch.kind == Kind::coinsurance && ch.period == Period::year) led.accumulated += B;
     if (ch.kind == Kind::cap && ch.period == Period::year) led.accumulated += B - X;
     if (ch.kind == Kind::grant && X > Fen(0)) led.grants += 1;
-    if (ch.kind == Kind::coinsurance) applied[ch.slot] = r.deductible;
+    if (ch.kind == Kind::coinsurance && !applied.empty()) applied[ch.slot] = r.deductible;
 
     if (tr) {
       std::string from;

@@ -288,8 +288,8 @@ void sides(std::string& out, const Comparison& c) {
     td(o, s->as_of ? format(*s->as_of) : std::string("discharge date"));
     td(o, applied_text(*s));
     fmt::format_to(o, "<td class=\"mono\">{}</td>", esc(s->digest));
-    td(o, std::to_string(s->settled), true);
-    td(o, std::to_string(s->rejected), true);
+    td(o, thousands(s->settled), true);
+    td(o, thousands(s->rejected), true);
     out += "</tr>";
   }
   out += "</table>";
@@ -401,10 +401,10 @@ void patients(std::string& out, const Comparison& c) {
   for (std::size_t b = 0; b < groups.size(); ++b) {
     out += "<tr>";
     td(o, groups[b].label);
-    td(o, std::to_string(c.stay_a.bins[b]), true);
-    td(o, std::to_string(c.stay_b.bins[b]), true);
-    const auto d = static_cast<long long>(c.stay_b.bins[b]) - static_cast<long long>(c.stay_a.bins[b]);
-    td(o, d > 0 ? fmt::format("+{}", d) : std::to_string(d), true);
+    td(o, thousands(c.stay_a.bins[b]), true);
+    td(o, thousands(c.stay_b.bins[b]), true);
+    const Sum d = Sum(c.stay_b.bins[b]) - Sum(c.stay_a.bins[b]);
+    td(o, d > 0 ? fmt::format("+{}", thousands(d)) : d < 0 ? fmt::format("-{}", thousands(-d)) : "0", true);
     out += "</tr>";
   }
   out += "</table></div>";
@@ -422,14 +422,14 @@ void patients(std::string& out, const Comparison& c) {
     for (const Distribution* d : ds) td(o, value(*d), true);
     out += "</tr>";
   };
-  row("count", [](const Distribution& d) { return std::to_string(d.count); });
+  row("count", [](const Distribution& d) { return thousands(d.count); });
   row("p50 (yuan)", [](const Distribution& d) { return yuan(d.p50); });
   row("p90 (yuan)", [](const Distribution& d) { return yuan(d.p90); });
   row("p99 (yuan)", [](const Distribution& d) { return yuan(d.p99); });
   row("max (yuan)", [](const Distribution& d) { return yuan(d.max); });
   for (std::size_t t = 0; t < threshold_yuan.size(); ++t) {
     row(fmt::format("above {} yuan", thousands(threshold_yuan[t])),
-        [t](const Distribution& d) { return std::to_string(d.above[t]); });
+        [t](const Distribution& d) { return thousands(d.above[t]); });
   }
   out += "</table>";
 }
@@ -460,7 +460,7 @@ void ratios(std::string& out, std::string_view heading, std::string_view id, con
     fmt::format_to(o, "<td{}>{} <span class=\"mono\">{}</span></td>",
                    r.note.empty() ? std::string() : fmt::format(" title=\"{}\"", esc(r.note)), esc(r.label),
                    esc(r.key));
-    td(o, std::to_string(r.stays), true);
+    td(o, thousands(r.stays), true);
     td(o, yuan(r.total.a), true);
     td(o, yuan(r.patient.a), true);
     td(o, yuan(r.patient.b), true);

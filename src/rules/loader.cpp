@@ -880,6 +880,8 @@ void Compiler::compile(const YNode& root) {
         continue;
       }
       if (!ch->id.empty()) ch->slot = slot(ch->id);
+      ver.band_count += ch->bands.size();
+      p_.has_referral = p_.has_referral || ch->referral_continuous;
       ver.channels.push_back(std::move(*ch));
     }
     previous = std::move(maps);

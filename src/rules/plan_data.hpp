@@ -116,6 +116,7 @@ struct Channel {
 struct Version {
   Date from;
   std::vector<Channel> channels;
+  std::size_t band_count = 0;  ///< bands over all channels (to size a settlement once)
   Cited cite;
 };
 
@@ -145,6 +146,7 @@ struct PlanData {
   std::vector<CondNode> nodes;
   std::vector<std::uint32_t> children;
   std::vector<std::string> sources;   ///< cited texts
+  bool has_referral = false;          ///< some channel continues a referral's deductible
 
   [[nodiscard]] std::string_view source(const Cited& c) const noexcept {
     return c.source == no_source ? std::string_view{} : std::string_view(sources[c.source]);
