@@ -314,8 +314,15 @@ Recorded parse_recorded(od::parser& parser, std::string& buffer, std::string_vie
 
 // ---- the comparison ---------------------------------------------------------------
 
+/// A recorded line that has something to report.
+struct Key {
+  std::uint64_t line = 0;
+  std::string stay_id;
+  std::optional<std::string> person_id;
+};
+
 struct Diff {
-  std::size_t recorded = 0;  ///< index into the recorded list
+  std::size_t key = 0;       ///< into Report::keys
   std::string item;          ///< "hifp_pay", "channel basic.paid", "fund_pay_type 390100", ...
   std::string was, now;      ///< recorded and recomputed values as text
   std::optional<std::int64_t> fen;  ///< recomputed − recorded, for money
@@ -333,13 +340,14 @@ struct ChannelTotals {
 };
 
 struct Missing {
-  std::size_t recorded = 0;
+  std::size_t key = 0;
   std::string reason;
   std::optional<Rejection> rejection;
 };
 
 struct Report {
-  std::vector<Recorded> recorded;
+  std::size_t recorded = 0;                ///< usable recorded lines
+  std::vector<Key> keys;                   ///< the recorded lines with something to report
   std::vector<Malformed> malformed;
   std::vector<Diff> diffs;
   std::vector<Missing> missing;            ///< recorded, not recomputable
@@ -355,6 +363,11 @@ struct Report {
   std::vector<std::pair<std::string, Total>> type_totals;
   std::size_t person_diffs = 0;
 
+  /// The key of a recorded line (recorded lines come in order, each once).
+  std::size_t key_of(const Recorded& r) {
+    if (keys.empty() || keys.back().line != r.line) keys.push_back({r.line, r.stay_id, r.person_id});
+    return keys.size() - 1;
+  }
   ChannelTotals& channel(std::string_view id) {
     for (auto& [k, v] : channel_totals) {
       if (k == id) return v;
@@ -374,25 +387,24 @@ struct Report {
   }
 };
 
-void money_diff(Report& rep, std::size_t ri, std::string item, Fen was, Fen now, Total& total) {
+void money_diff(Report& rep, const Recorded& r, std::string item, Fen was, Fen now, Total& total) {
   if (was == now) return;
   const std::int64_t d = (now - was).count();
-  rep.diffs.push_back({ri, std::move(item), format(was), format(now), d});
+  rep.diffs.push_back({rep.key_of(r), std::move(item), format(was), format(now), d});
   total.count += 1;
   total.fen += d;
 }
 
 /// Compares one recorded settlement with its recomputation; returns whether anything differs.
-bool compare(Report& rep, const Plan& plan, std::size_t ri, const Settlement& s) {
-  const Recorded& r = rep.recorded[ri];
+bool compare(Report& rep, const Plan& plan, const Recorded& r, const Settlement& s) {
   const std::size_t before = rep.diffs.size();
   if (r.person_id && *r.person_id != s.person_id) {
-    rep.diffs.push_back({ri, "person_id", *r.person_id, s.person_id, std::nullopt});
+    rep.diffs.push_back({rep.key_of(r), "person_id", *r.person_id, s.person_id, std::nullopt});
     ++rep.person_diffs;
   }
   const auto now = fields_of(s);
   for (std::size_t i = 0; i < field_count; ++i) {
-    if (r.fields[i]) money_diff(rep, ri, std::string(field_names[i]), *r.fields[i], now[i], rep.field_totals[i]);
+    if (r.fields[i]) money_diff(rep, r, std::string(field_names[i]), *r.fields[i], now[i], rep.field_totals[i]);
   }
   if (r.channels) {
     std::vector<bool> listed(s.channels.size(), false);
@@ -407,24 +419,24 @@ bool compare(Report& rep, const Plan& plan, std::size_t ri, const Settlement& s)
       }
       ChannelTotals& ct = rep.channel(rc.id);
       if (!mine) {
-        rep.diffs.push_back({ri, fmt::format("channel {}", rc.id), "listed", "absent", std::nullopt});
+        rep.diffs.push_back({rep.key_of(r), fmt::format("channel {}", rc.id), "listed", "absent", std::nullopt});
         ++ct.presence;
         for (std::size_t p = 0; p < part_count; ++p) {
           if (rc.parts[p]) {
-            money_diff(rep, ri, fmt::format("channel {}.{}", rc.id, part_names[p]), *rc.parts[p], Fen{}, ct.parts[p]);
+            money_diff(rep, r, fmt::format("channel {}.{}", rc.id, part_names[p]), *rc.parts[p], Fen{}, ct.parts[p]);
           }
         }
         continue;
       }
       if (rc.eligible && *rc.eligible != mine->eligible) {
-        rep.diffs.push_back({ri, fmt::format("channel {}.eligible", rc.id), *rc.eligible ? "true" : "false",
+        rep.diffs.push_back({rep.key_of(r), fmt::format("channel {}.eligible", rc.id), *rc.eligible ? "true" : "false",
                              mine->eligible ? "true" : "false", std::nullopt});
         ++ct.eligible;
       }
       const std::array<Fen, part_count> mine_parts{mine->base, mine->deductible, mine->paid};
       for (std::size_t p = 0; p < part_count; ++p) {
         if (rc.parts[p]) {
-          money_diff(rep, ri, fmt::format("channel {}.{}", rc.id, part_names[p]), *rc.parts[p], mine_parts[p],
+          money_diff(rep, r, fmt::format("channel {}.{}", rc.id, part_names[p]), *rc.parts[p], mine_parts[p],
                      ct.parts[p]);
         }
       }
@@ -434,11 +446,11 @@ bool compare(Report& rep, const Plan& plan, std::size_t ri, const Settlement& s)
       const ChannelResult& mine = s.channels[k];
       const std::string_view id = plan.channel(s.version_index, mine.index).id;
       ChannelTotals& ct = rep.channel(id);
-      rep.diffs.push_back({ri, fmt::format("channel {}", id), "absent", "listed", std::nullopt});
+      rep.diffs.push_back({rep.key_of(r), fmt::format("channel {}", id), "absent", "listed", std::nullopt});
       ++ct.presence;
       const std::array<Fen, part_count> mine_parts{mine.base, mine.deductible, mine.paid};
       for (std::size_t p = 0; p < part_count; ++p) {
-        money_diff(rep, ri, fmt::format("channel {}.{}", id, part_names[p]), Fen{}, mine_parts[p], ct.parts[p]);
+        money_diff(rep, r, fmt::format("channel {}.{}", id, part_names[p]), Fen{}, mine_parts[p], ct.parts[p]);
       }
     }
   }
@@ -456,11 +468,11 @@ bool compare(Report& rep, const Plan& plan, std::size_t ri, const Settlement& s)
       for (const auto& [c, v] : ours) {
         if (c == code) now_sum = v;
       }
-      money_diff(rep, ri, fmt::format("fund_pay_type {}", code), was, now_sum, rep.type(code));
+      money_diff(rep, r, fmt::format("fund_pay_type {}", code), was, now_sum, rep.type(code));
     }
     for (const auto& [code, now_sum] : ours) {
       const bool recorded = std::any_of(r.detail->begin(), r.detail->end(), [&](const auto& d) { return d.first == code; });
-      if (!recorded) money_diff(rep, ri, fmt::format("fund_pay_type {}", code), Fen{}, now_sum, rep.type(code));
+      if (!recorded) money_diff(rep, r, fmt::format("fund_pay_type {}", code), Fen{}, now_sum, rep.type(code));
     }
   }
   return rep.diffs.size() != before;
@@ -535,8 +547,8 @@ std::string render_text(const Report& rep, const Plan& plan, const ReplayArgs& a
   head.row({"digest", std::string(plan.digest())});
   head.row({"versions applied", versions_text(rep)});
   head.row({"as of", as_of ? format(*as_of) : std::string("each stay's discharge date")});
-  head.row({"recorded", fmt::format("{}: {} settlement{}{}", a.recorded, rep.recorded.size(),
-                                    rep.recorded.size() == 1 ? "" : "s",
+  head.row({"recorded", fmt::format("{}: {} settlement{}{}", a.recorded, rep.recorded,
+                                    rep.recorded == 1 ? "" : "s",
                                     rep.malformed.empty() ? std::string()
                                                           : fmt::format(", {} malformed line{}", rep.malformed.size(),
                                                                         rep.malformed.size() == 1 ? "" : "s"))});
@@ -569,7 +581,7 @@ std::string render_text(const Report& rep, const Plan& plan, const ReplayArgs& a
     Table t({true, false, false, false, true, true, true});
     t.row({"line", "stay_id", "person_id", "item", "recorded", "recomputed", "difference"});
     for (const Diff& d : rep.diffs) {
-      const Recorded& r = rep.recorded[d.recorded];
+      const Key& r = rep.keys[d.key];
       t.row({fmt::to_string(r.line), r.stay_id, r.person_id.value_or(""), d.item, d.was, d.now,
              d.fen ? signed_fen(*d.fen) : std::string()});
     }
@@ -580,7 +592,7 @@ std::string render_text(const Report& rep, const Plan& plan, const ReplayArgs& a
     Table t({true, false, false});
     t.row({"line", "stay_id", "reason"});
     for (const Missing& m : rep.missing) {
-      const Recorded& r = rep.recorded[m.recorded];
+      const Key& r = rep.keys[m.key];
       t.row({fmt::to_string(r.line), r.stay_id, m.reason});
     }
     t.render(out);
@@ -633,7 +645,7 @@ std::string render_text(const Report& rep, const Plan& plan, const ReplayArgs& a
   }
   out += fmt::format(
       "\n{}: {} recorded, {} match, {} differ ({} difference{}), {} not recomputable, {} not recorded, {} malformed\n",
-      rep.clean() ? "MATCH" : "DIFFER", rep.recorded.size(), rep.matching_stays, rep.differing_stays,
+      rep.clean() ? "MATCH" : "DIFFER", rep.recorded, rep.matching_stays, rep.differing_stays,
       rep.diffs.size(), rep.diffs.size() == 1 ? "" : "s", rep.missing.size(), rep.unrecorded.size(),
       rep.malformed.size());
   return out;
@@ -677,13 +689,13 @@ std::string render_json(const Report& rep, const Plan& plan, const ReplayArgs& a
                  ",\"status\":\"{}\",\"counts\":{{\"recorded\":{},\"match\":{},\"differ\":{},\"differences\":{},"
                  "\"not_recomputable\":{},\"not_recorded\":{},\"malformed\":{},\"stays_read\":{},"
                  "\"stays_settled\":{},\"stays_rejected\":{},\"rejected_not_recorded\":{}}}",
-                 rep.clean() ? "match" : "differ", rep.recorded.size(), rep.matching_stays, rep.differing_stays,
+                 rep.clean() ? "match" : "differ", rep.recorded, rep.matching_stays, rep.differing_stays,
                  rep.diffs.size(), rep.missing.size(), rep.unrecorded.size(), rep.malformed.size(), rep.stays_read,
                  rep.stays_settled, rep.stays_rejected, rep.rejected_unrecorded);
   out += ",\n\"differences\":[";
   for (std::size_t i = 0; i < rep.diffs.size(); ++i) {
     const Diff& d = rep.diffs[i];
-    const Recorded& r = rep.recorded[d.recorded];
+    const Key& r = rep.keys[d.key];
     out += i ? ",\n" : "\n";
     fmt::format_to(std::back_inserter(out), "{{\"line\":{},\"stay_id\":", r.line);
     write_json_string(out, r.stay_id);
@@ -703,7 +715,7 @@ std::string render_json(const Report& rep, const Plan& plan, const ReplayArgs& a
   out += "],\n\"not_recomputable\":[";
   for (std::size_t i = 0; i < rep.missing.size(); ++i) {
     const Missing& m = rep.missing[i];
-    const Recorded& r = rep.recorded[m.recorded];
+    const Key& r = rep.keys[m.key];
     out += i ? ",\n" : "\n";
     fmt::format_to(std::back_inserter(out), "{{\"line\":{},\"stay_id\":", r.line);
     write_json_string(out, r.stay_id);
@@ -789,101 +801,101 @@ int run_replay(const ReplayArgs& a) {
     as_of = d.value;
   }
   const Format in_fmt = input_format(a.in_format, a.in);
+  Input rec_in(a.recorded);  // opened first: a missing file is a usage error before any work
+  Input in(a.in);
   Output out(a.out);
 
   Report rep;
-  // Recorded settlements.
+  // 1. Recompute: the stays, settled as one batch.
+  std::vector<Record> records = read_records(in, in_fmt);
+  rep.stays_read = records.size();
+  BatchOptions options;
+  options.settle.as_of = as_of;
+  options.threads = std::max(1u, std::thread::hardware_concurrency());
+  const std::vector<Outcome> outcomes = settle_batch(plan, std::move(records), options);
+
+  std::unordered_map<std::string_view, std::size_t> by_id;  // stay id -> outcome
+  by_id.reserve(outcomes.size());
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const Outcome& o = outcomes[i];
+    if (o.settled()) {
+      ++rep.stays_settled;
+      ++rep.versions[o.settlement().version];
+      by_id.emplace(o.settlement().stay_id, i);
+    } else {
+      ++rep.stays_rejected;
+      const Rejection& r = o.rejection();
+      // A later copy of a duplicated stay id is no stay at all; the first stands.
+      if (r.stay_id && r.code != ErrorCode::duplicate_stay_id) by_id.emplace(*r.stay_id, i);
+    }
+  }
+
+  // 2. The recorded settlements, one line at a time, compared as they come.
+  std::vector<bool> recorded_now(outcomes.size(), false);
+  std::unordered_map<std::string, std::uint64_t> seen;  // recorded stay id -> line
+  const auto note_seen = [&](const std::string& id) {
+    if (auto it = by_id.find(id); it != by_id.end()) recorded_now[it->second] = true;
+  };
   {
-    Input rec_in(a.recorded);
     od::parser parser;
     std::string buffer;
-    std::unordered_map<std::string, std::uint64_t> seen;  // stay id -> line
     for_each_json_line(rec_in.stream(), [&](std::string_view line_text, std::uint64_t line) {
       std::optional<std::string> id;
+      Recorded r;
       try {
-        Recorded r = parse_recorded(parser, buffer, line_text, line, id);
+        r = parse_recorded(parser, buffer, line_text, line, id);
         auto [it, fresh] = seen.emplace(r.stay_id, line);
         if (!fresh) throw Bad{fmt::format("stay {} recorded again (first at line {})", r.stay_id, it->second)};
-        rep.recorded.push_back(std::move(r));
       } catch (const simdjson::simdjson_error& e) {
-        if (id) seen.emplace(*id, line);
+        if (id) { seen.emplace(*id, line); note_seen(*id); }
         rep.malformed.push_back({line, id, fmt::format("not JSON: {}", e.what())});
+        return;
       } catch (const Bad& b) {
         // A malformed line's stay counts as recorded: it is not listed again as "not recorded".
-        if (id) seen.emplace(*id, line);
+        if (id) { seen.emplace(*id, line); note_seen(*id); }
         rep.malformed.push_back({line, id, b.message});
+        return;
       }
-    });
-    if (!rec_in.stream().eof() && rec_in.stream().bad()) throw UsageError(fmt::format("reading {} failed", a.recorded));
-    // Malformed stay ids (not already the id of a good line) are not "not recorded".
-    for (const Malformed& m : rep.malformed) {
-      if (m.stay_id) seen.emplace(*m.stay_id, m.line);
-    }
-    // Recomputation.
-    Input in(a.in);
-    std::vector<Record> records = read_records(in, in_fmt);
-    rep.stays_read = records.size();
-    BatchOptions options;
-    options.settle.as_of = as_of;
-    options.threads = std::max(1u, std::thread::hardware_concurrency());
-    std::vector<Outcome> outcomes = settle_batch(plan, std::move(records), options);
-
-    std::unordered_map<std::string_view, std::size_t> by_id;
-    by_id.reserve(outcomes.size());
-    for (std::size_t i = 0; i < outcomes.size(); ++i) {
-      const Outcome& o = outcomes[i];
-      if (o.settled()) {
-        ++rep.stays_settled;
-        ++rep.versions[o.settlement().version];
-        by_id.emplace(o.settlement().stay_id, i);
-      } else {
-        ++rep.stays_rejected;
-        const Rejection& r = o.rejection();
-        if (r.stay_id && r.code != ErrorCode::duplicate_stay_id) by_id.emplace(*r.stay_id, i);
-      }
-    }
-
-    // Compare, in recorded order.
-    std::vector<bool> matched(outcomes.size(), false);
-    for (std::size_t ri = 0; ri < rep.recorded.size(); ++ri) {
-      const Recorded& r = rep.recorded[ri];
+      ++rep.recorded;
       if (r.version) ++rep.recorded_versions[*r.version];
       if (r.rules && *r.rules != plan.id()) ++rep.recorded_other_rules;
       if (r.digest && *r.digest != plan.digest()) ++rep.recorded_other_digest;
       auto it = by_id.find(r.stay_id);
       if (it == by_id.end()) {
-        rep.missing.push_back({ri, "missing from the stays", std::nullopt});
-        continue;
+        rep.missing.push_back({rep.key_of(r), "missing from the stays", std::nullopt});
+        return;
       }
-      matched[it->second] = true;
+      recorded_now[it->second] = true;
       const Outcome& o = outcomes[it->second];
       if (!o.settled()) {
         const Rejection& rj = o.rejection();
         rep.missing.push_back(
-            {ri, fmt::format("rejected now (line {}): {}: {}", rj.line, name(rj.code), rj.message), rj});
-        continue;
+            {rep.key_of(r), fmt::format("rejected now (line {}): {}: {}", rj.line, name(rj.code), rj.message), rj});
+        return;
       }
-      if (compare(rep, plan, ri, o.settlement())) ++rep.differing_stays;
+      if (compare(rep, plan, r, o.settlement())) ++rep.differing_stays;
       else ++rep.matching_stays;
-    }
-    for (std::size_t i = 0; i < outcomes.size(); ++i) {
-      if (matched[i]) continue;
-      const Outcome& o = outcomes[i];
-      if (o.settled()) {
-        if (!seen.count(o.settlement().stay_id)) rep.unrecorded.push_back(&o.settlement());
-      } else if (o.rejection().code != ErrorCode::duplicate_stay_id &&
-                 !(o.rejection().stay_id && seen.count(*o.rejection().stay_id))) {
-        ++rep.rejected_unrecorded;
-      }
-    }
-
-    const std::string report = a.json ? render_json(rep, plan, a, as_of) : render_text(rep, plan, a, as_of);
-    out.stream().write(report.data(), static_cast<std::streamsize>(report.size()));
-    out.stream().flush();
-    if (!out.stream()) throw UsageError("writing the report failed");
+    });
+    if (rec_in.stream().bad()) throw UsageError(fmt::format("reading {} failed", rec_in.name()));
   }
+
+  // 3. Settled now, never recorded.
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (recorded_now[i]) continue;
+    const Outcome& o = outcomes[i];
+    if (o.settled()) {
+      rep.unrecorded.push_back(&o.settlement());
+    } else if (o.rejection().code != ErrorCode::duplicate_stay_id) {
+      ++rep.rejected_unrecorded;
+    }
+  }
+
+  const std::string report = a.json ? render_json(rep, plan, a, as_of) : render_text(rep, plan, a, as_of);
+  out.stream().write(report.data(), static_cast<std::streamsize>(report.size()));
+  out.stream().flush();
+  if (!out.stream()) throw UsageError("writing the report failed");
   std::cerr << fmt::format("replayed {} recorded, {} match, {} differ, {} not recomputable, {} not recorded, {} malformed\n",
-                           rep.recorded.size(), rep.matching_stays, rep.differing_stays, rep.missing.size(),
+                           rep.recorded, rep.matching_stays, rep.differing_stays, rep.missing.size(),
                            rep.unrecorded.size(), rep.malformed.size());
   return rep.clean() ? ok : some_rejected;
 }

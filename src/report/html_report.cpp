@@ -482,7 +482,8 @@ void persons(std::string& out, const Comparison& c) {
                  "year (sum of psn_part_amt over the paired stays); {} of {} person-years change.</p>",
                  c.top_n, c.person_years_changed, c.person_years);
   if (c.top.empty()) {
-    out += "<p id=\"persons\">No person's yearly payment changes.</p>";
+    out += c.person_years_changed == 0 ? "<p id=\"persons\">No person&#39;s yearly payment changes.</p>"
+                                       : "<p id=\"persons\">None listed (--top 0).</p>";
     return;
   }
   out += "<table id=\"persons\"><tr>";

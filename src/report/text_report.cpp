@@ -111,7 +111,7 @@ std::string render_text(const Comparison& c) {
   line(out, fmt::format("Persons whose yearly payment changes most (top {} by |B - A|; {} of {} person-years change)",
                         c.top_n, c.person_years_changed, c.person_years));
   if (c.top.empty()) {
-    line(out, "  no person's yearly payment changes");
+    line(out, c.person_years_changed == 0 ? "  no person's yearly payment changes" : "  (none listed: --top 0)");
   } else {
     line(out, fmt::format("  {} {:>5} {:>6} {:>15} {:>15} {:>15} {:>10}", pad_right("person", 16), "year", "stays", "A",
                           "B", "B - A", "change"));

@@ -1,0 +1,313 @@
+// medsettle benchmarks. Every figure is read against the baseline measured
+// in the same run (BM_Baseline_*): the hunan 2017 scheme hard-coded in plain
+// C++ on the same stays. See bench/README.md.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "baseline_hunan.hpp"
+#include "gen/generator.hpp"
+#include "medsettle/engine.hpp"
+#include "medsettle/reader.hpp"
+#include "medsettle/stream.hpp"
+#include "medsettle/writer.hpp"
+
+using namespace medsettle;
+
+namespace {
+
+constexpr const char* schemes[] = {"hunan", "zhuzhou", "funing", "zhenba", "xuchang", "linxian"};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::size_t population_persons() {
+  const char* env = std::getenv("MEDSETTLE_BENCH_PERSONS");
+  return env ? std::strtoull(env, nullptr, 10) : 400'000;  // about 1,000,000 stays
+}
+
+/// The generated population (year 2018: hunan's 2017-07-01 version), as
+/// JSON Lines text, as CSV text, and as records.
+struct Population {
+  std::string jsonl, csv;
+  std::vector<Record> records;
+  Population() {
+    gen::Options o;
+    o.persons = population_persons();
+    o.seed = 7;
+    o.year = 2018;
+    gen::generate(jsonl, o);
+    o.csv = true;
+    gen::generate(csv, o);
+    records = read_jsonl(jsonl);
+  }
+};
+
+const Population& population() {
+  static const Population p;
+  return p;
+}
+
+const Plan& plan(const std::string& scheme) {
+  static std::map<std::string, Plan> plans;
+  auto it = plans.find(scheme);
+  if (it == plans.end()) {
+    it = plans.emplace(scheme, Plan::load_file(std::string(MEDSETTLE_RULES_DIR) + "/" + scheme + ".yaml")).first;
+  }
+  return it->second;
+}
+
+/// The baseline over the population: a ledger per person-year, the stays in
+/// the generator's order (grouped by person, in date order).
+std::int64_t run_baseline(const std::vector<Record>& records) {
+  std::int64_t checksum = 0;
+  baseline::Ledger ledger;
+  const std::string* person = nullptr;
+  int year = 0;
+  for (const Record& r : records) {
+    if (r.rejection) continue;
+    if (!person || *person != r.stay.person_id || year != r.stay.discharged.year()) {
+      ledger = {};
+      person = &r.stay.person_id;
+      year = r.stay.discharged.year();
+    }
+    baseline::Paid p = baseline::settle(r.stay, ledger);
+    checksum += p.patient;
+  }
+  return checksum;
+}
+
+/// The baseline and the engine must agree on every paid amount; a benchmark
+/// of two programs computing different things would mean nothing.
+void check_baseline_agrees() {
+  static bool checked = false;
+  if (checked) return;
+  checked = true;
+  const auto& recs = population().records;
+  auto outcomes = settle_batch(plan("hunan"), recs);
+  baseline::Ledger ledger;
+  const std::string* person = nullptr;
+  int year = 0;
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    const Record& r = recs[i];
+    if (r.rejection || !outcomes[i].settled()) continue;
+    if (!person || *person != r.stay.person_id || year != r.stay.discharged.year()) {
+      ledger = {};
+      person = &r.stay.person_id;
+      year = r.stay.discharged.year();
+    }
+    baseline::Paid p = baseline::settle(r.stay, ledger);
+    const Settlement& s = outcomes[i].settlement();
+    for (std::size_t c = 0; c < 6; ++c) {
+      if (p.paid[c] != s.channels[c].paid.count()) {
+        fmt::print(stderr, "baseline disagrees with the engine on stay {} channel {}: {} vs {}\n", s.stay_id, c,
+                   p.paid[c], s.channels[c].paid.count());
+        std::abort();
+      }
+    }
+    ++compared;
+  }
+  fmt::print(stderr, "baseline check: {} stays agree with the engine on every channel\n", compared);
+}
+
+// ---- batch: the baseline and the engine on the same stays -------------------
+
+void BM_Baseline_Hunan2017(benchmark::State& state) {
+  check_baseline_agrees();
+  const auto& recs = population().records;
+  for (auto _ : state) benchmark::DoNotOptimize(run_baseline(recs));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * recs.size()));
+}
+BENCHMARK(BM_Baseline_Hunan2017)->Unit(benchmark::kMillisecond);
+
+/// settle() stay by stay with a ledger per person: the engine without the
+/// batch's bookkeeping (duplicates, processing order).
+void BM_Engine_Hunan_SettleLoop(benchmark::State& state) {
+  const auto& recs = population().records;
+  const Plan& p = plan("hunan");
+  for (auto _ : state) {
+    Ledger ledger(p);
+    const std::string* person = nullptr;
+    std::int64_t checksum = 0;
+    for (const Record& r : recs) {
+      if (r.rejection) continue;
+      if (!person || *person != r.stay.person_id) {
+        ledger = Ledger(p);
+        person = &r.stay.person_id;
+      }
+      Outcome o = settle(p, r.stay, ledger);
+      if (o.settled()) checksum += o.settlement().psn_part_amt.count();
+    }
+    benchmark::DoNotOptimize(checksum);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * recs.size()));
+}
+BENCHMARK(BM_Engine_Hunan_SettleLoop)->Unit(benchmark::kMillisecond);
+
+/// settle_batch on the in-memory population, one thread and two.
+void BM_Engine_Batch(benchmark::State& state, const char* scheme) {
+  const auto& recs = population().records;
+  const Plan& p = plan(scheme);
+  BatchOptions options;
+  options.threads = static_cast<unsigned>(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<Record> copy = recs;
+    state.ResumeTiming();
+    auto out = settle_batch(p, std::move(copy), options);
+    benchmark::DoNotOptimize(out.data());
+    state.PauseTiming();
+    out.clear();
+    out.shrink_to_fit();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * recs.size()));
+}
+BENCHMARK_CAPTURE(BM_Engine_Batch, hunan, "hunan")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Engine_Batch, funing, "funing")->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Engine_Batch, zhuzhou, "zhuzhou")->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- one stay ---------------------------------------------------------------
+
+/// One stay of each scheme: the first settled stay of a rural-poor person in
+/// the golden examples, with a fresh ledger each time.
+void BM_SettleOne(benchmark::State& state, const char* scheme, bool trace) {
+  const Plan& p = plan(scheme);
+  auto recs = read_jsonl(slurp(std::string(MEDSETTLE_RULES_DIR) + "/../tests/golden/" + scheme + ".stays.jsonl"));
+  const Stay* stay = nullptr;
+  for (const Record& r : recs) {
+    if (!r.rejection && (r.stay.identities & 0x0F) && !r.stay.referred_from && !r.stay.prior &&
+        p.version_on(r.stay.discharged)) {
+      stay = &r.stay;
+      break;
+    }
+  }
+  SettleOptions o;
+  o.trace = trace;
+  for (auto _ : state) {
+    Ledger ledger(p);
+    Outcome out = settle(p, *stay, ledger, o);
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(BM_SettleOne, hunan, "hunan", false);
+BENCHMARK_CAPTURE(BM_SettleOne, zhuzhou, "zhuzhou", false);
+BENCHMARK_CAPTURE(BM_SettleOne, funing, "funing", false);
+BENCHMARK_CAPTURE(BM_SettleOne, zhenba, "zhenba", false);
+BENCHMARK_CAPTURE(BM_SettleOne, xuchang, "xuchang", false);
+BENCHMARK_CAPTURE(BM_SettleOne, linxian, "linxian", false);
+BENCHMARK_CAPTURE(BM_SettleOne, hunan_trace, "hunan", true);
+BENCHMARK_CAPTURE(BM_SettleOne, funing_trace, "funing", true);
+
+// ---- rule files -------------------------------------------------------------
+
+void BM_LoadRules(benchmark::State& state, const char* scheme) {
+  const std::string text = slurp(std::string(MEDSETTLE_RULES_DIR) + "/" + scheme + ".yaml");
+  for (auto _ : state) benchmark::DoNotOptimize(Plan::load_string(text, scheme));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK_CAPTURE(BM_LoadRules, hunan, "hunan")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_LoadRules, zhuzhou, "zhuzhou")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_LoadRules, funing, "funing")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_LoadRules, zhenba, "zhenba")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_LoadRules, xuchang, "xuchang")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_LoadRules, linxian, "linxian")->Unit(benchmark::kMicrosecond);
+
+// ---- reading and writing ----------------------------------------------------
+
+void BM_ReadJsonl(benchmark::State& state) {
+  const std::string& text = population().jsonl;
+  std::size_t n = 0;
+  for (auto _ : state) {
+    auto recs = read_jsonl(text);
+    n = recs.size();
+    benchmark::DoNotOptimize(recs.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+}
+BENCHMARK(BM_ReadJsonl)->Unit(benchmark::kMillisecond);
+
+void BM_ReadCsv(benchmark::State& state) {
+  const std::string& text = population().csv;
+  std::size_t n = 0;
+  for (auto _ : state) {
+    std::istringstream in(text);
+    auto recs = read_csv(in);
+    n = recs.size();
+    benchmark::DoNotOptimize(recs.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+}
+BENCHMARK(BM_ReadCsv)->Unit(benchmark::kMillisecond);
+
+void BM_WriteJson(benchmark::State& state) {
+  const Plan& p = plan("hunan");
+  static const std::vector<Outcome> outcomes = settle_batch(p, population().records);
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    for (const Outcome& o : outcomes) {
+      if (o.settled()) write_json(out, p, o.settlement());
+      out += '\n';
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * outcomes.size()));
+}
+BENCHMARK(BM_WriteJson)->Unit(benchmark::kMillisecond);
+
+void BM_WriteCsv(benchmark::State& state) {
+  const Plan& p = plan("hunan");
+  static const std::vector<Outcome> outcomes = settle_batch(p, population().records);
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    for (const Outcome& o : outcomes) {
+      if (o.settled()) write_csv(out, p, o.settlement());
+      out += '\n';
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * outcomes.size()));
+}
+BENCHMARK(BM_WriteCsv)->Unit(benchmark::kMillisecond);
+
+/// The whole pipeline in memory: JSON Lines text in, JSON Lines text out.
+void BM_StreamJsonl(benchmark::State& state) {
+  const std::string& text = population().jsonl;
+  const Plan& p = plan("hunan");
+  std::size_t n = 0;
+  for (auto _ : state) {
+    std::istringstream in(text);
+    StreamOptions o;
+    o.batch.threads = static_cast<unsigned>(state.range(0));
+    std::string out;
+    StreamCounts c = settle_stream(p, in, o, [&](const Outcome& x) {
+      if (x.settled()) write_json(out, p, x.settlement());
+      out += '\n';
+    });
+    n = c.read;
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_StreamJsonl)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
