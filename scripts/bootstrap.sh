@@ -11,7 +11,7 @@ pkgs=(g++ make cmake pkg-config libyaml-cpp-dev libfmt-dev libboost-dev
 case "$profile" in
   build) ;;
   test) pkgs+=(python3 time) ;;
-  ci) pkgs+=(python3 time clang libclang-rt-14-dev chromium) ;;
+  ci) pkgs+=(python3 time clang libclang-rt-14-dev chromium fonts-noto-cjk) ;;
   *) echo "bootstrap: unknown profile '$profile' (build, test or ci)" >&2; exit 2 ;;
 esac
 missing=()

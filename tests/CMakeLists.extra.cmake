@@ -6,3 +6,8 @@ if(TARGET medsettle_cli)
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/compare_browser_test.sh $<TARGET_FILE:medsettle_cli> ${PROJECT_SOURCE_DIR})
   set_tests_properties(e2e.compare_browser PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()
+# medsettle generate and replay: end to end.
+if(TARGET medsettle_cli)
+  add_test(NAME e2e.generate_replay
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_generate_replay.sh $<TARGET_FILE:medsettle_cli> ${PROJECT_SOURCE_DIR})
+endif()

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "medsettle/engine.hpp"
+#include "medsettle/export.hpp"
 
 namespace medsettle {
 
@@ -15,7 +16,7 @@ enum class InputFormat : std::uint8_t { jsonl, csv };
 
 /// Thrown by settle_stream when a person's stays are not consecutive in the
 /// input: their yearly ledger could not be settled in one pass.
-class NotGroupedError : public std::runtime_error {
+class MEDSETTLE_API NotGroupedError : public std::runtime_error {
  public:
   NotGroupedError(std::uint64_t line, std::string person);
   std::uint64_t line;
@@ -23,7 +24,7 @@ class NotGroupedError : public std::runtime_error {
 };
 
 /// Thrown by settle_stream when a CSV header is unusable.
-class InputError : public std::runtime_error {
+class MEDSETTLE_API InputError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -49,12 +50,12 @@ struct StreamCounts {
 /// the persons already done (to check the grouping) are remembered: about
 /// 60 bytes per stay.
 /// Throws NotGroupedError if a person's records are not consecutive.
-StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,
+MEDSETTLE_API StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,
                            const std::function<void(const Outcome&)>& sink);
 
 /// Reads an input once and tells whether its records are grouped by
 /// person (every person's records consecutive). Cheap: only the person of
 /// each record is read. Leaves the stream at its end.
-bool grouped_by_person(std::istream& in, InputFormat format);
+MEDSETTLE_API bool grouped_by_person(std::istream& in, InputFormat format);
 
 }  // namespace medsettle

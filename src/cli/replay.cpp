@@ -68,8 +68,13 @@ struct Recorded {
   std::optional<std::string> person_id;
   std::optional<std::string> rules, version, digest;
   std::array<std::optional<Fen>, field_count> fields;
+  /// `channels`: the first channel_count entries, when has_channels (the
+  /// vectors are reused from line to line).
+  bool has_channels = false;
+  std::size_t channel_count = 0;
   std::optional<std::vector<RecordedChannel>> channels;
-  /// setldetail summed per fund_pay_type, in first-seen order.
+  /// setldetail summed per fund_pay_type, in first-seen order, when has_detail.
+  bool has_detail = false;
   std::optional<std::vector<std::pair<std::string, Fen>>> detail;
 };
 
@@ -132,83 +137,141 @@ std::optional<Fen> parse_money(std::string_view text, NumberError& error) {
   return negative ? -p.value : p.value;
 }
 
+/// Where a value is, for messages: "hifp_pay", "channels[2].paid". Built
+/// into text only when something is wrong.
+struct Where {
+  std::string_view list;        ///< "channels", "setldetail", or empty
+  std::size_t index = 0;
+  std::string_view key;
+  [[nodiscard]] std::string str() const {
+    if (list.empty()) return std::string(key);
+    if (key.empty()) return fmt::format("{}[{}]", list, index);
+    return fmt::format("{}[{}].{}", list, index, key);
+  }
+};
+
+template <class T>
+T must_at(simdjson::simdjson_result<T>&& r, const Where& w) {
+  T v;
+  if (auto e = std::move(r).get(v); e) throw Bad{fmt::format("{}: not JSON: {}", w.str(), simdjson::error_message(e))};
+  return v;
+}
+
 /// A money value (string or number); null is absent.
-std::optional<Fen> money(od::value v, const std::string& field) {
-  const od::json_type t = must(v.type(), field);
-  std::string_view text;
+std::optional<Fen> money(od::value v, const Where& w) {
+  const od::json_type t = must_at(v.type(), w);
+  std::string_view txt;
   switch (t) {
     case od::json_type::null: return std::nullopt;
-    case od::json_type::string: text = must(v.get_string(), field); break;
-    case od::json_type::number: text = trim_right(v.raw_json_token()); break;
-    default: throw Bad{fmt::format("{}: expected an amount (a number or a string), got {}", field, type_name(t))};
+    case od::json_type::string: txt = must_at(v.get_string(), w); break;
+    case od::json_type::number: txt = trim_right(v.raw_json_token()); break;
+    default:
+      throw Bad{fmt::format("{}: expected an amount (a number or a string), got {}", w.str(), type_name(t))};
   }
   NumberError error = NumberError::ok;
-  auto fen = parse_money(text, error);
-  if (!fen) throw Bad{fmt::format("{}: {}: '{}'", field, describe(error), text)};
+  auto fen = parse_money(txt, error);
+  if (!fen) throw Bad{fmt::format("{}: {}: '{}'", w.str(), describe(error), txt)};
   return fen;
 }
 
 /// A text value (a string, or a number's text: codes and ids); null is absent.
-std::optional<std::string> text(od::value v, const std::string& field) {
-  const od::json_type t = must(v.type(), field);
+bool text(od::value v, const Where& w, std::string& out) {
+  const od::json_type t = must_at(v.type(), w);
   switch (t) {
-    case od::json_type::null: return std::nullopt;
-    case od::json_type::string: return std::string(must(v.get_string(), field));
-    case od::json_type::number: return std::string(trim_right(v.raw_json_token()));
-    default: throw Bad{fmt::format("{}: expected a string, got {}", field, type_name(t))};
+    case od::json_type::null: return false;
+    case od::json_type::string: out.assign(must_at(v.get_string(), w)); return true;
+    case od::json_type::number: out.assign(trim_right(v.raw_json_token())); return true;
+    default: throw Bad{fmt::format("{}: expected a string, got {}", w.str(), type_name(t))};
   }
 }
+std::optional<std::string> text(od::value v, const Where& w) {
+  std::string out;
+  if (!text(v, w, out)) return std::nullopt;
+  return out;
+}
 
-std::optional<bool> boolean(od::value v, const std::string& field) {
-  const od::json_type t = must(v.type(), field);
+std::optional<bool> boolean(od::value v, const Where& w) {
+  const od::json_type t = must_at(v.type(), w);
   if (t == od::json_type::null) return std::nullopt;
-  if (t != od::json_type::boolean) throw Bad{fmt::format("{}: expected true or false, got {}", field, type_name(t))};
-  return must(v.get_bool(), field);
+  if (t != od::json_type::boolean) throw Bad{fmt::format("{}: expected true or false, got {}", w.str(), type_name(t))};
+  return must_at(v.get_bool(), w);
 }
 
-/// Notes a key; a key given twice makes the line malformed.
-void once(std::vector<std::string>& seen, std::string_view key, const std::string& where) {
-  for (const auto& k : seen) {
-    if (k == key) throw Bad{fmt::format("{}'{}' given more than once", where, key)};
-  }
-  seen.emplace_back(key);
+/// Notes a key by its bit; a key given twice makes the line malformed.
+void once(std::uint32_t& seen, unsigned bit_index, const Where& w) {
+  const std::uint32_t b = std::uint32_t{1} << bit_index;
+  if (seen & b) throw Bad{fmt::format("{}: given more than once", w.str())};
+  seen |= b;
 }
 
-RecordedChannel parse_channel(od::value v, std::size_t index) {
-  const std::string where = fmt::format("channels[{}]", index);
+void parse_channel(od::value v, std::size_t index, RecordedChannel& c) {
+  const Where at{"channels", index, {}};
   od::object obj;
-  if (v.get_object().get(obj)) throw Bad{fmt::format("{}: expected an object", where)};
-  RecordedChannel c;
+  if (v.get_object().get(obj)) throw Bad{fmt::format("{}: expected an object", at.str())};
+  c.eligible.reset();
+  c.parts = {};
   bool has_id = false;
-  std::vector<std::string> seen;
+  std::uint32_t seen = 0;
   for (auto f : obj) {
-    od::field field = must(std::move(f), where);
-    const std::string_view key = must(field.unescaped_key(), where);
-    const std::string path = fmt::format("{}.{}", where, key);
+    od::field field = must_at(std::move(f), at);
+    const std::string_view key = must_at(field.unescaped_key(), at);
+    const Where w{"channels", index, key};
     if (key == "id") {
-      once(seen, key, where + ": key ");
-      auto id = text(field.value(), path);
-      if (id) { c.id = *id; has_id = true; }
+      once(seen, 0, w);
+      has_id = text(field.value(), w, c.id);
     } else if (key == "eligible") {
-      once(seen, key, where + ": key ");
-      c.eligible = boolean(field.value(), path);
+      once(seen, 1, w);
+      c.eligible = boolean(field.value(), w);
     } else {
       for (std::size_t p = 0; p < part_count; ++p) {
         if (key == part_names[p]) {
-          once(seen, key, where + ": key ");
-          c.parts[p] = money(field.value(), path);
+          once(seen, static_cast<unsigned>(2 + p), w);
+          c.parts[p] = money(field.value(), w);
         }
       }
     }
   }
-  if (!has_id) throw Bad{fmt::format("{}: no channel id", where)};
-  return c;
+  if (!has_id) throw Bad{fmt::format("{}: no channel id", at.str())};
 }
 
-/// Reads one recorded line. Throws Bad, with the stay id in `stay_id` when
-/// it could be read.
-Recorded parse_recorded(od::parser& parser, std::string& buffer, std::string_view line_text, std::uint64_t line,
-                        std::optional<std::string>& stay_id) {
+void parse_detail(od::value v, std::vector<std::pair<std::string, Fen>>& detail) {
+  detail.clear();
+  od::array arr;
+  if (v.get_array().get(arr)) throw Bad{"setldetail: expected a list"};
+  std::size_t i = 0;
+  std::string type;
+  for (auto item : arr) {
+    const Where at{"setldetail", i, {}};
+    od::object entry;
+    if (must_at(std::move(item), at).get_object().get(entry)) throw Bad{at.str() + ": expected an object"};
+    bool has_type = false;
+    std::optional<Fen> amount;
+    std::uint32_t seen = 0;
+    for (auto ef : entry) {
+      od::field e = must_at(std::move(ef), at);
+      const std::string_view key = must_at(e.unescaped_key(), at);
+      const Where w{"setldetail", i, key};
+      if (key == "fund_pay_type") {
+        once(seen, 0, w);
+        has_type = text(e.value(), w, type);
+      } else if (key == "fund_payamt") {
+        once(seen, 1, w);
+        amount = money(e.value(), w);
+      }
+    }
+    if (!has_type) throw Bad{at.str() + ": no fund_pay_type"};
+    if (!amount) throw Bad{at.str() + ": no fund_payamt"};
+    auto it = std::find_if(detail.begin(), detail.end(), [&](const auto& d) { return d.first == type; });
+    if (it == detail.end()) detail.emplace_back(type, *amount);
+    else it->second += *amount;
+    ++i;
+  }
+}
+
+/// Reads one recorded line into `r` (reused between lines, to keep its
+/// buffers). Throws Bad, with the stay id in `stay_id` when it could be read.
+void parse_recorded(od::parser& parser, std::string& buffer, std::string_view line_text, std::uint64_t line,
+                    Recorded& r, std::optional<std::string>& stay_id) {
   buffer.assign(line_text);
   buffer.append(simdjson::SIMDJSON_PADDING, ' ');
   od::document doc = must(parser.iterate(buffer.data(), line_text.size(), buffer.size()), "");
@@ -224,92 +287,85 @@ Recorded parse_recorded(od::parser& parser, std::string& buffer, std::string_vie
     throw Bad{fmt::format("not a JSON object but {}", type_name(root_type))};
   }
   od::object obj = must(doc.get_object(), "");
-  Recorded r;
   r.line = line;
-  std::vector<std::string> seen;
-  std::string id_key;
+  r.stay_id.clear();
+  r.person_id.reset();
+  r.rules.reset();
+  r.version.reset();
+  r.digest.reset();
+  r.fields = {};
+  bool has_channels = false, has_detail = false;
+  std::size_t channel_count = 0;
+  // Bits: 0 id, 1 person, 2 rules, 3 version, 4 digest, 5 channels, 6 setldetail, 8.. the fields.
+  std::uint32_t seen = 0;
+  std::string_view id_key;
   for (auto f : obj) {
     od::field field = must(std::move(f), "");
-    const std::string key(must(field.unescaped_key(), ""));
+    const std::string_view key = must(field.unescaped_key(), "");
+    const Where w{{}, 0, key};
     if (key == "stay_id" || key == "setl_id") {
-      if (!id_key.empty()) throw Bad{fmt::format("both '{}' and '{}' given", id_key, key)};
-      id_key = key;
-      auto id = text(field.value(), key);
-      if (id && id->empty()) throw Bad{fmt::format("{}: empty", key)};
-      if (id) { r.stay_id = *id; stay_id = *id; }
+      if (seen & 1u) throw Bad{fmt::format("{}: the stay id is given twice ('{}' and '{}')", key, id_key, key)};
+      seen |= 1u;
+      id_key = key == "stay_id" ? "stay_id" : "setl_id";
+      if (text(field.value(), w, r.stay_id)) {
+        if (r.stay_id.empty()) throw Bad{fmt::format("{}: empty", key)};
+        stay_id = r.stay_id;
+      }
     } else if (key == "person_id" || key == "psn_no") {
-      once(seen, "person_id/psn_no", "key ");
-      r.person_id = text(field.value(), key);
+      once(seen, 1, w);
+      r.person_id = text(field.value(), w);
     } else if (key == "rules") {
-      once(seen, key, "key ");
-      r.rules = text(field.value(), key);
+      once(seen, 2, w);
+      r.rules = text(field.value(), w);
     } else if (key == "version") {
-      once(seen, key, "key ");
-      r.version = text(field.value(), key);
+      once(seen, 3, w);
+      r.version = text(field.value(), w);
     } else if (key == "digest") {
-      once(seen, key, "key ");
-      r.digest = text(field.value(), key);
+      once(seen, 4, w);
+      r.digest = text(field.value(), w);
     } else if (auto fi = field_index(key)) {
-      once(seen, key, "key ");
-      r.fields[*fi] = money(field.value(), key);
+      once(seen, static_cast<unsigned>(8 + *fi), w);
+      r.fields[*fi] = money(field.value(), w);
     } else if (key == "channels") {
-      once(seen, key, "key ");
+      once(seen, 5, w);
       od::value v = field.value();
-      if (must(v.type(), key) == od::json_type::null) continue;
+      if (must_at(v.type(), w) == od::json_type::null) continue;
       od::array arr;
       if (v.get_array().get(arr)) throw Bad{"channels: expected a list"};
-      std::vector<RecordedChannel> channels;
-      std::size_t i = 0;
+      if (!r.channels) r.channels.emplace();
+      auto& channels = *r.channels;
       for (auto item : arr) {
-        RecordedChannel c = parse_channel(must(std::move(item), "channels"), i);
-        for (const auto& other : channels) {
-          if (other.id == c.id) throw Bad{fmt::format("channels[{}]: channel '{}' listed twice", i, c.id)};
-        }
-        channels.push_back(std::move(c));
-        ++i;
-      }
-      r.channels = std::move(channels);
-    } else if (key == "setldetail") {
-      once(seen, key, "key ");
-      od::value v = field.value();
-      if (must(v.type(), key) == od::json_type::null) continue;
-      od::array arr;
-      if (v.get_array().get(arr)) throw Bad{"setldetail: expected a list"};
-      std::vector<std::pair<std::string, Fen>> detail;
-      std::size_t i = 0;
-      for (auto item : arr) {
-        const std::string where = fmt::format("setldetail[{}]", i);
-        od::object entry;
-        if (must(std::move(item), where).get_object().get(entry)) throw Bad{where + ": expected an object"};
-        std::optional<std::string> type;
-        std::optional<Fen> amount;
-        std::vector<std::string> entry_seen;
-        for (auto ef : entry) {
-          od::field e = must(std::move(ef), where);
-          const std::string_view ek = must(e.unescaped_key(), where);
-          if (ek == "fund_pay_type") {
-            once(entry_seen, ek, where + ": key ");
-            type = text(e.value(), where + ".fund_pay_type");
-          } else if (ek == "fund_payamt") {
-            once(entry_seen, ek, where + ": key ");
-            amount = money(e.value(), where + ".fund_payamt");
+        if (channels.size() <= channel_count) channels.emplace_back();
+        RecordedChannel& c = channels[channel_count];
+        parse_channel(must_at(std::move(item), Where{"channels", channel_count, {}}), channel_count, c);
+        for (std::size_t k = 0; k < channel_count; ++k) {
+          if (channels[k].id == c.id) {
+            throw Bad{fmt::format("channels[{}]: channel '{}' listed twice", channel_count, c.id)};
           }
         }
-        if (!type) throw Bad{where + ": no fund_pay_type"};
-        if (!amount) throw Bad{where + ": no fund_payamt"};
-        auto it = std::find_if(detail.begin(), detail.end(), [&](const auto& d) { return d.first == *type; });
-        if (it == detail.end()) detail.emplace_back(*type, *amount);
-        else it->second += *amount;
-        ++i;
+        ++channel_count;
       }
-      r.detail = std::move(detail);
+      has_channels = true;
+    } else if (key == "setldetail") {
+      once(seen, 6, w);
+      od::value v = field.value();
+      if (must_at(v.type(), w) == od::json_type::null) continue;
+      if (!r.detail) r.detail.emplace();
+      parse_detail(v, *r.detail);
+      has_detail = true;
     }
     // Other keys (a platform export has many) are not compared.
   }
   // current_location() answers OUT_OF_BOUNDS only once every token is consumed.
   if (!doc.current_location().error()) throw Bad{"not JSON: characters after the object"};
   if (r.stay_id.empty()) throw Bad{"no stay_id (or setl_id)"};
-  return r;
+  if (!has_channels && !has_detail &&
+      std::none_of(r.fields.begin(), r.fields.end(), [](const std::optional<Fen>& f) { return f.has_value(); })) {
+    throw Bad{"nothing to compare: no settlement field, channels or setldetail"};
+  }
+  r.has_channels = has_channels;
+  r.channel_count = channel_count;
+  r.has_detail = has_detail;
 }
 
 // ---- the comparison ---------------------------------------------------------------
@@ -406,9 +462,10 @@ bool compare(Report& rep, const Plan& plan, const Recorded& r, const Settlement&
   for (std::size_t i = 0; i < field_count; ++i) {
     if (r.fields[i]) money_diff(rep, r, std::string(field_names[i]), *r.fields[i], now[i], rep.field_totals[i]);
   }
-  if (r.channels) {
+  if (r.has_channels) {
     std::vector<bool> listed(s.channels.size(), false);
-    for (const RecordedChannel& rc : *r.channels) {
+    for (std::size_t ci = 0; ci < r.channel_count; ++ci) {
+      const RecordedChannel& rc = (*r.channels)[ci];
       const ChannelResult* mine = nullptr;
       for (std::size_t k = 0; k < s.channels.size(); ++k) {
         if (plan.channel(s.version_index, s.channels[k].index).id == rc.id) {
@@ -454,7 +511,7 @@ bool compare(Report& rep, const Plan& plan, const Recorded& r, const Settlement&
       }
     }
   }
-  if (r.detail) {
+  if (r.has_detail) {
     // Our channels' paid, summed per fund_pay_type.
     std::vector<std::pair<std::string_view, Fen>> ours;
     for (const ChannelResult& c : s.channels) {
@@ -544,8 +601,8 @@ std::string render_text(const Report& rep, const Plan& plan, const ReplayArgs& a
   std::string out;
   Table head({false, false});
   head.row({"rule set", fmt::format("{} ({})", plan.id(), plan.file())});
-  head.row({"digest", std::string(plan.digest())});
   head.row({"versions applied", versions_text(rep)});
+  head.row({"digest", std::string(plan.digest())});
   head.row({"as of", as_of ? format(*as_of) : std::string("each stay's discharge date")});
   head.row({"recorded", fmt::format("{}: {} settlement{}{}", a.recorded, rep.recorded,
                                     rep.recorded == 1 ? "" : "s",
@@ -801,6 +858,9 @@ int run_replay(const ReplayArgs& a) {
     as_of = d.value;
   }
   const Format in_fmt = input_format(a.in_format, a.in);
+  if ((a.recorded == "-") && (a.in.empty() || a.in == "-")) {
+    throw UsageError("--recorded and --in cannot both be standard input");
+  }
   Input rec_in(a.recorded);  // opened first: a missing file is a usage error before any work
   Input in(a.in);
   Output out(a.out);
@@ -839,11 +899,11 @@ int run_replay(const ReplayArgs& a) {
   {
     od::parser parser;
     std::string buffer;
+    Recorded r;
     for_each_json_line(rec_in.stream(), [&](std::string_view line_text, std::uint64_t line) {
       std::optional<std::string> id;
-      Recorded r;
       try {
-        r = parse_recorded(parser, buffer, line_text, line, id);
+        parse_recorded(parser, buffer, line_text, line, r, id);
         auto [it, fresh] = seen.emplace(r.stay_id, line);
         if (!fresh) throw Bad{fmt::format("stay {} recorded again (first at line {})", r.stay_id, it->second)};
       } catch (const simdjson::simdjson_error& e) {

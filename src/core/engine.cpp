@@ -267,6 +267,103 @@ class Tracer {
 std::string money(Fen f) { return format(f); }
 std::string rate_text(Rate r) { return format(r); }
 
+/// The bound of a person's yearly figures (accumulated and paid, per channel):
+/// 10^16 yuan, ten thousand stays of the largest total there is. Each stay
+/// adds at most its total to a figure, so checking `figure <= bound - total`
+/// before a stay keeps every sum the engine forms far inside int64.
+constexpr Fen max_year_figure = Fen(1'000'000'000'000'000'000);
+
+/// A stay built by a library caller (not read by a reader) is held to the
+/// bounds the readers enforce (SEMANTICS.md §1–§2) wherever money flows:
+/// amounts in [0, 10^12 yuan], over_limit within its line, a stay total
+/// within the bound, buckets that add up, ratios in [0, 1], `prior` figures
+/// in range. Out of them the arithmetic could overflow.
+std::optional<Rejection> check_money(const Stay& stay, std::uint64_t line) {
+  auto amount_ok = [](Fen f) { return f >= Fen(0) && f <= max_amount; };
+  if (stay.buckets) {
+    const Buckets& b = *stay.buckets;
+    const std::pair<const char*, Fen> parts[] = {{"total", b.total},
+                                                 {"full_selfpay", b.full_selfpay},
+                                                 {"over_limit", b.over_limit},
+                                                 {"pre_selfpay", b.pre_selfpay},
+                                                 {"in_scope", b.in_scope}};
+    for (const auto& [key, value] : parts) {
+      if (!amount_ok(value)) {
+        std::string field = fmt::format("buckets.{}", key);
+        return reject(stay, line, ErrorCode::bad_amount, field,
+                      fmt::format("{}: {} is not an amount in [0, 10^12 yuan]", field, money(value)));
+      }
+    }
+    if (b.full_selfpay + b.over_limit + b.pre_selfpay + b.in_scope != b.total) {
+      return reject(stay, line, ErrorCode::buckets_mismatch, "buckets",
+                    fmt::format("buckets.total {} is not the sum of the other four ({})", money(b.total),
+                                money(b.full_selfpay + b.over_limit + b.pre_selfpay + b.in_scope)));
+    }
+  } else {
+    Fen total{};
+    for (std::size_t i = 0; i < stay.fees.size(); ++i) {
+      const FeeLine& f = stay.fees[i];
+      if (!amount_ok(f.amount)) {
+        std::string field = fmt::format("fees[{}].amount", i);
+        return reject(stay, line, ErrorCode::bad_amount, field,
+                      fmt::format("{}: {} is not an amount in [0, 10^12 yuan]", field, money(f.amount)));
+      }
+      if (f.over_limit < Fen(0) || f.over_limit > f.amount) {
+        std::string field = fmt::format("fees[{}].over_limit", i);
+        return reject(stay, line, ErrorCode::bad_amount, field,
+                      fmt::format("{}: {} is not within [0, the line's amount]", field, money(f.over_limit)));
+      }
+      if (f.selfpay_ratio && (*f.selfpay_ratio < Rate::zero() || *f.selfpay_ratio > Rate::one())) {
+        std::string field = fmt::format("fees[{}].selfpay_ratio", i);
+        return reject(stay, line, ErrorCode::bad_rate, field, fmt::format("{}: not a rate in [0, 1]", field));
+      }
+      total += f.amount;  // both at most 10^14 fen: no overflow
+      if (total > max_amount) {
+        return reject(stay, line, ErrorCode::bad_amount, "fees", "fees: the stay's total is above 10^12 yuan");
+      }
+    }
+  }
+  if (stay.prior) {
+    for (const PriorEntry& e : *stay.prior) {
+      if (!amount_ok(e.accumulated) || !amount_ok(e.paid)) {
+        std::string field = fmt::format("prior.{}", e.channel);
+        return reject(stay, line, ErrorCode::bad_amount, field,
+                      fmt::format("{}: accumulated and paid must be amounts in [0, 10^12 yuan]", field));
+      }
+      if (e.grants < 0 || e.grants > 999'999'999'999) {
+        std::string field = fmt::format("prior.{}.grants", e.channel);
+        return reject(stay, line, ErrorCode::bad_value, field, fmt::format("{}: {} is out of range", field, e.grants));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+/// The person's yearly figures of every channel of the version, before this
+/// stay (its `prior` where it gives one), must leave room for the stay's total.
+std::optional<Rejection> check_year_figures(const detail::Version& version, const Stay& stay,
+                                            const Ledger& ledger, int year, Fen total, std::uint64_t line) {
+  const Fen room = max_year_figure - total;
+  for (const Channel& ch : version.channels) {
+    ChannelLedger f = ledger.get(year, ch.slot);
+    if (stay.prior) {
+      for (const PriorEntry& e : *stay.prior) {
+        if (e.channel == ch.id) {
+          f.accumulated = e.accumulated;
+          f.paid = e.paid;
+        }
+      }
+    }
+    if (f.accumulated < Fen(0) || f.paid < Fen(0) || f.accumulated > room || f.paid > room) {
+      return reject(stay, line, ErrorCode::bad_amount, "",
+                    fmt::format("the person's yearly figures exceed the supported range: channel {} in {} has "
+                                "accumulated {} and paid {}; with this stay's total {} they would pass {} yuan",
+                                ch.id, year, money(f.accumulated), money(f.paid), money(total), "10^16"));
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Rejection> detail::check_links(const Plan& plan, const Stay& stay, const Ledger& ledger,
@@ -310,6 +407,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
 
   // Referral and prior: the stay's own errors, checked before anything is touched.
   if (auto bad = detail::check_links(plan, stay, ledger, *vi, line)) return std::move(*bad);
+  if (auto bad = check_money(stay, line)) return std::move(*bad);
   const std::vector<Fen>* referral = stay.referred_from ? ledger.deductibles_of(*stay.referred_from) : nullptr;
 
   Settlement out;
@@ -332,6 +430,9 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
           rate_text(p.class_b_selfpay));
 
   std::array<Fen, bucket_count> rem{bk.in_scope, bk.pre_selfpay, bk.over_limit, bk.full_selfpay};
+
+  // The ledger's sums stay in range, or the stay is refused before the ledger is touched.
+  if (auto bad = check_year_figures(version, stay, ledger, year, bk.total, line)) return std::move(*bad);
 
   // Apply the prior before the first channel: it is the ledger "before this stay".
   ledger.start_year(year);

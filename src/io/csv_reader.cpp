@@ -292,8 +292,9 @@ void Scanner::scan(RawRecord& r, std::size_t max_cells) {
           finish_cell();
           return;
         }
+        // The CR was counted when it was read: keep it without counting it again.
         flags |= cell_after_close;
-        take("\r", 1);
+        if (!r.too_long) r.data.push_back('\r');
         s = State::after_close;
         break;
     }

@@ -32,6 +32,7 @@ bool LineSource::next_batch(std::vector<Line>& lines, std::size_t max_lines) {
     // Find the end of the next line, reading more as needed.
     std::size_t nl;
     bool too_long = false;
+    bool dropped_text = false;  // the dropped part of an over-long line held more than blanks
     std::string overlong;  // the first max_+1 bytes of an over-long line
     while (true) {
       const char* start = block_.data() + pos_;
@@ -42,8 +43,13 @@ bool LineSource::next_batch(std::vector<Line>& lines, std::size_t max_lines) {
       }
       if (block_.size() - pos_ > max_ + 1 + 3) {
         // Keep max_+1 bytes of it, drop the rest up to the line end.
-        if (!too_long) overlong.assign(block_, pos_, max_ + 4);
+        std::string_view dropped = std::string_view(block_).substr(pos_);
+        if (!too_long) {
+          overlong.assign(block_, pos_, max_ + 4);
+          if (first_ && dropped.substr(0, 3) == "\xEF\xBB\xBF") dropped.remove_prefix(3);
+        }
         too_long = true;
+        if (!dropped_text && !blank(dropped)) dropped_text = true;
         pos_ = block_.size();
       }
       if (!fill()) {
@@ -54,6 +60,9 @@ bool LineSource::next_batch(std::vector<Line>& lines, std::size_t max_lines) {
     const bool had_newline = nl < block_.size();
     if (!had_newline && pos_ == nl && !too_long) break;  // end of input
     std::string_view text(block_.data() + pos_, nl - pos_);
+    // Whether the line is blank is decided on all of it, not on the part
+    // kept: a long line that starts with blanks is still a record.
+    const bool tail_blank = blank(text);
     if (too_long) text = overlong;
     ++number_;
     if (first_) {
@@ -61,8 +70,9 @@ bool LineSource::next_batch(std::vector<Line>& lines, std::size_t max_lines) {
       first_ = false;
     }
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    const bool is_blank = blank(text) && (!too_long || (!dropped_text && tail_blank));
     if (text.size() > max_ + 1) text = text.substr(0, max_ + 1);
-    if (!blank(text)) {
+    if (!is_blank) {
       spans_.push_back(Span{store_.size(), text.size(), number_});
       store_.append(text);
     }

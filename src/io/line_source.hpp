@@ -22,7 +22,11 @@ struct Line {
 /// bytes (so the reader rejects it as too long) and never held whole.
 class LineSource {
  public:
-  LineSource(std::istream& in, std::size_t max_bytes) : in_(in), max_(max_bytes) {}
+  // The limit is kept below SIZE_MAX - 4 so that max_ + 4 cannot wrap (a
+  // caller asking for "no limit" with SIZE_MAX would otherwise see every line
+  // cut to nothing and dropped as blank).
+  LineSource(std::istream& in, std::size_t max_bytes)
+      : in_(in), max_(max_bytes < SIZE_MAX - 4 ? max_bytes : SIZE_MAX - 5) {}
 
   /// Fills `lines` with up to `max_lines` records; false when the input is exhausted.
   bool next_batch(std::vector<Line>& lines, std::size_t max_lines);

@@ -72,6 +72,14 @@ std::optional<Rate> parse_factor(std::string_view t) {
   return Rate(v * Rate::scale + f);
 }
 
+/// The values (scalars, lists, maps, nulls; keys included) in a tree.
+std::size_t count_values(const YNode& n) {
+  std::size_t c = 1;
+  for (const YNode& i : n.items) c += count_values(i);
+  for (const auto& [k, v] : n.pairs) c += 1 + count_values(v);
+  return c;
+}
+
 std::string upper(std::string_view s) {
   std::string u(s);
   for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -813,6 +821,11 @@ void Compiler::compile(const YNode& root) {
   if (versions->items.empty()) err(*versions, "versions: at least one version is required");
   // The channel maps of the previous version, for versions that give only changes.
   std::vector<YNode> previous;
+  // Every version is compiled in full, so 'changes' repeat the previous
+  // version's channels: a small file of many versions could make a huge
+  // plan. The values compiled over all versions share the file's limit.
+  std::size_t compiled_values = 0;
+  const std::size_t max_values = YamlLimits{}.max_nodes;
   for (std::size_t vi = 0; vi < versions->items.size(); ++vi) {
     const YNode& vn = versions->items[vi];
     std::string what = fmt::format("versions[{}]", vi);
@@ -842,7 +855,11 @@ void Compiler::compile(const YNode& root) {
         err(*changes, "changes: the first version must list its channels");
       } else if (expect_map(*changes, "changes")) {
         maps = previous;
-        for (const auto& [cid, overrides] : changes->pairs) {
+        // Named references, not structured bindings: the lambdas below
+        // capture them, which clang 14 does not allow for bindings.
+        for (const YPair& change : changes->pairs) {
+          const YNode& cid = change.first;
+          const YNode& overrides = change.second;
           auto it = std::find_if(maps.begin(), maps.end(), [&](const YNode& m) {
             const YNode* id = m.find("id");
             return id && id->text == cid.text;
@@ -852,7 +869,9 @@ void Compiler::compile(const YNode& root) {
             continue;
           }
           if (!expect_map(overrides, fmt::format("changes.{}", cid.text))) continue;
-          for (const auto& [k, v] : overrides.pairs) {
+          for (const YPair& entry : overrides.pairs) {
+            const YNode& k = entry.first;
+            const YNode& v = entry.second;
             if (k.text == "id") {
               err(k, "changes: a channel's id cannot change");
               continue;
@@ -870,6 +889,13 @@ void Compiler::compile(const YNode& root) {
       }
     } else {
       err(vn, fmt::format("{}: give 'channels' (the full list) or 'changes' (to the previous version)", what));
+    }
+    for (const YNode& m : maps) compiled_values += count_values(m);
+    if (compiled_values > max_values) {
+      err(vn, fmt::format("{}: with the changes carried forward, the versions hold more than {} values; "
+                          "give fewer versions or split the rule file",
+                          what, max_values));
+      break;
     }
     std::set<std::string, std::less<>> ids;
     for (const YNode& m : maps) {

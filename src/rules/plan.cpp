@@ -1,9 +1,11 @@
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
 #include "medsettle/plan.hpp"
 #include "rules/plan_data.hpp"
+#include "rules/yaml_reader.hpp"
 
 namespace medsettle {
 
@@ -33,9 +35,20 @@ Plan Plan::load_string(std::string_view text, const std::string& file) {
 Plan Plan::load_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::system_error(errno, std::generic_category(), "cannot open rule file " + path);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return load_string(buf.str(), path);
+  // Read at most one byte past the size limit: a huge (or endless) file is
+  // refused without being held in memory.
+  const std::size_t limit = detail::YamlLimits{}.max_bytes;
+  std::string text(limit + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) throw std::system_error(errno, std::generic_category(), "cannot read rule file " + path);
+  if (text.size() > limit) {
+    std::error_code ec;
+    std::uintmax_t size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+    if (ec || size <= limit) size = text.size();  // not a regular file: at least this much
+    throw RuleFileError({detail::oversize(path, size)});
+  }
+  return load_string(text, path);
 }
 
 const Plan& Plan::builtin() {

@@ -141,22 +141,64 @@ class TreeBuilder : public YAML::EventHandler {
   }
 };
 
+/// The offset of the first byte that is not part of valid UTF-8 (no overlong
+/// forms, no surrogates, at most U+10FFFF), or npos.
+std::size_t invalid_utf8(std::string_view s) noexcept {
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = b[i];
+    if (c < 0x80) { ++i; continue; }
+    std::size_t more;
+    unsigned lo = 0x80, hi = 0xBF;  // bounds of the second byte
+    if (c >= 0xC2 && c <= 0xDF) more = 1;
+    else if (c >= 0xE0 && c <= 0xEF) { more = 2; if (c == 0xE0) lo = 0xA0; else if (c == 0xED) hi = 0x9F; }
+    else if (c >= 0xF0 && c <= 0xF4) { more = 3; if (c == 0xF0) lo = 0x90; else if (c == 0xF4) hi = 0x8F; }
+    else return i;
+    if (n - i <= more || b[i + 1] < lo || b[i + 1] > hi) return i;
+    for (std::size_t k = 2; k <= more; ++k) {
+      if (b[i + k] < 0x80 || b[i + k] > 0xBF) return i;
+    }
+    i += more + 1;
+  }
+  return std::string_view::npos;
+}
+
+/// 1-based line and column (in bytes) of an offset, for messages.
+std::pair<std::uint32_t, std::uint32_t> position(std::string_view text, std::size_t offset) {
+  std::uint32_t line = 1, col = 1;
+  for (char c : text.substr(0, offset)) {
+    if (c == '\n') { ++line; col = 1; } else { ++col; }
+  }
+  return {line, col};
+}
+
 }  // namespace
+
+RuleDiagnostic oversize(const std::string& file, std::uintmax_t bytes, const YamlLimits& limits) {
+  return {file, 1, 1, fmt::format("file is {} bytes; rule files are limited to {} bytes", bytes, limits.max_bytes)};
+}
 
 YNode parse_yaml(std::string_view text, const std::string& file, std::vector<RuleDiagnostic>& diags,
                  const YamlLimits& limits) {
   if (text.size() > limits.max_bytes) {
-    diags.push_back({file, 1, 1, fmt::format("file is {} bytes; rule files are limited to {} bytes", text.size(),
-                                             limits.max_bytes)});
+    diags.push_back(oversize(file, text.size(), limits));
     return {};
   }
-  if (text.find('\0') != std::string_view::npos) {
-    // Find the position of the first NUL for the message.
-    std::uint32_t line = 1, col = 1;
-    for (char c : text.substr(0, text.find('\0'))) {
-      if (c == '\n') { ++line; col = 1; } else { ++col; }
-    }
+  if (std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    auto [line, col] = position(text, nul);
     diags.push_back({file, line, col, "NUL byte in a rule file"});
+    return {};
+  }
+  // yaml-cpp would quietly read broken UTF-8 as U+FFFD (and guess UTF-16 or
+  // UTF-32 from a byte-order mark): a rule file is UTF-8, and a byte that is
+  // not is an error at its place.
+  if (std::size_t bad = invalid_utf8(text); bad != std::string_view::npos) {
+    auto [line, col] = position(text, bad);
+    diags.push_back({file, line, col,
+                     fmt::format("invalid UTF-8 (byte 0x{:02X}): rule files are UTF-8 text",
+                                 static_cast<unsigned char>(text[bad]))});
     return {};
   }
   std::istringstream in{std::string(text)};

@@ -3,6 +3,7 @@
 // must return), and the settlement invariants of SEMANTICS.md §7.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# End-to-end test of `medsettle generate` and `medsettle replay`.
+# Usage: test_generate_replay.sh MEDSETTLE_BINARY PROJECT_SOURCE_DIR [WORK_DIR]
+# Without WORK_DIR a temporary directory is made and removed at the end.
+set -euo pipefail
+bin=$1
+src=$2
+if [ $# -ge 3 ]; then
+  work=$3
+  mkdir -p "$work"
+else
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
+rules=$src/rules/hunan.yaml
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# Runs a command, recording its exit status in $rc (set -e stays on elsewhere).
+run() { set +e; "$@"; rc=$?; set -e; }
+
+# ---- generate: determinism, counts, summary ------------------------------------
+"$bin" generate --persons 500 --seed 42 --out "$work/a.jsonl" 2>"$work/gen.err"
+"$bin" generate --persons 500 --seed 42 --out "$work/b.jsonl" 2>/dev/null
+cmp -s "$work/a.jsonl" "$work/b.jsonl" || fail "generate is not deterministic (same seed, different bytes)"
+"$bin" generate --persons 500 --seed 42 >"$work/stdout.jsonl" 2>/dev/null
+cmp -s "$work/a.jsonl" "$work/stdout.jsonl" || fail "--out and standard output differ"
+"$bin" generate --persons 500 --seed 43 --out "$work/c.jsonl" 2>/dev/null
+cmp -s "$work/a.jsonl" "$work/c.jsonl" && fail "a different seed gives the same population"
+
+stays=$(wc -l <"$work/a.jsonl")
+persons=$(grep -o '"person_id":"[^"]*"' "$work/a.jsonl" | sort -u | wc -l)
+[ "$persons" -eq 500 ] || fail "expected 500 persons, got $persons"
+[ "$stays" -ge 500 ] && [ "$stays" -le 2000 ] || fail "expected 500..2000 stays, got $stays"
+grep -qx "generated 500 persons, $stays stays" "$work/gen.err" || fail "summary line: $(cat "$work/gen.err")"
+[ "$(wc -l <"$work/gen.err")" -eq 1 ] || fail "stderr has more than the summary line"
+# The ids: P0000001.., S<person>-<sequence>; stay ids unique.
+head -1 "$work/a.jsonl" | grep -q '^{"stay_id":"S0000001-1","person_id":"P0000001",' || fail "first record's ids"
+[ "$(grep -o '"stay_id":"[^"]*"' "$work/a.jsonl" | sort -u | wc -l)" -eq "$stays" ] || fail "stay ids not unique"
+# Some bucket-form stays, some referrals, some poor, some disease-group principals.
+grep -q '"buckets":{"total":' "$work/a.jsonl" || fail "no stay in bucket form"
+grep -q '"referred_from":"S' "$work/a.jsonl" || fail "no referral"
+grep -q '"registered_poor"' "$work/a.jsonl" || fail "no registered_poor person"
+grep -q '"selfpay_ratio":"0\.' "$work/a.jsonl" || fail "no B line with its own ratio"
+grep -q '"over_limit":"' "$work/a.jsonl" || fail "no over-limit part"
+grep -qE '"diagnoses":\["C[0-9]' "$work/a.jsonl" || fail "no malignant principal"
+# --year moves the discharge dates.
+"$bin" generate --persons 20 --year 2018 2>/dev/null | grep -q '"discharged":"2019-' && fail "--year 2018 gave 2019 dates"
+
+# ---- every stay settles, in JSON Lines and in CSV ---------------------------------
+run "$bin" settle --rules "$rules" --in "$work/a.jsonl" --out "$work/settled.jsonl" --errors "$work/errors.jsonl" \
+  2>"$work/settle.err"
+[ "$rc" -eq 0 ] || fail "settle exit $rc: $(cat "$work/settle.err") $(head -3 "$work/errors.jsonl")"
+grep -qx "read $stays, settled $stays, rejected 0" "$work/settle.err" || fail "settle summary: $(cat "$work/settle.err")"
+
+"$bin" generate --persons 500 --seed 42 --format csv --out "$work/a.csv" 2>/dev/null
+head -1 "$work/a.csv" | grep -qx 'stay_id,person_id,identities,category,age,insurance,hospital_level,region,admitted,discharged,diagnoses,flags,referred_from,total,full_selfpay,over_limit,pre_selfpay,in_scope' ||
+  fail "CSV header"
+[ "$(($(wc -l <"$work/a.csv") - 1))" -eq "$stays" ] || fail "CSV has a different number of stays"
+run "$bin" settle --rules "$rules" --in "$work/a.csv" --out "$work/settled_csv.jsonl" 2>"$work/settle_csv.err"
+[ "$rc" -eq 0 ] || fail "settle of the CSV: exit $rc: $(cat "$work/settle_csv.err")"
+# The CSV holds the same stays in bucket form (class_b_selfpay 0.10, half_up, as hunan): same settlements.
+cmp -s "$work/settled.jsonl" "$work/settled_csv.jsonl" || fail "the CSV settles differently from the JSON Lines"
+
+# ---- replay our own output: no difference ------------------------------------------
+run "$bin" replay --rules "$rules" --recorded "$work/settled.jsonl" --in "$work/a.jsonl" >"$work/r0.txt" 2>"$work/r0.err"
+[ "$rc" -eq 0 ] || fail "replay of our own output: exit $rc: $(tail -5 "$work/r0.txt")"
+grep -q '^medsettle replay$' "$work/r0.txt" || fail "no report header"
+grep -qE '^  rule set +hunan ' "$work/r0.txt" || fail "rule set not named"
+grep -qE '^  digest +sha256:[0-9a-f]{64}$' "$work/r0.txt" || fail "digest not shown"
+grep -qE '^  versions applied +2019-01-01 \(' "$work/r0.txt" || fail "version not shown"
+grep -q "^MATCH: $stays recorded, $stays match, 0 differ" "$work/r0.txt" || fail "no MATCH line: $(tail -1 "$work/r0.txt")"
+# Against the CSV too.
+run "$bin" replay --rules "$rules" --recorded "$work/settled.jsonl" --in "$work/a.csv" >/dev/null 2>&1
+[ "$rc" -eq 0 ] || fail "replay against the CSV stays: exit $rc"
+
+# ---- a planted one-fen difference -----------------------------------------------------
+# Line 3: add one fen to hifp_pay and to the basic channel's paid (the first "paid" of the line).
+v=$(sed -n '3s/.*"hifp_pay":"\([0-9]*\.[0-9][0-9]\)".*/\1/p' "$work/settled.jsonl")
+[ -n "$v" ] || fail "no hifp_pay on line 3"
+sid=$(sed -n '3s/^{"stay_id":"\([^"]*\)".*/\1/p' "$work/settled.jsonl")
+fen=$((10#${v%.*} * 100 + 10#${v#*.} + 1))
+w=$(printf '%d.%02d' $((fen / 100)) $((fen % 100)))
+sed -e "3s/\"hifp_pay\":\"$v\"/\"hifp_pay\":\"$w\"/" -e "3s/\"paid\":\"$v\"/\"paid\":\"$w\"/" \
+  "$work/settled.jsonl" >"$work/planted.jsonl"
+cmp -s "$work/settled.jsonl" "$work/planted.jsonl" && fail "the plant did not change anything"
+run "$bin" replay --rules "$rules" --recorded "$work/planted.jsonl" --in "$work/a.jsonl" >"$work/r1.txt" 2>/dev/null
+[ "$rc" -eq 1 ] || fail "planted difference: exit $rc, expected 1"
+grep -qE "^ +3  $sid +P[0-9]+ +hifp_pay +$w +$v +-1$" "$work/r1.txt" || fail "hifp_pay difference not listed: $(cat "$work/r1.txt")"
+grep -qE "^ +3  $sid +P[0-9]+ +channel basic\.paid +$w +$v +-1$" "$work/r1.txt" || fail "basic.paid difference not listed"
+grep -qE '^  hifp_pay +1 +-1 +-0\.01$' "$work/r1.txt" || fail "hifp_pay total"
+grep -qE '^  channel basic\.paid +1 +-1 +-0\.01$' "$work/r1.txt" || fail "basic.paid total"
+grep -q "^DIFFER: $stays recorded, $((stays - 1)) match, 1 differ (2 differences)" "$work/r1.txt" || fail "DIFFER line"
+# The same as JSON.
+run "$bin" replay --rules "$rules" --recorded "$work/planted.jsonl" --in "$work/a.jsonl" --json --out "$work/r1.json" 2>/dev/null
+[ "$rc" -eq 1 ] || fail "--json: exit $rc, expected 1"
+grep -q "\"item\":\"hifp_pay\",\"recorded\":\"$w\",\"recomputed\":\"$v\",\"difference_fen\":-1" "$work/r1.json" ||
+  fail "--json difference"
+grep -q '"status":"differ"' "$work/r1.json" || fail "--json status"
+if command -v python3 >/dev/null; then python3 -m json.tool "$work/r1.json" >/dev/null || fail "--json is not JSON"; fi
+
+# ---- missing on either side, malformed lines ------------------------------------------
+{ sed -n '2,$p' "$work/settled.jsonl"; echo '{"stay_id":"S9999999-1","hifp_pay":"1.00"}'; echo 'not json';
+  echo '{"stay_id":"S0000002-1","hifp_pay":"1.001"}'; } >"$work/gaps.jsonl"
+run "$bin" replay --rules "$rules" --recorded "$work/gaps.jsonl" --in "$work/a.jsonl" >"$work/r2.txt" 2>/dev/null
+[ "$rc" -eq 1 ] || fail "gaps: exit $rc, expected 1"
+first=$(sed -n '1s/^{"stay_id":"\([^"]*\)".*/\1/p' "$work/settled.jsonl")
+grep -A3 '^Settled now but not recorded (1):' "$work/r2.txt" | grep -q "^  $first " || fail "unrecorded stay not listed"
+grep -A2 '^Recorded but not recomputable (1):' "$work/r2.txt" | grep -q 'S9999999-1  missing from the stays' ||
+  fail "missing stay not listed"
+grep -A4 '^Malformed recorded lines (2):' "$work/r2.txt" | grep -qE "^ +$((stays + 1)) +not JSON" || fail "not-JSON line not reported"
+grep -A4 '^Malformed recorded lines (2):' "$work/r2.txt" | grep -qE "more than 2 fractional digits" ||
+  fail "bad amount not reported"
+
+# ---- national platform field names ------------------------------------------------------
+# The first 20 stays, settled on their own, then written with setl_id/psn_no, amounts as
+# numbers and strings, and channels replaced by setldetail.
+head -20 "$work/a.jsonl" >"$work/a20.jsonl"
+# Stays 1..20 might split a person: settle them on their own so both sides hold the same stays.
+"$bin" settle --rules "$rules" --in "$work/a20.jsonl" --out "$work/s20.jsonl" 2>/dev/null || true
+python3 - "$work/s20.jsonl" >"$work/national.jsonl" <<'EOF'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    s = json.loads(line)
+    out = '{"setl_id": "%s", "psn_no": "%s", "mdtrt_id": "M1", "insutype": "390"' % (s["stay_id"], s["person_id"])
+    for i, k in enumerate(("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
+                           "act_pay_dedc", "hifp_pay", "hifmi_pay", "maf_pay", "hosp_part_amt", "oth_pay",
+                           "fund_pay_sumamt", "psn_part_amt")):
+        out += (', "%s": %s' if i % 2 else ', "%s": "%s"') % (k, s[k])  # numbers and strings, both
+    detail = ", ".join('{"fund_pay_type": "%s", "fund_payamt": %s}' % (c["fund_pay_type"], c["paid"])
+                       for c in s["channels"] if c["paid"] != "0.00")
+    print(out + ', "setldetail": [' + detail + ']}')
+EOF
+grep -q '"setl_id": "S0000001-1", "psn_no": "P0000001"' "$work/national.jsonl" || fail "national conversion"
+run "$bin" replay --rules "$rules" --recorded "$work/national.jsonl" --in "$work/a20.jsonl" >"$work/r3.txt" 2>/dev/null
+[ "$rc" -eq 0 ] || fail "national field names: exit $rc: $(cat "$work/r3.txt")"
+n20=$(wc -l <"$work/national.jsonl")
+grep -q "^MATCH: $n20 recorded, $n20 match" "$work/r3.txt" || fail "national: $(tail -1 "$work/r3.txt")"
+# A setldetail amount off by one fen is found per fund_pay_type.
+python3 - "$work/national.jsonl" "$work/national_bad.jsonl" >"$work/bumped.txt" <<'EOF'
+import re, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+for i, line in enumerate(lines):
+    m = re.search(r'"fund_pay_type": "(\d+)", "fund_payamt": (\d+)\.(\d\d)', line)
+    if m:
+        fen = int(m.group(2)) * 100 + int(m.group(3)) + 1
+        lines[i] = line[:m.start(2)] + "%d.%02d" % (fen // 100, fen % 100) + line[m.end(3):]
+        print(i + 1, m.group(1))
+        break
+open(sys.argv[2], "w", encoding="utf-8").write("\n".join(lines) + "\n")
+EOF
+read -r bline bcode <"$work/bumped.txt"
+[ -n "$bcode" ] || fail "no setldetail entry to change"
+run "$bin" replay --rules "$rules" --recorded "$work/national_bad.jsonl" --in "$work/a20.jsonl" >"$work/r4.txt" 2>/dev/null
+[ "$rc" -eq 1 ] || fail "setldetail difference: exit $rc, expected 1"
+grep -qE "^ +$bline  S[0-9-]+ +P[0-9]+ +fund_pay_type $bcode +[0-9]+\.[0-9]{2} +[0-9]+\.[0-9]{2} +-1\$" "$work/r4.txt" ||
+  fail "fund_pay_type difference not listed: $(cat "$work/r4.txt")"
+grep -qE "^  fund_pay_type $bcode +1 +-1 +-0\.01\$" "$work/r4.txt" || fail "fund_pay_type total"
+
+# ---- --as-of selects another version ------------------------------------------------------
+run "$bin" replay --rules "$rules" --recorded "$work/settled.jsonl" --in "$work/a.jsonl" --as-of 2018-06-01 \
+  >"$work/r5.txt" 2>/dev/null
+[ "$rc" -eq 1 ] || fail "--as-of 2018-06-01: exit $rc, expected 1"
+grep -qE '^  as of +2018-06-01$' "$work/r5.txt" || fail "--as-of date not shown"
+grep -qE '^  versions applied +2017-07-01 \(' "$work/r5.txt" || fail "--as-of version not applied"
+grep -qE '^  channel critical_illness\.(deductible|paid) +[0-9]+ ' "$work/r5.txt" || fail "no critical_illness total"
+grep -qE '^  (hifp_pay|hifmi_pay) +[0-9]+ ' "$work/r5.txt" || fail "no basic/critical-illness field total"
+# The version in force on the discharge dates gives no difference.
+run "$bin" replay --rules "$rules" --recorded "$work/settled.jsonl" --in "$work/a.jsonl" --as-of 2019-06-01 >/dev/null 2>&1
+[ "$rc" -eq 0 ] || fail "--as-of 2019-06-01: exit $rc, expected 0"
+
+# ---- usage errors ------------------------------------------------------------------------
+run "$bin" replay --rules "$rules" --recorded "$work/settled.jsonl" --in "$work/a.jsonl" --as-of 2016-01-01 >/dev/null 2>&1
+[ "$rc" -eq 2 ] || fail "--as-of with no version in force: exit $rc, expected 2"
+run "$bin" replay --rules "$rules" --recorded "$work/settled.jsonl" --in "$work/a.jsonl" --as-of 2019-13-01 >/dev/null 2>&1
+[ "$rc" -eq 2 ] || fail "bad --as-of date: exit $rc, expected 2"
+run "$bin" replay --rules "$rules" --recorded "$work/no-such-file" --in "$work/a.jsonl" >/dev/null 2>&1
+[ "$rc" -eq 2 ] || fail "missing recorded file: exit $rc, expected 2"
+run "$bin" replay --rules "$rules" --in "$work/a.jsonl" >/dev/null 2>&1
+[ "$rc" -eq 2 ] || fail "no --recorded: exit $rc, expected 2"
+run "$bin" generate >/dev/null 2>&1
+[ "$rc" -eq 2 ] || fail "generate without --persons: exit $rc, expected 2"
+"$bin" generate --help | grep -q 'Example:' || fail "generate --help has no example"
+"$bin" replay --help | grep -q 'Example:' || fail "replay --help has no example"
+
+echo "generate/replay: all checks passed ($stays stays)"

@@ -1,0 +1,332 @@
+// Invariants as properties over 100,000 stays per scheme, made by
+// `medsettle generate` (a population of the seed policies' shape, with
+// referrals), under every rule file in rules/:
+//   - total = sum of paid + patient pays, and the reported fields add up;
+//   - no channel pays above its base or below zero;
+//   - raising any rate of any channel (rate, bands, rate_set, rate_add; by
+//     0.05, clipped) never raises what a person pays over a year;
+//   - a batch on N threads equals one thread, byte for byte;
+//   - a person's settlements do not change when other persons are added;
+//   - replaying our own output (`medsettle replay`) finds no difference.
+// MEDSETTLE_PROPERTY_STAYS sets the population (default 100,000 stays per
+// scheme); the tests are skipped when the medsettle command is not built.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "medsettle/engine.hpp"
+#include "medsettle/reader.hpp"
+#include "medsettle/writer.hpp"
+#include "rules/yaml_reader.hpp"
+
+using namespace medsettle;
+
+namespace {
+
+const char* const kSchemes[] = {"hunan", "zhuzhou", "funing", "zhenba", "xuchang", "linxian"};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string cli() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  auto p = exe.parent_path().parent_path() / "medsettle";
+  return std::filesystem::exists(p) ? p.string() : std::string();
+}
+
+int run(const std::string& cmd) {
+  int raw = std::system(cmd.c_str());
+  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+}
+
+std::size_t population() {
+  if (const char* v = std::getenv("MEDSETTLE_PROPERTY_STAYS")) return std::max<std::size_t>(1000, std::stoul(v));
+  return 100'000;
+}
+
+std::string render(const Plan& plan, const Outcome& o) {
+  std::string s;
+  if (o.settled()) write_json(s, plan, o.settlement());
+  else write_json(s, o.rejection());
+  return s;
+}
+
+/// A scheme's generated stays: at least population() of them, written to a
+/// file (for the command) and read.
+struct Population {
+  std::string path;
+  std::vector<Record> records;
+};
+
+Population generate(const std::string& scheme, std::uint64_t seed) {
+  Population p;
+  p.path = testing::TempDir() + "hostile_prop_" + scheme + ".jsonl";
+  // About two stays a person: ask for enough persons, then keep whole persons
+  // up to the population.
+  const std::size_t want = population();
+  const std::string cmd = "'" + cli() + "' generate --persons " + std::to_string(want * 6 / 10) + " --seed " +
+                          std::to_string(seed) + " --year 2019 > '" + p.path + "'";
+  EXPECT_EQ(run(cmd), 0) << cmd;
+  p.records = read_jsonl(std::string_view(read_file(p.path)));
+  EXPECT_GE(p.records.size(), want) << scheme;
+  return p;
+}
+
+/// Total psn_part_amt per (person, year) over the settled stays.
+std::map<std::pair<std::string, int>, Fen> patient_years(const std::vector<Record>& records,
+                                                         const std::vector<Outcome>& out) {
+  std::map<std::pair<std::string, int>, Fen> m;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!out[i].settled()) continue;
+    m[{records[i].stay.person_id, records[i].stay.discharged.year()}] += out[i].settlement().psn_part_amt;
+  }
+  return m;
+}
+
+// ---- raising rates in a rule text ---------------------------------------------
+
+struct RateSite {
+  std::size_t offset, length;  // of the scalar's text in the file
+  std::string key;             // rate, rate_set or rate_add
+  std::uint32_t line, column;  // of the key: the sites of one key are raised together
+};
+
+void collect(const detail::YNode& n, std::vector<RateSite>& out, std::string_view text,
+             const std::vector<std::size_t>& line_starts) {
+  auto scalar_site = [&](const detail::YNode& v, const detail::YNode& key) {
+    if (!v.is_scalar()) return;
+    std::size_t off = line_starts[v.line - 1] + (v.column - 1);
+    std::size_t len = v.text.size();
+    if (text[off] == '"' || text[off] == '\'') {
+      ++off;  // quoted
+    }
+    if (text.substr(off, len) != v.text) return;  // not a plain spelling we can edit
+    out.push_back(RateSite{off, len, key.text, key.line, key.column});
+  };
+  for (const auto& [k, v] : n.pairs) {
+    if (k.text == "rate" || k.text == "rate_set" || k.text == "rate_add") {
+      if (v.is_scalar()) scalar_site(v, k);
+      for (const auto& [lk, lv] : v.pairs) {
+        if (lk.text != "source") scalar_site(lv, k);
+      }
+    } else {
+      collect(v, out, text, line_starts);
+    }
+  }
+  for (const auto& i : n.items) collect(i, out, text, line_starts);
+}
+
+/// A raised spelling of a rate (or a rate change) by 0.05, clipped to 1.
+std::string raised(const std::string& key, const std::string& text) {
+  RateParse r = key == "rate_add" ? parse_rate_delta(text) : parse_rate(text);
+  if (!r) return text;
+  std::int32_t v = std::min(r.value.ten_thousandths() + 500, Rate::scale);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%s%d.%04d", v < 0 ? "-" : "", std::abs(v) / 10'000, std::abs(v) % 10'000);
+  return buf;
+}
+
+/// One edited rule text per `rate`/`rate_set`/`rate_add` key (all its
+/// per-level values raised at once), with a label.
+std::vector<std::pair<std::string, std::string>> rate_edits(const std::string& text) {
+  std::vector<RuleDiagnostic> diags;
+  detail::YNode root = detail::parse_yaml(text, "x.yaml", diags);
+  EXPECT_TRUE(diags.empty());
+  std::vector<std::size_t> line_starts{0};
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') line_starts.push_back(i + 1);
+  }
+  std::vector<RateSite> sites;
+  collect(root, sites, text, line_starts);
+  // The sites of one key (a per-level map has five) are raised together.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<RateSite>> groups;
+  for (const RateSite& site : sites) groups[{site.line, site.column}].push_back(site);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [where, group] : groups) {
+    std::string edited = text;
+    bool changed = false;
+    // Right to left, so that the offsets stay valid.
+    for (auto it = group.rbegin(); it != group.rend(); ++it) {
+      std::string old = text.substr(it->offset, it->length);
+      std::string now = raised(it->key, old);
+      changed = changed || now != old;
+      edited.replace(it->offset, it->length, now);
+    }
+    if (changed) out.emplace_back(group.front().key + " at line " + std::to_string(where.first), edited);
+  }
+  return out;
+}
+
+struct Scheme {
+  std::string name, rules_path, rules_text;
+  Plan plan;
+  Population pop;
+  std::vector<Outcome> out;
+};
+
+const std::vector<Scheme>& schemes() {
+  static const std::vector<Scheme> all = [] {
+    std::vector<Scheme> v;
+    std::uint64_t seed = 11;
+    for (const char* s : kSchemes) {
+      const std::string path = std::string(MEDSETTLE_RULES_DIR) + "/" + s + ".yaml";
+      Plan plan = Plan::load_file(path);
+      Population pop = generate(s, seed++);
+      std::vector<Outcome> out = settle_batch(plan, pop.records);
+      v.push_back(Scheme{s, path, read_file(path), plan, std::move(pop), std::move(out)});
+    }
+    return v;
+  }();
+  return all;
+}
+
+#define NEED_CLI() \
+  if (cli().empty()) GTEST_SKIP() << "the medsettle command is not built"
+
+}  // namespace
+
+TEST(HostileProperty, ConservationAndBoundsOverAHundredThousandStaysPerScheme) {
+  NEED_CLI();
+  for (const Scheme& s : schemes()) {
+    ASSERT_GE(s.pop.records.size(), population()) << s.name;
+    std::size_t settled = 0, paying = 0;
+    for (std::size_t i = 0; i < s.out.size(); ++i) {
+      ASSERT_FALSE(s.pop.records[i].rejection) << s.name << " line " << s.pop.records[i].line;
+      const Outcome& o = s.out[i];
+      if (!o.settled()) {
+        // generate makes valid stays; its referrals name earlier stays.
+        ADD_FAILURE() << s.name << ": " << o.rejection().message;
+        continue;
+      }
+      ++settled;
+      const Settlement& st = o.settlement();
+      const Buckets& b = st.buckets;
+      ASSERT_EQ(b.total, st.paid_total() + st.psn_part_amt) << s.name << " " << st.stay_id;
+      ASSERT_EQ(b.total, st.fund_pay_sumamt + st.hosp_part_amt + st.psn_part_amt) << s.name << " " << st.stay_id;
+      std::array<Fen, bucket_count> rem{b.in_scope, b.pre_selfpay, b.over_limit, b.full_selfpay};
+      for (const ChannelResult& c : st.channels) {
+        ASSERT_GE(c.paid, Fen(0)) << s.name << " " << st.stay_id;
+        ASSERT_LE(c.paid, c.base) << s.name << " " << st.stay_id;
+        Fen taken{};
+        for (std::size_t k = 0; k < bucket_count; ++k) {
+          ASSERT_GE(c.taken[k], Fen(0));
+          ASSERT_LE(c.taken[k], rem[k]);
+          rem[k] -= c.taken[k];
+          taken += c.taken[k];
+        }
+        ASSERT_EQ(taken, c.paid) << s.name << " " << st.stay_id;
+        paying += c.paid > Fen(0);
+      }
+    }
+    EXPECT_EQ(settled, s.out.size()) << s.name;
+    EXPECT_GT(paying, settled / 2) << s.name;
+  }
+}
+
+TEST(HostileProperty, RaisingAnyRateNeverRaisesWhatAPersonPaysInAYear) {
+  NEED_CLI();
+  for (const Scheme& s : schemes()) {
+    const auto base = patient_years(s.pop.records, s.out);
+    const auto edits = rate_edits(s.rules_text);
+    EXPECT_GE(edits.size(), 3u) << s.name;
+    for (const auto& [label, text] : edits) {
+      Plan raised_plan = Plan::load_string(text, s.name + " (" + label + " raised)");
+      std::vector<Outcome> out = settle_batch(raised_plan, s.pop.records);
+      ASSERT_EQ(out.size(), s.out.size());
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        ASSERT_EQ(out[i].settled(), s.out[i].settled()) << s.name << " " << label;
+      }
+      const auto now = patient_years(s.pop.records, out);
+      std::size_t worse = 0;
+      std::string first;
+      for (const auto& [key, fen] : now) {
+        const Fen before = base.at(key);
+        if (fen > before) {
+          if (worse++ == 0) {
+            first = key.first + " in " + std::to_string(key.second) + ": " + format(before) + " -> " + format(fen);
+          }
+        }
+      }
+      EXPECT_EQ(worse, 0u) << s.name << ", " << label << " raised: " << worse << " person-years pay more, e.g. " << first;
+    }
+  }
+}
+
+TEST(HostileProperty, ManyThreadsEqualOneThreadByteForByte) {
+  NEED_CLI();
+  for (const Scheme& s : schemes()) {
+    for (unsigned threads : {2u, 7u}) {
+      BatchOptions o;
+      o.threads = threads;
+      std::vector<Outcome> out = settle_batch(s.plan, s.pop.records, o);
+      ASSERT_EQ(out.size(), s.out.size());
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        ASSERT_EQ(render(s.plan, out[i]), render(s.plan, s.out[i])) << s.name << " threads " << threads << " record " << i;
+      }
+    }
+  }
+}
+
+TEST(HostileProperty, APersonsSettlementsDoNotDependOnOtherPersons) {
+  NEED_CLI();
+  for (const Scheme& s : schemes()) {
+    // Every third person alone, then with everyone: the same settlements.
+    std::vector<Record> some;
+    std::vector<std::size_t> where;
+    std::set<std::string> chosen;
+    for (std::size_t i = 0; i < s.pop.records.size(); ++i) {
+      const std::string& p = s.pop.records[i].stay.person_id;
+      if (std::hash<std::string>{}(p) % 3 == 0) {
+        some.push_back(s.pop.records[i]);
+        where.push_back(i);
+        chosen.insert(p);
+      }
+    }
+    ASSERT_GT(chosen.size(), 1000u) << s.name;
+    std::vector<Outcome> alone = settle_batch(s.plan, some);
+    for (std::size_t k = 0; k < alone.size(); ++k) {
+      ASSERT_EQ(render(s.plan, alone[k]), render(s.plan, s.out[where[k]])) << s.name << " record " << where[k];
+    }
+  }
+}
+
+TEST(HostileProperty, ReplayingOurOwnOutputFindsNoDifference) {
+  NEED_CLI();
+  for (const Scheme& s : schemes()) {
+    const std::string out = testing::TempDir() + "hostile_prop_" + s.name + ".settled.jsonl";
+    const std::string err = testing::TempDir() + "hostile_prop_" + s.name + ".errors.jsonl";
+    const std::string settle = "'" + cli() + "' settle --rules '" + s.rules_path + "' --in '" + s.pop.path + "' --out '" +
+                               out + "' --errors '" + err + "' --threads 2 2>/dev/null";
+    ASSERT_EQ(run(settle), 0) << settle;
+    // The command's output is the library's, byte for byte.
+    std::string expected;
+    for (const Outcome& o : s.out) {
+      if (o.settled()) {
+        write_json(expected, s.plan, o.settlement());
+        expected += '\n';
+      }
+    }
+    ASSERT_TRUE(read_file(out) == expected) << s.name << ": settle output differs from settle_batch";
+    const std::string replay = "'" + cli() + "' replay --rules '" + s.rules_path + "' --recorded '" + out +
+                               "' --in '" + s.pop.path + "' > /dev/null 2>&1";
+    EXPECT_EQ(run(replay), 0) << replay;
+  }
+}
