@@ -160,15 +160,8 @@ void BM_Engine_Batch(benchmark::State& state, const char* scheme) {
   BatchOptions options;
   options.threads = static_cast<unsigned>(state.range(0));
   for (auto _ : state) {
-    state.PauseTiming();
-    std::vector<Record> copy = recs;
-    state.ResumeTiming();
-    auto out = settle_batch(p, std::move(copy), options);
+    auto out = settle_batch(p, recs, options);
     benchmark::DoNotOptimize(out.data());
-    state.PauseTiming();
-    out.clear();
-    out.shrink_to_fit();
-    state.ResumeTiming();
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * recs.size()));
 }

@@ -56,7 +56,7 @@ struct BatchOptions {
 /// Settles a batch of records (SEMANTICS.md §8, §10): duplicate stay ids,
 /// processing order per person, ledgers, referrals, `prior`, rejections
 /// and their cascade. Returns one Outcome per record, in input order.
-[[nodiscard]] MEDSETTLE_API std::vector<Outcome> settle_batch(const Plan& plan, std::vector<Record> records,
-                                                const BatchOptions& options = {});
+[[nodiscard]] MEDSETTLE_API std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& records,
+                                                              const BatchOptions& options = {});
 
 }  // namespace medsettle

@@ -1,6 +1,7 @@
 // A batch of stays: SEMANTICS.md §8 (processing order, ledgers) and §10
 // (duplicates, rejections and their cascade).
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <thread>
 #include <unordered_map>
@@ -14,9 +15,18 @@ namespace medsettle {
 
 namespace {
 
-Rejection make_rejection(const Record& rec, ErrorCode code, std::string field, std::string message) {
+/// What places a record in its person's processing order, read from the
+/// record without changing it: a valid stay by its own fields, a rejected
+/// one by whatever could be read of it.
+struct Key {
+  std::string_view discharged, admitted;  ///< ISO text (raw text for a rejected record)
+  std::optional<Date> date;               ///< the discharge date, when it is a real date
+  bool has_stay_id = false, has_person_id = false;
+};
+
+Rejection make_rejection(const Record& rec, bool has_stay_id, ErrorCode code, std::string field, std::string message) {
   Rejection r;
-  if (rec.has_stay_id) r.stay_id = rec.stay.stay_id;
+  if (has_stay_id) r.stay_id = rec.stay.stay_id;
   r.line = rec.line;
   r.code = code;
   r.field = std::move(field);
@@ -25,35 +35,33 @@ Rejection make_rejection(const Record& rec, ErrorCode code, std::string field, s
 }
 
 /// Settles one person's records (indices into `records`), in processing order.
-void settle_person(const Plan& plan, std::vector<Record>& records, std::vector<std::size_t>& mine,
-                   std::vector<std::optional<Outcome>>& out, const BatchOptions& options) {
+void settle_person(const Plan& plan, const std::vector<Record>& records, const std::vector<Key>& keys,
+                   std::vector<std::size_t>& mine, std::vector<std::optional<Outcome>>& out,
+                   const BatchOptions& options) {
   std::sort(mine.begin(), mine.end(), [&](std::size_t a, std::size_t b) {
-    const Record& x = records[a];
-    const Record& y = records[b];
-    if (int c = x.discharged_text.compare(y.discharged_text); c != 0) return c < 0;
-    if (int c = x.admitted_text.compare(y.admitted_text); c != 0) return c < 0;
-    if (int c = x.stay.stay_id.compare(y.stay.stay_id); c != 0) return c < 0;
-    return x.line < y.line;
+    const Key& x = keys[a];
+    const Key& y = keys[b];
+    if (int c = x.discharged.compare(y.discharged); c != 0) return c < 0;
+    if (int c = x.admitted.compare(y.admitted); c != 0) return c < 0;
+    if (int c = records[a].stay.stay_id.compare(records[b].stay.stay_id); c != 0) return c < 0;
+    return records[a].line < records[b].line;
   });
   Ledger ledger(plan);
   // Per year, the first rejected record that cascades, for the message.
   std::map<int, std::string> poisoned;
-  auto version_for = [&](const Record& rec) -> std::optional<std::size_t> {
-    if (!rec.discharged_date) return std::nullopt;
-    return plan.version_on(options.settle.as_of.value_or(*rec.discharged_date));
-  };
-  auto poison = [&](const Record& rec, int year) {
-    std::string who = rec.has_stay_id ? rec.stay.stay_id : fmt::format("on line {}", rec.line);
-    poisoned.emplace(year, std::move(who));
-    ledger.start_year(year);
-  };
   for (std::size_t idx : mine) {
-    Record& rec = records[idx];
-    auto version = version_for(rec);
+    const Record& rec = records[idx];
+    const Key& key = keys[idx];
+    std::optional<std::size_t> version;
+    if (key.date) version = plan.version_on(options.settle.as_of.value_or(*key.date));
     if (rec.rejection) {
       // A rejected record cascades only if it can be placed and a version is in force.
-      if (version) poison(rec, rec.discharged_date->year());
-      out[idx] = std::move(*rec.rejection);
+      if (version) {
+        const int year = key.date->year();
+        poisoned.emplace(year, key.has_stay_id ? rec.stay.stay_id : fmt::format("on line {}", rec.line));
+        ledger.start_year(year);
+      }
+      out[idx] = *rec.rejection;
       continue;
     }
     const int year = rec.stay.discharged.year();
@@ -66,23 +74,28 @@ void settle_person(const Plan& plan, std::vector<Record>& records, std::vector<s
       if (auto own = detail::check_links(plan, rec.stay, ledger, *version, rec.line)) {
         out[idx] = std::move(*own);
       } else {
-        out[idx] = make_rejection(rec, ErrorCode::earlier_rejected, "",
+        out[idx] = make_rejection(rec, true, ErrorCode::earlier_rejected, "",
                                   fmt::format("earlier stay {} of person {} in {} was rejected", it->second,
                                               rec.stay.person_id, year));
       }
       continue;
     }
     Outcome o = settle(plan, rec.stay, ledger, options.settle, rec.line);
-    if (!o.settled()) poison(rec, year);
+    if (!o.settled()) {
+      poisoned.emplace(year, rec.stay.stay_id);
+      ledger.start_year(year);
+    }
     out[idx] = std::move(o);
   }
 }
 
 }  // namespace
 
-std::vector<Outcome> settle_batch(const Plan& plan, std::vector<Record> records, const BatchOptions& options) {
+std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& records, const BatchOptions& options) {
   const std::size_t n = records.size();
   std::vector<std::optional<Outcome>> out(n);
+  std::vector<Key> keys(n);
+  std::deque<std::string> texts;  // ISO dates of hand-built records that lack their raw texts
 
   // Duplicate stay ids: the first record in input order stands; later copies
   // are rejected and count as no stay at all.
@@ -91,27 +104,35 @@ std::vector<Outcome> settle_batch(const Plan& plan, std::vector<Record> records,
   std::unordered_map<std::string_view, std::size_t> person_index;
   std::vector<std::vector<std::size_t>> persons;
   for (std::size_t i = 0; i < n; ++i) {
-    Record& rec = records[i];
+    const Record& rec = records[i];
+    Key& key = keys[i];
     if (!rec.rejection) {
       // A valid stay is placed by its own fields, whoever built the record.
-      rec.has_stay_id = rec.has_person_id = true;
-      if (!rec.discharged_date || *rec.discharged_date != rec.stay.discharged) {
-        rec.discharged_date = rec.stay.discharged;
-        rec.discharged_text = format(rec.stay.discharged);
-        rec.admitted_text = format(rec.stay.admitted);
+      key.has_stay_id = key.has_person_id = true;
+      key.date = rec.stay.discharged;
+      if (rec.discharged_date == rec.stay.discharged && !rec.discharged_text.empty() && !rec.admitted_text.empty()) {
+        key.discharged = rec.discharged_text;
+        key.admitted = rec.admitted_text;
+      } else {
+        key.discharged = texts.emplace_back(format(rec.stay.discharged));
+        key.admitted = texts.emplace_back(format(rec.stay.admitted));
       }
+    } else {
+      key.has_stay_id = rec.has_stay_id;
+      key.has_person_id = rec.has_person_id;
+      key.discharged = rec.discharged_text;
+      key.admitted = rec.admitted_text;
+      key.date = rec.discharged_date;
     }
-    if (rec.has_stay_id && !first.emplace(rec.stay.stay_id, i).second) {
-      out[i] = make_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
+    if (key.has_stay_id && !first.emplace(rec.stay.stay_id, i).second) {
+      out[i] = make_rejection(rec, true, ErrorCode::duplicate_stay_id, "stay_id",
                               fmt::format("stay_id: '{}' already used by an earlier record", rec.stay.stay_id));
       continue;
     }
     // A record that cannot be placed in a person's order keeps its own rejection.
-    if (!rec.has_person_id || rec.discharged_text.empty()) {
-      if (rec.rejection) {
-        out[i] = std::move(*rec.rejection);
-        continue;
-      }
+    if (rec.rejection && (!key.has_person_id || key.discharged.empty())) {
+      out[i] = *rec.rejection;
+      continue;
     }
     auto [it, added] = person_index.emplace(rec.stay.person_id, persons.size());
     if (added) persons.emplace_back();
@@ -121,7 +142,7 @@ std::vector<Outcome> settle_batch(const Plan& plan, std::vector<Record> records,
   unsigned threads = std::max(1u, options.threads);
   if (threads > persons.size()) threads = static_cast<unsigned>(std::max<std::size_t>(1, persons.size()));
   if (threads == 1) {
-    for (auto& mine : persons) settle_person(plan, records, mine, out, options);
+    for (auto& mine : persons) settle_person(plan, records, keys, mine, out, options);
   } else {
     // Contiguous runs of persons with about the same number of records each.
     std::vector<std::thread> pool;
@@ -130,7 +151,7 @@ std::vector<Outcome> settle_batch(const Plan& plan, std::vector<Record> records,
       std::size_t end = start, count = 0;
       while (end < persons.size() && (count < per || t + 1 == threads)) count += persons[end++].size();
       pool.emplace_back([&, start, end] {
-        for (std::size_t p = start; p < end; ++p) settle_person(plan, records, persons[p], out, options);
+        for (std::size_t p = start; p < end; ++p) settle_person(plan, records, keys, persons[p], out, options);
       });
       start = end;
     }

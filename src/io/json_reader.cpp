@@ -69,6 +69,48 @@ std::string_view type_name(od::json_type t) {
   return "a value";
 }
 
+/// A field path like `fees[2].amount`, put together only when an error is
+/// reported: reading a valid stay formats no paths.
+class Path {
+ public:
+  Path(const char* key) : key_(key) {}                 // NOLINT: implicit by design
+  Path(std::string_view key) : key_(key) {}            // NOLINT
+  Path(const Path& parent, std::string_view key) : parent_(&parent), key_(key) {}
+  Path(std::string_view list, std::size_t index) : key_(list), index_(index) {}
+  [[nodiscard]] std::string str() const {
+    std::string s = parent_ ? parent_->str() : std::string();
+    if (!key_.empty()) {
+      if (!s.empty()) s += '.';
+      s += key_;
+    }
+    if (index_ != none) {
+      s += '[';
+      s += std::to_string(index_);
+      s += ']';
+    }
+    return s;
+  }
+
+ private:
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+  const Path* parent_ = nullptr;
+  std::string_view key_;
+  std::size_t index_ = none;
+};
+
+}  // namespace
+}  // namespace medsettle
+
+template <>
+struct fmt::formatter<medsettle::Path> : fmt::formatter<std::string> {
+  auto format(const medsettle::Path& p, fmt::format_context& ctx) const {
+    return fmt::formatter<std::string>::format(p.str(), ctx);
+  }
+};
+
+namespace medsettle {
+namespace {
+
 /// What a scalar value looks like: its JSON type, its text (unescaped for
 /// strings, raw for numbers and atoms).
 struct Scalar {
@@ -85,10 +127,10 @@ class Walker {
 
   // The first field error of the record, in document order.
   bool failed() const { return code_.has_value(); }
-  void fail(ErrorCode code, std::string field, std::string message) {
+  void fail(ErrorCode code, const Path& field, std::string message) {
     if (code_) return;
     code_ = code;
-    field_ = std::move(field);
+    field_ = field.str();
     message_ = std::move(message);
   }
   void finish();
@@ -107,16 +149,16 @@ class Walker {
   // Reads any value as a scalar; lists and objects are walked (for syntax) and reported.
   Scalar scalar(od::value v);
   void skip(od::value v, int depth = 0);
-  bool want_string(od::value v, const std::string& field, std::string& out);
+  bool want_string(od::value v, const Path& field, std::string& out);
   template <class E, class F>
-  bool want_enum(od::value v, const std::string& field, F from, std::string_view expected, E& out);
-  bool want_amount(od::value v, const std::string& field, Fen& out);
-  bool want_integer(od::value v, const std::string& field, std::int64_t& out);
-  bool want_date(od::value v, const std::string& field, Date& out, std::string* raw);
+  bool want_enum(od::value v, const Path& field, F from, std::string_view expected, E& out);
+  bool want_amount(od::value v, const Path& field, Fen& out);
+  bool want_integer(od::value v, const Path& field, std::int64_t& out);
+  bool want_date(od::value v, const Path& field, Date& out, std::string* raw);
   template <class Each>
-  bool want_list(od::value v, const std::string& field, std::size_t max, Each each);
+  bool want_list(od::value v, const Path& field, std::size_t max, Each each);
   template <class Each>
-  bool want_object(od::value v, const std::string& field, Each each);
+  bool want_object(od::value v, const Path& field, Each each);
   void fee(od::value v, std::size_t index);
   void buckets(od::value v);
   void prior(od::value v);
@@ -180,7 +222,7 @@ void Walker::skip(od::value v, int depth) {
   }
 }
 
-bool Walker::want_string(od::value v, const std::string& field, std::string& out) {
+bool Walker::want_string(od::value v, const Path& field, std::string& out) {
   Scalar s = scalar(v);
   if (s.type != od::json_type::string) {
     fail(ErrorCode::bad_type, field, fmt::format("{}: expected a string, got {}", field, type_name(s.type)));
@@ -195,7 +237,7 @@ bool Walker::want_string(od::value v, const std::string& field, std::string& out
 }
 
 template <class E, class F>
-bool Walker::want_enum(od::value v, const std::string& field, F from, std::string_view expected, E& out) {
+bool Walker::want_enum(od::value v, const Path& field, F from, std::string_view expected, E& out) {
   Scalar s = scalar(v);
   if (s.type != od::json_type::string) {
     fail(ErrorCode::bad_type, field, fmt::format("{}: expected a string, got {}", field, type_name(s.type)));
@@ -211,7 +253,7 @@ bool Walker::want_enum(od::value v, const std::string& field, F from, std::strin
   return true;
 }
 
-bool Walker::want_amount(od::value v, const std::string& field, Fen& out) {
+bool Walker::want_amount(od::value v, const Path& field, Fen& out) {
   Scalar s = scalar(v);
   if (s.type != od::json_type::string && !s.number_like) {
     fail(ErrorCode::bad_type, field,
@@ -231,7 +273,7 @@ bool Walker::want_amount(od::value v, const std::string& field, Fen& out) {
   return true;
 }
 
-bool Walker::want_integer(od::value v, const std::string& field, std::int64_t& out) {
+bool Walker::want_integer(od::value v, const Path& field, std::int64_t& out) {
   Scalar s = scalar(v);
   bool integer_literal = s.type == od::json_type::number && !s.text.empty() &&
                          std::all_of(s.text.begin() + (s.text[0] == '-' ? 1 : 0), s.text.end(),
@@ -257,7 +299,7 @@ bool Walker::want_integer(od::value v, const std::string& field, std::int64_t& o
   return true;
 }
 
-bool Walker::want_date(od::value v, const std::string& field, Date& out, std::string* raw) {
+bool Walker::want_date(od::value v, const Path& field, Date& out, std::string* raw) {
   Scalar s = scalar(v);
   if (s.type != od::json_type::string) {
     fail(ErrorCode::bad_type, field, fmt::format("{}: expected a date string, got {}", field, type_name(s.type)));
@@ -276,7 +318,7 @@ bool Walker::want_date(od::value v, const std::string& field, Date& out, std::st
 }
 
 template <class Each>
-bool Walker::want_list(od::value v, const std::string& field, std::size_t max, Each each) {
+bool Walker::want_list(od::value v, const Path& field, std::size_t max, Each each) {
   if (kind(v) != od::json_type::array) {
     Scalar s = scalar(v);
     fail(ErrorCode::bad_type, field, fmt::format("{}: expected a list, got {}", field, type_name(s.type)));
@@ -297,7 +339,7 @@ bool Walker::want_list(od::value v, const std::string& field, std::size_t max, E
 }
 
 template <class Each>
-bool Walker::want_object(od::value v, const std::string& field, Each each) {
+bool Walker::want_object(od::value v, const Path& field, Each each) {
   if (kind(v) != od::json_type::object) {
     Scalar s = scalar(v);
     fail(ErrorCode::bad_type, field, fmt::format("{}: expected an object, got {}", field, type_name(s.type)));
@@ -307,7 +349,7 @@ bool Walker::want_object(od::value v, const std::string& field, Each each) {
   for (auto f : must(v.get_object())) {
     od::field fld = must(std::move(f));
     std::string_view key = must(fld.unescaped_key());
-    std::string path = field.empty() ? std::string(key) : fmt::format("{}.{}", field, key);
+    Path path(field, key);
     od::value val = fld.value();
     if (failed()) {  // the record is rejected already: only its syntax still matters
       skip(val);
@@ -333,7 +375,7 @@ void Walker::stay(od::object obj) {
   for (auto f : obj) {
     od::field fld = must(std::move(f));
     std::string_view key = must(fld.unescaped_key());
-    std::string path(key);
+    Path path(key);
     od::value v = fld.value();
     auto k = std::find(known.begin(), known.end(), key);
     if (k != known.end()) {
@@ -359,7 +401,7 @@ void Walker::stay(od::object obj) {
     } else if (key == "identities") {
       want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
         Identity id{};
-        if (want_enum(x, fmt::format("identities[{}]", i), identity_from, identity_names(), id)) st.identities |= bit(id);
+        if (want_enum(x, Path("identities", i), identity_from, identity_names(), id)) st.identities |= bit(id);
       });
     } else if (key == "category") {
       Category c{};
@@ -392,7 +434,7 @@ void Walker::stay(od::object obj) {
       std::size_t n = 0;
       bool is_list = want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
         std::string code;
-        if (want_string(x, fmt::format("diagnoses[{}]", i), code)) st.diagnoses.push_back(std::move(code));
+        if (want_string(x, Path("diagnoses", i), code)) st.diagnoses.push_back(std::move(code));
         ++n;
       });
       if (n == 0 && is_list) {
@@ -401,7 +443,7 @@ void Walker::stay(od::object obj) {
     } else if (key == "flags") {
       want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
         Flag fl{};
-        if (want_enum(x, fmt::format("flags[{}]", i), flag_from, flag_names(), fl)) st.flags |= bit(fl);
+        if (want_enum(x, Path("flags", i), flag_from, flag_names(), fl)) st.flags |= bit(fl);
       });
     } else if (key == "referred_from") {
       std::string ref;
@@ -422,11 +464,11 @@ void Walker::stay(od::object obj) {
 }
 
 void Walker::fee(od::value v, std::size_t index) {
-  std::string base = fmt::format("fees[{}]", index);
+  Path base("fees", index);
   FeeLine line;
   bool has_category = false, has_amount = false, has_over = false;
   std::optional<Rate> ratio;
-  bool ok = want_object(v, base, [&](std::string_view key, const std::string& path, od::value& x) {
+  bool ok = want_object(v, base, [&](std::string_view key, const Path& path, od::value& x) {
     if (is_null(x)) {
       skip(x);
       if (key != "category" && key != "amount" && key != "over_limit" && key != "selfpay_ratio" && key != "code" &&
@@ -475,13 +517,21 @@ void Walker::fee(od::value v, std::size_t index) {
     }
   });
   if (!ok) return;
-  if (!has_category) fail(ErrorCode::missing_field, base + ".category", base + ".category: required field is missing");
-  if (!has_amount) fail(ErrorCode::missing_field, base + ".amount", base + ".amount: required field is missing");
+  if (!has_category) {
+    const Path at(base, "category");
+    fail(ErrorCode::missing_field, at, fmt::format("{}: required field is missing", at));
+  }
+  if (!has_amount) {
+    const Path at(base, "amount");
+    fail(ErrorCode::missing_field, at, fmt::format("{}: required field is missing", at));
+  }
   if (has_over && has_amount && line.over_limit > line.amount) {
-    fail(ErrorCode::bad_amount, base + ".over_limit", base + ".over_limit: more than the line's amount");
+    const Path at(base, "over_limit");
+    fail(ErrorCode::bad_amount, at, fmt::format("{}: more than the line's amount", at));
   }
   if (ratio && has_category && line.category != FeeCategory::B) {
-    fail(ErrorCode::bad_value, base + ".selfpay_ratio", base + ".selfpay_ratio: only allowed on category B lines");
+    const Path at(base, "selfpay_ratio");
+    fail(ErrorCode::bad_value, at, fmt::format("{}: only allowed on category B lines", at));
   }
   line.selfpay_ratio = ratio;
   rec_.stay.fees.push_back(std::move(line));
@@ -492,7 +542,7 @@ void Walker::buckets(od::value v) {
   bool has[5] = {};
   constexpr std::array<std::string_view, 5> names{"total", "full_selfpay", "over_limit", "pre_selfpay", "in_scope"};
   Fen* slots[5] = {&b.total, &b.full_selfpay, &b.over_limit, &b.pre_selfpay, &b.in_scope};
-  bool ok = want_object(v, "buckets", [&](std::string_view key, const std::string& path, od::value& x) {
+  bool ok = want_object(v, "buckets", [&](std::string_view key, const Path& path, od::value& x) {
     auto it = std::find(names.begin(), names.end(), key);
     if (it == names.end()) {
       fail(ErrorCode::unknown_field, path, fmt::format("{}: unknown field", path));
@@ -506,8 +556,9 @@ void Walker::buckets(od::value v) {
   if (!ok) return;
   for (std::size_t i = 0; i < 5; ++i) {
     if (!has[i]) {
-      std::string path = fmt::format("buckets.{}", names[i]);
-      fail(ErrorCode::missing_field, path, path + ": required field is missing");
+      const Path root("buckets");
+      const Path path(root, names[i]);
+      fail(ErrorCode::missing_field, path, fmt::format("{}: required field is missing", path));
       return;
     }
   }
@@ -522,7 +573,7 @@ void Walker::buckets(od::value v) {
 
 void Walker::prior(od::value v) {
   std::vector<PriorEntry> entries;
-  bool ok = want_object(v, "prior", [&](std::string_view channel, const std::string& path, od::value& x) {
+  bool ok = want_object(v, "prior", [&](std::string_view channel, const Path& path, od::value& x) {
     if (is_null(x)) { skip(x); return; }
     if (entries.size() >= limits_.max_list_items) {
       fail(ErrorCode::bad_value, "prior", "prior: too many channels");
@@ -531,7 +582,7 @@ void Walker::prior(od::value v) {
     }
     PriorEntry e;
     e.channel.assign(channel);
-    want_object(x, path, [&](std::string_view key, const std::string& p, od::value& y) {
+    want_object(x, path, [&](std::string_view key, const Path& p, od::value& y) {
       if (is_null(y)) { skip(y); return; }
       if (key == "accumulated") {
         want_amount(y, p, e.accumulated);
@@ -555,7 +606,7 @@ void Walker::prior(od::value v) {
 
 void Walker::finish() {
   auto missing = [&](bool seen, std::string_view field) {
-    if (!seen) fail(ErrorCode::missing_field, std::string(field), fmt::format("{}: required field is missing", field));
+    if (!seen) fail(ErrorCode::missing_field, field, fmt::format("{}: required field is missing", field));
   };
   missing(seen_stay_id_, "stay_id");
   missing(seen_person_, "person_id");
