@@ -14,6 +14,12 @@ namespace medsettle {
 /// Appends one settlement as a JSON object (no line end). Money is written
 /// as strings with two decimals. The Plan is the one that settled it.
 MEDSETTLE_API void write_json(std::string& out, const Plan& plan, const Settlement& s);
+/// Appends one settlement with an `itemization` field: per channel, the
+/// payment before caps (`computed`), what limited it (`limited_by`), the
+/// amount in each band with its rate, and what was taken from each bucket.
+MEDSETTLE_API void write_json_itemized(std::string& out, const Plan& plan, const Settlement& s);
+/// Appends the itemization alone, as a JSON array.
+MEDSETTLE_API void write_itemization_json(std::string& out, const Plan& plan, const Settlement& s);
 /// Appends one rejection as a JSON object (no line end).
 MEDSETTLE_API void write_json(std::string& out, const Rejection& r);
 

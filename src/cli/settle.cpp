@@ -16,14 +16,15 @@ namespace {
 
 struct SettleArgs {
   std::string rules, in, out, errors, format, in_format, mode = "auto";
+  bool itemize = false;
   unsigned threads = 0;
 };
 
 /// Writes settlements and rejections through large buffers.
 class Sink {
  public:
-  Sink(const Plan& plan, Format format, std::ostream& out, std::ostream& errors)
-      : plan_(plan), format_(format), out_(out), errors_(errors) {
+  Sink(const Plan& plan, Format format, bool itemize, std::ostream& out, std::ostream& errors)
+      : plan_(plan), format_(format), itemize_(itemize), out_(out), errors_(errors) {
     if (format_ == Format::csv) {
       buf_ += csv_header(plan_);
       buf_ += '\n';
@@ -32,6 +33,7 @@ class Sink {
   void operator()(const Outcome& o) {
     if (o.settled()) {
       if (format_ == Format::csv) write_csv(buf_, plan_, o.settlement());
+      else if (itemize_) write_json_itemized(buf_, plan_, o.settlement());
       else write_json(buf_, plan_, o.settlement());
       buf_ += '\n';
       if (buf_.size() > (1u << 20)) flush_out();
@@ -53,6 +55,7 @@ class Sink {
  private:
   const Plan& plan_;
   Format format_;
+  bool itemize_;
   std::ostream& out_;
   std::ostream& errors_;
   std::string buf_, err_;
@@ -118,7 +121,8 @@ int run_settle(const SettleArgs& a) {
     in.stream().seekg(0);
   }
 
-  Sink sink(plan, out_fmt, out.stream(), errors.stream());
+  if (a.itemize && out_fmt == Format::csv) throw UsageError("--itemize needs JSON Lines output");
+  Sink sink(plan, out_fmt, a.itemize, out.stream(), errors.stream());
   Progress progress(in.stream(), regular ? static_cast<std::uintmax_t>(st.st_size) : 0);
   std::size_t read = 0, settled = 0, rejected = 0;
   if (stream) {
@@ -165,6 +169,9 @@ Run add_settle(CLI::App& app) {
   c->add_option("--in-format", a->in_format, "Input format: jsonl or csv (default: from the file name)")
       ->check(CLI::IsMember({"jsonl", "csv"}));
   c->add_option("--errors", a->errors, "Rejections, JSON Lines (default: standard error)");
+  c->add_flag("--itemize", a->itemize,
+              "Add each channel's itemization: payment before caps, what limited it, band amounts, "
+              "and what it took from each bucket");
   c->add_option("--threads", a->threads, "Threads (default: the number of cores)")->check(CLI::Range(1u, 1024u));
   c->add_option("--mode", a->mode,
                 "auto (default): stream a file whose stays are grouped by person, else read it whole; "

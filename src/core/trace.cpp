@@ -152,36 +152,9 @@ void write_trace_json(std::string& out, const Plan& plan, const Settlement& s) {
   const auto& channels = p.versions[s.version_index].channels;
   out += "{\"settlement\":";
   write_json(out, plan, s);
-  out += ",\"itemization\":[";
-  for (std::size_t i = 0; i < s.channels.size(); ++i) {
-    const ChannelResult& r = s.channels[i];
-    if (i) out += ',';
-    out += "{\"id\":";
-    write_json_string(out, channels[r.index].id);
-    out += ",\"computed\":\"";
-    format_to(out, r.computed);
-    out += "\",\"limited_by\":";
-    write_json_string(out, name(r.limiter));
-    out += ",\"bands\":[";
-    for (std::uint16_t b = 0; b < r.band_count; ++b) {
-      const BandShare& share = s.bands[r.first_band + b];
-      if (b) out += ',';
-      out += "{\"amount\":\"";
-      format_to(out, share.amount);
-      out += "\",\"rate\":\"";
-      out += format(share.rate);
-      out += "\"}";
-    }
-    out += "],\"taken\":{";
-    for (std::size_t k = 0; k < bucket_count; ++k) {
-      if (k) out += ',';
-      fmt::format_to(std::back_inserter(out), "\"{}\":\"", name(static_cast<Bucket>(k)));
-      format_to(out, r.taken[k]);
-      out += '"';
-    }
-    out += "}}";
-  }
-  out += "],\"steps\":[";
+  out += ",\"itemization\":";
+  write_itemization_json(out, plan, s);
+  out += ",\"steps\":[";
   if (s.trace) {
     for (std::size_t i = 0; i < s.trace->steps.size(); ++i) {
       const auto& st = s.trace->steps[i];

@@ -98,6 +98,50 @@ void write_json(std::string& out, const Plan& plan, const Settlement& s) {
   out += "]}";
 }
 
+void write_itemization_json(std::string& out, const Plan& plan, const Settlement& s) {
+  const auto& channels = plan.data().versions[s.version_index].channels;
+  out += '[';
+  for (std::size_t i = 0; i < s.channels.size(); ++i) {
+    const ChannelResult& r = s.channels[i];
+    if (i) out += ',';
+    out += "{\"id\":";
+    write_json_string(out, channels[r.index].id);
+    out += ",\"computed\":\"";
+    format_to(out, r.computed);
+    out += "\",\"limited_by\":";
+    write_json_string(out, name(r.limiter));
+    out += ",\"bands\":[";
+    for (std::uint16_t b = 0; b < r.band_count; ++b) {
+      const BandShare& share = s.bands[r.first_band + b];
+      if (b) out += ',';
+      out += "{\"amount\":\"";
+      format_to(out, share.amount);
+      out += "\",\"rate\":\"";
+      out += format(share.rate);
+      out += "\"}";
+    }
+    out += "],\"taken\":{";
+    for (std::size_t k = 0; k < bucket_count; ++k) {
+      if (k) out += ',';
+      out += '"';
+      out += name(static_cast<Bucket>(k));
+      out += "\":\"";
+      format_to(out, r.taken[k]);
+      out += '"';
+    }
+    out += "}}";
+  }
+  out += ']';
+}
+
+void write_json_itemized(std::string& out, const Plan& plan, const Settlement& s) {
+  write_json(out, plan, s);
+  out.pop_back();  // the settlement's closing brace
+  out += ",\"itemization\":";
+  write_itemization_json(out, plan, s);
+  out += '}';
+}
+
 void write_json(std::string& out, const Rejection& r) {
   out += "{\"stay_id\":";
   if (r.stay_id) write_json_string(out, *r.stay_id);

@@ -4,7 +4,9 @@
 //   - total = sum of paid + patient pays, and the reported fields add up;
 //   - no channel pays above its base or below zero;
 //   - raising any rate of any channel (rate, bands, rate_set, rate_add; by
-//     0.05, clipped) never raises what a person pays over a year;
+//     0.05, clipped) never raises what a person pays for a stay on a fresh
+//     ledger (over a whole year it can, by SEMANTICS.md §6.1: see
+//     RaisingARateCanRaiseAPersonsYearThroughAYearlyDeductible);
 //   - a batch on N threads equals one thread, byte for byte;
 //   - a person's settlements do not change when other persons are added;
 //   - replaying our own output (`medsettle replay`) finds no difference.
@@ -24,6 +26,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "medsettle/engine.hpp"
@@ -241,9 +244,26 @@ TEST(HostileProperty, ConservationAndBoundsOverAHundredThousandStaysPerScheme) {
   }
 }
 
-TEST(HostileProperty, RaisingAnyRateNeverRaisesWhatAPersonPaysInAYear) {
+// Raising a rate of a channel (by 0.05, clipped; each rate, rate_set and
+// rate_add of each rule file in turn) never raises what a person pays for a
+// stay settled on a fresh ledger: the first stay of each person-year, in
+// processing order. Over a whole year the same is NOT true under SEMANTICS.md
+// §6.1, and the test reports how often it fails (see the next test for why).
+TEST(HostileProperty, RaisingAnyRateNeverRaisesWhatAStayPaysOnAFreshLedger) {
   NEED_CLI();
   for (const Scheme& s : schemes()) {
+    // The first stay of each person-year, in processing order.
+    std::map<std::pair<std::string, int>, std::size_t> first;
+    for (std::size_t i = 0; i < s.pop.records.size(); ++i) {
+      const Stay& st = s.pop.records[i].stay;
+      auto [it, added] = first.emplace(std::make_pair(st.person_id, st.discharged.year()), i);
+      if (!added) {
+        const Stay& cur = s.pop.records[it->second].stay;
+        if (std::tie(st.discharged, st.admitted, st.stay_id) < std::tie(cur.discharged, cur.admitted, cur.stay_id)) {
+          it->second = i;
+        }
+      }
+    }
     const auto base = patient_years(s.pop.records, s.out);
     const auto edits = rate_edits(s.rules_text);
     EXPECT_GE(edits.size(), 3u) << s.name;
@@ -254,20 +274,61 @@ TEST(HostileProperty, RaisingAnyRateNeverRaisesWhatAPersonPaysInAYear) {
       for (std::size_t i = 0; i < out.size(); ++i) {
         ASSERT_EQ(out[i].settled(), s.out[i].settled()) << s.name << " " << label;
       }
+      for (const auto& [key, i] : first) {
+        if (!out[i].settled()) continue;
+        const Fen before = s.out[i].settlement().psn_part_amt, now = out[i].settlement().psn_part_amt;
+        ASSERT_LE(now, before) << s.name << ", " << label << " raised: stay " << s.pop.records[i].stay.stay_id
+                               << " pays " << format(before) << " -> " << format(now);
+      }
       const auto now = patient_years(s.pop.records, out);
       std::size_t worse = 0;
-      std::string first;
-      for (const auto& [key, fen] : now) {
-        const Fen before = base.at(key);
-        if (fen > before) {
-          if (worse++ == 0) {
-            first = key.first + " in " + std::to_string(key.second) + ": " + format(before) + " -> " + format(fen);
-          }
-        }
-      }
-      EXPECT_EQ(worse, 0u) << s.name << ", " << label << " raised: " << worse << " person-years pay more, e.g. " << first;
+      for (const auto& [key, fen] : now) worse += fen > base.at(key);
+      std::printf("[          ] %s, %s raised: %zu of %zu person-years pay more over the year\n", s.name.c_str(),
+                  label.c_str(), worse, now.size());
     }
   }
+}
+
+// Why the yearly version of the property is false: a yearly deductible is
+// met on the channel's base, which is what earlier channels left. Under
+// linxian, raising basic insurance's rate by 0.05 makes basic pay more at the
+// first stay, where the per-stay 136 backstop already held the patient to
+// 1,000 yuan: the patient gains nothing there, but critical illness
+// accumulates less base, so its 5,000-yuan deductible (halved for the poor)
+// is met later and it pays less at the third stay. The person pays 172.74
+// yuan more over the year. This is SEMANTICS.md §6.1 as written, computed
+// exactly; whether the policy means it is for the policy owners.
+TEST(HostileProperty, RaisingARateCanRaiseAPersonsYearThroughAYearlyDeductible) {
+  const std::string stays =
+      R"({"stay_id":"S0000051-1","person_id":"P0000051","identities":["registered_poor"],"category":"III","age":51,"insurance":"resident","hospital_level":"county","region":"in_county","admitted":"2019-06-30","discharged":"2019-07-03","diagnoses":["I21.9","J44.1","E11.9"],"flags":[],"fees":[{"category":"B","amount":"12608.46","selfpay_ratio":"0.15"},{"category":"B","amount":"2521.68","selfpay_ratio":"0.2"},{"category":"A","amount":"4707.14"},{"category":"A","amount":"11095.42"},{"category":"A","amount":"10927.31"}]})"
+      "\n"
+      R"({"stay_id":"S0000051-2","person_id":"P0000051","identities":["registered_poor"],"category":"III","age":51,"insurance":"resident","hospital_level":"township","region":"in_county","admitted":"2019-10-08","discharged":"2019-10-21","diagnoses":["I21.9"],"flags":[],"fees":[{"category":"A","amount":"319.62"},{"category":"B","amount":"276.27","selfpay_ratio":"0.05"},{"category":"B","amount":"433.36"},{"category":"C","amount":"254.60"}]})"
+      "\n"
+      R"({"stay_id":"S0000051-3","person_id":"P0000051","identities":["registered_poor"],"category":"III","age":51,"insurance":"resident","hospital_level":"county","region":"in_county","admitted":"2019-10-21","discharged":"2019-10-22","diagnoses":["I21.9","A09","K40.9"],"flags":[],"referred_from":"S0000051-2","fees":[{"category":"A","amount":"2509.88"},{"category":"A","amount":"2509.85"},{"category":"B","amount":"2143.83"},{"category":"A","amount":"3764.78"}]})"
+      "\n";
+  const std::string text = read_file(std::string(MEDSETTLE_RULES_DIR) + "/linxian.yaml");
+  std::string raised_text = text;
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"village: 0.90", "village: 0.95"}, {"township: 0.90", "township: 0.95"}, {"county: 0.80", "county: 0.85"},
+           {"city: 0.70", "city: 0.75"}, {"province: 0.60", "province: 0.65"}}) {
+    raised_text.replace(raised_text.find(from), from.size(), to);
+  }
+  const Plan plan = Plan::load_string(text, "linxian.yaml"), raised = Plan::load_string(raised_text, "raised.yaml");
+  const auto records = read_jsonl(std::string_view(stays));
+  const auto a = settle_batch(plan, records), b = settle_batch(raised, records);
+  ASSERT_EQ(a.size(), 3u);
+  std::vector<std::string> pa, pb;
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(a[i].settled() && b[i].settled());
+    pa.push_back(format(a[i].settlement().psn_part_amt));
+    pb.push_back(format(b[i].settlement().psn_part_amt));
+  }
+  EXPECT_EQ(pa, (std::vector<std::string>{"1000.00", "342.02", "760.78"}));
+  EXPECT_EQ(pb, (std::vector<std::string>{"1000.00", "346.75", "928.79"}));
+  // Basic pays 1,965.72 more at the first stay; the backstop 972.84 less and critical illness 575.94 less.
+  EXPECT_EQ(format(b[0].settlement().channels[0].paid - a[0].settlement().channels[0].paid), "1965.72");
+  EXPECT_EQ(format(a[0].settlement().channels[3].paid - b[0].settlement().channels[3].paid), "972.84");
+  EXPECT_EQ(format(a[0].settlement().channels[1].paid - b[0].settlement().channels[1].paid), "575.94");
 }
 
 TEST(HostileProperty, ManyThreadsEqualOneThreadByteForByte) {

@@ -21,9 +21,10 @@
 // The figures go to standard output as `key=value` lines.
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { ZenEngine } from '@gorules/zen-engine';
 
-const here = new URL('.', import.meta.url).pathname;
+const here = fileURLToPath(new URL('.', import.meta.url));
 const args = {
   in: `${here}work/zen_inputs.jsonl`,
   limit: 200000,
