@@ -66,6 +66,12 @@ check "CRLF input" cmp -s "$work/crlf.out" "$work/default.out"
 "$ms" settle --in "$golden/hunan.stays.jsonl" --format csv --errors /dev/null > "$work/out.csv" || true
 check "CSV out header" grep -q '^stay_id,person_id,rules,version,digest,medfee_sumamt,.*,basic_paid,critical_illness_paid' "$work/out.csv"
 check "CSV out rows" test "$(wc -l < "$work/out.csv")" -eq $(( $(wc -l < "$golden/hunan.expected.jsonl") + 1 ))
+# --itemize: the worked example S7294443's backstop took 8.38 from in_scope and 8.87 from pre_selfpay
+# (hunan.worked.md: X = 17.25); the plain fields are unchanged.
+"$ms" settle --itemize --in "$golden/hunan.stays.jsonl" --errors /dev/null > "$work/item.out" || true
+check "itemize adds the itemization" grep -q '"id":"backstop","computed":"17.25","limited_by":"none","bands":\[\],"taken":{"in_scope":"8.38","pre_selfpay":"8.87"' "$work/item.out"
+check "itemize keeps the settlement" cmp -s <(sed 's/,"itemization":.*}$/}/' "$work/item.out") "$work/default.out"
+check "itemize needs JSON Lines" status 2 "$ms" settle --itemize --format csv --in "$golden/hunan.stays.jsonl"
 # Threads do not change the output.
 "$ms" settle --in "$golden/hunan.stays.jsonl" --threads 1 --errors /dev/null > "$work/t1.out" || true
 "$ms" settle --in "$golden/hunan.stays.jsonl" --threads 4 --errors /dev/null > "$work/t4.out" || true
