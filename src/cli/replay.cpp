@@ -20,6 +20,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "io/json_names.hpp"
+
 #include "cli/common.hpp"
 #include "medsettle/writer.hpp"
 
@@ -106,17 +108,7 @@ T must(simdjson::simdjson_result<T>&& r, std::string_view where) {
   return v;
 }
 
-std::string_view type_name(od::json_type t) {
-  switch (t) {
-    case od::json_type::array: return "a list";
-    case od::json_type::object: return "an object";
-    case od::json_type::number: return "a number";
-    case od::json_type::string: return "a string";
-    case od::json_type::boolean: return "a boolean";
-    case od::json_type::null: return "null";
-  }
-  return "a value";
-}
+std::string_view type_name(od::json_type t) { return detail::json_type_name(t); }
 
 /// An amount as recorded: the text of a string or number, exactly.
 std::optional<Fen> parse_money(std::string_view text, NumberError& error) {

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "io/json_names.hpp"
+
 #include "io/line_source.hpp"
 #include "medsettle/reader.hpp"
 
@@ -57,17 +59,7 @@ bool json_number(std::string_view t) {
 
 bool non_finite(std::string_view t) { return t == "NaN" || t == "Infinity" || t == "-Infinity"; }
 
-std::string_view type_name(od::json_type t) {
-  switch (t) {
-    case od::json_type::array: return "a list";
-    case od::json_type::object: return "an object";
-    case od::json_type::number: return "a number";
-    case od::json_type::string: return "a string";
-    case od::json_type::boolean: return "a boolean";
-    case od::json_type::null: return "null";
-  }
-  return "a value";
-}
+std::string_view type_name(od::json_type t) { return detail::json_type_name(t); }
 
 /// A field path like `fees[2].amount`, put together only when an error is
 /// reported: reading a valid stay formats no paths.

@@ -37,6 +37,7 @@
 
 #include "baseline_hunan.hpp"
 #include "medsettle/engine.hpp"
+#include "medsettle/writer.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/reader.hpp"
 
@@ -53,27 +54,6 @@ constexpr std::array<std::string_view, 6> kChannels = {"basic",       "critical_
   std::exit(2);
 }
 
-void json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 std::string ledger_key(const medsettle::Stay& s) {
   return s.person_id + '|' + std::to_string(s.discharged.year());
@@ -216,9 +196,9 @@ int main(int argc, char** argv) {
 
       line.clear();
       line += "{\"stay_id\":";
-      json_string(line, s.stay_id);
+      medsettle::write_json_string(line, s.stay_id);
       line += ",\"person_id\":";
-      json_string(line, s.person_id);
+      medsettle::write_json_string(line, s.person_id);
       line += ",\"year\":" + std::to_string(s.discharged.year());
       line += ",\"in_scope\":" + std::to_string(st.buckets.in_scope.count());
       line += ",\"pre_selfpay\":" + std::to_string(st.buckets.pre_selfpay.count());
