@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,7 +61,9 @@ class MEDSETTLE_API Ledger {
   };
   std::size_t slots_ = 0;
   std::vector<Year> years_;
-  std::vector<std::pair<std::string, std::vector<Fen>>> stays_;
+  // By stay id: a person may have very many stays, each looked up by its
+  // referrals (a list searched linearly made that quadratic).
+  std::map<std::string, std::vector<Fen>, std::less<>> stays_;
   Year* find(int year) noexcept;
   const Year* find(int year) const noexcept;
 };

@@ -69,14 +69,12 @@ void Ledger::start_year(int year) {
 }
 
 void Ledger::record_stay(std::string_view stay_id, std::vector<Fen> deductibles) {
-  stays_.emplace_back(std::string(stay_id), std::move(deductibles));
+  stays_.emplace(std::string(stay_id), std::move(deductibles));  // the first record of an id stands
 }
 
 const std::vector<Fen>* Ledger::deductibles_of(std::string_view stay_id) const noexcept {
-  for (const auto& [id, d] : stays_) {
-    if (id == stay_id) return &d;
-  }
-  return nullptr;
+  auto it = stays_.find(stay_id);
+  return it == stays_.end() ? nullptr : &it->second;
 }
 
 std::vector<int> Ledger::years() const {

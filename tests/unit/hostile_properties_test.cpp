@@ -86,7 +86,7 @@ Population generate(const std::string& scheme, std::uint64_t seed) {
   // up to the population.
   const std::size_t want = population();
   const std::string cmd = "'" + cli() + "' generate --persons " + std::to_string(want * 6 / 10) + " --seed " +
-                          std::to_string(seed) + " --year 2019 > '" + p.path + "'";
+                          std::to_string(seed) + " --year 2019 > '" + p.path + "' 2>/dev/null";
   EXPECT_EQ(run(cmd), 0) << cmd;
   p.records = read_jsonl(std::string_view(read_file(p.path)));
   EXPECT_GE(p.records.size(), want) << scheme;

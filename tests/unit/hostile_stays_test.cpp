@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -473,4 +474,23 @@ TEST(HostileCsv, QuotedCarriageReturnBeforeTextCountsOnce) {
   ASSERT_TRUE(r[0].rejection);
   EXPECT_EQ(r[0].rejection->field, "stay_id");
   EXPECT_EQ(r[0].rejection->message, "stay_id: characters after the closing quote");
+}
+
+TEST(HostileStays, OnePersonWithAHundredThousandChainedReferralsSettlesInLinearTime) {
+  // Regression: a referral was looked up in a list of the person's settled
+  // stays, so a person with n stays, each referring to the one before, took
+  // time in n^2 (42 s of CPU for 100,000).
+  std::string text;
+  for (int i = 0; i < 100'000; ++i) {
+    char id[16], ref[64] = "";
+    std::snprintf(id, sizeof id, "S%06d", i);
+    if (i > 0) std::snprintf(ref, sizeof ref, R"(, "referred_from": "S%06d")", i - 1);
+    text += stay(id, std::string(R"(, "fees": [{"category": "A", "amount": "1.00"}])") + ref) + "\n";
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto out = settle_batch(Plan::builtin(), read(text, 100'000));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(out.size(), 100'000u);
+  for (const auto& o : out) ASSERT_TRUE(o.settled()) << o.rejection().message;
+  EXPECT_LT(secs, 30.0);
 }
