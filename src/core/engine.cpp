@@ -265,19 +265,26 @@ class Tracer {
 std::string money(Fen f) { return format(f); }
 std::string rate_text(Rate r) { return format(r); }
 
-/// The bound of a person's yearly figures (accumulated and paid, per channel):
-/// 10^16 yuan, ten thousand stays of the largest total there is. Each stay
-/// adds at most its total to a figure, so checking `figure <= bound - total`
-/// before a stay keeps every sum the engine forms far inside int64.
+/// The bound of a person's yearly figures (accumulated and paid, per channel)
+/// and of every amount the engine takes from a caller: 10^16 yuan, ten
+/// thousand stays of the largest total the readers accept (10^12 yuan).
+/// Each stay adds at most its total to a figure, so checking
+/// `figure <= bound - total` before a stay keeps every sum the engine forms
+/// below 2 × 10^18 fen, far inside int64.
 constexpr Fen max_year_figure = Fen(1'000'000'000'000'000'000);
 
-/// A stay built by a library caller (not read by a reader) is held to the
-/// bounds the readers enforce (SEMANTICS.md §1–§2) wherever money flows:
-/// amounts in [0, 10^12 yuan], over_limit within its line, a stay total
-/// within the bound, buckets that add up, ratios in [0, 1], `prior` figures
-/// in range. Out of them the arithmetic could overflow.
+/// A stay built by a library caller (not read by a reader) may hold amounts
+/// the readers refuse; the engine settles them exactly (products that do not
+/// fit 64 bits take the 128-bit path) within its supported range: every
+/// amount, the stay's total and the `prior` figures in [0, 10^16 yuan],
+/// over_limit within its line, ratios in [0, 1], buckets that add up,
+/// `prior` grants in [0, 10^12). Out of it the sums could overflow.
 std::optional<Rejection> check_money(const Stay& stay, std::uint64_t line) {
-  auto amount_ok = [](Fen f) { return f >= Fen(0) && f <= max_amount; };
+  auto amount_ok = [](Fen f) { return f >= Fen(0) && f <= max_year_figure; };
+  auto bad = [&](const std::string& field, Fen value) {
+    return reject(stay, line, ErrorCode::bad_amount, field,
+                  fmt::format("{}: {} is outside the supported range [0, 10^16 yuan]", field, money(value)));
+  };
   if (stay.buckets) {
     const Buckets& b = *stay.buckets;
     const std::pair<const char*, Fen> parts[] = {{"total", b.total},
@@ -286,11 +293,7 @@ std::optional<Rejection> check_money(const Stay& stay, std::uint64_t line) {
                                                  {"pre_selfpay", b.pre_selfpay},
                                                  {"in_scope", b.in_scope}};
     for (const auto& [key, value] : parts) {
-      if (!amount_ok(value)) {
-        std::string field = fmt::format("buckets.{}", key);
-        return reject(stay, line, ErrorCode::bad_amount, field,
-                      fmt::format("{}: {} is not an amount in [0, 10^12 yuan]", field, money(value)));
-      }
+      if (!amount_ok(value)) return bad(fmt::format("buckets.{}", key), value);
     }
     if (b.full_selfpay + b.over_limit + b.pre_selfpay + b.in_scope != b.total) {
       return reject(stay, line, ErrorCode::buckets_mismatch, "buckets",
@@ -301,11 +304,7 @@ std::optional<Rejection> check_money(const Stay& stay, std::uint64_t line) {
     Fen total{};
     for (std::size_t i = 0; i < stay.fees.size(); ++i) {
       const FeeLine& f = stay.fees[i];
-      if (!amount_ok(f.amount)) {
-        std::string field = fmt::format("fees[{}].amount", i);
-        return reject(stay, line, ErrorCode::bad_amount, field,
-                      fmt::format("{}: {} is not an amount in [0, 10^12 yuan]", field, money(f.amount)));
-      }
+      if (!amount_ok(f.amount)) return bad(fmt::format("fees[{}].amount", i), f.amount);
       if (f.over_limit < Fen(0) || f.over_limit > f.amount) {
         std::string field = fmt::format("fees[{}].over_limit", i);
         return reject(stay, line, ErrorCode::bad_amount, field,
@@ -315,19 +314,17 @@ std::optional<Rejection> check_money(const Stay& stay, std::uint64_t line) {
         std::string field = fmt::format("fees[{}].selfpay_ratio", i);
         return reject(stay, line, ErrorCode::bad_rate, field, fmt::format("{}: not a rate in [0, 1]", field));
       }
-      total += f.amount;  // both at most 10^14 fen: no overflow
-      if (total > max_amount) {
-        return reject(stay, line, ErrorCode::bad_amount, "fees", "fees: the stay's total is above 10^12 yuan");
+      total += f.amount;  // both at most 10^18 fen: no overflow
+      if (total > max_year_figure) {
+        return reject(stay, line, ErrorCode::bad_amount, "fees",
+                      "fees: the stay's total is outside the supported range [0, 10^16 yuan]");
       }
     }
   }
   if (stay.prior) {
     for (const PriorEntry& e : *stay.prior) {
-      if (!amount_ok(e.accumulated) || !amount_ok(e.paid)) {
-        std::string field = fmt::format("prior.{}", e.channel);
-        return reject(stay, line, ErrorCode::bad_amount, field,
-                      fmt::format("{}: accumulated and paid must be amounts in [0, 10^12 yuan]", field));
-      }
+      if (!amount_ok(e.accumulated)) return bad(fmt::format("prior.{}.accumulated", e.channel), e.accumulated);
+      if (!amount_ok(e.paid)) return bad(fmt::format("prior.{}.paid", e.channel), e.paid);
       if (e.grants < 0 || e.grants > 999'999'999'999) {
         std::string field = fmt::format("prior.{}.grants", e.channel);
         return reject(stay, line, ErrorCode::bad_value, field, fmt::format("{}: {} is out of range", field, e.grants));

@@ -852,20 +852,26 @@ TEST(EngineBase, AnEarlierChannelShrinksALaterBase) {
 // ---- exactness far beyond 64-bit products -----------------------------------------------------------
 
 TEST(EngineExact, HugeAccumulationsStayExact) {
-  // acc × 10^4 no longer fits in 64 bits (acc = 9.5 × 10^14 fen): the payout must still be exact.
+  // acc × 10^4 no longer fits in 64 bits once acc passes 9.2 × 10^14 fen: the payout must still be
+  // exact. Every stay is within the input bound (10^12 yuan = 10^14 fen); the year accumulates
+  // a prior of 10^14 and nine stays of 10^14 each: acc = 10^15 fen before the last stay.
   Plan p = load(rules(coins("ci",
                             "bands:\n"
                             "  - {upto: 900000000000, rate: 0.5}\n"
                             "  - {rate: 0.3333}",
                             "year")));
   Ledger ledger(p);
-  Stay s = stay("S1", in_scope(Fen(100'000'000'000'003)));
-  s.prior = std::vector<PriorEntry>{PriorEntry{"ci", Fen(950'000'000'000'000), Fen(0), 0}};
-  Settlement r = run(p, s, ledger);
-  // Both acc and acc + B lie above the first band's top (9 × 10^13 fen), so
-  // G(acc + B) − G(acc) = 0.3333 × (10^14 + 3) fen = 33 330 000 000 000.9999 fen -> 33 330 000 000 001 fen
-  EXPECT_EQ(r.channels[0].paid, Fen(33'330'000'000'001));
-  EXPECT_EQ(ledger.get(2020, 0).accumulated, Fen(1'050'000'000'000'003));
+  for (int i = 0; i < 9; ++i) {
+    Stay s = stay("S" + std::to_string(i), in_scope(Fen(100'000'000'000'000)), day(2020, 3, 1 + i));
+    if (i == 0) s.prior = std::vector<PriorEntry>{PriorEntry{"ci", Fen(100'000'000'000'000), Fen(0), 0}};
+    (void)run(p, s, ledger);
+  }
+  ASSERT_EQ(ledger.get(2020, 0).accumulated, Fen(1'000'000'000'000'000));
+  Settlement r = run(p, stay("S10", in_scope(Fen(99'999'999'999'999)), day(2020, 3, 20)), ledger);
+  // acc and acc + B lie above the first band's top (9 × 10^13 fen), so
+  // G(acc + B) − G(acc) = 0.3333 × 99 999 999 999 999 fen = 33 329 999 999 999.6667 fen -> 33 330 000 000 000
+  EXPECT_EQ(r.channels[0].paid, Fen(33'330'000'000'000));
+  EXPECT_EQ(ledger.get(2020, 0).accumulated, Fen(1'099'999'999'999'999));
   expect_conserved(r);
 }
 
@@ -873,13 +879,13 @@ TEST(EngineExact, HugeStayAcrossBands) {
   Plan p = load(rules(coins("basic",
                             "deductible: 1\n"
                             "bands:\n"
-                            "  - {upto: 1000000000000, rate: 0.0001}\n"
+                            "  - {upto: 500000000000, rate: 0.0001}\n"
                             "  - {rate: 0.9999}")));
-  // In fen: B = 200 000 000 000 001 (2 × 10^12 yuan and 1 fen, far beyond any real stay), D = 100;
-  // above D: 199 999 999 999 901 = 10^14 @0.0001 (= 10^10) + 99 999 999 999 901 @0.9999 (= 99 989 999 999 901.0099);
-  // raw = 99 999 999 999 901.0099 -> 99 999 999 999 901
-  Settlement r = run1(p, stay("S1", in_scope(Fen(200'000'000'000'001))));
-  EXPECT_EQ(r.channels[0].paid, Fen(99'999'999'999'901));
+  // In fen: B = 10^14 (10^12 yuan, the largest stay), D = 100; above D: 99 999 999 999 900 =
+  // 5 × 10^13 @0.0001 (= 5 000 000 000) + 49 999 999 999 900 @0.9999 (= 49 994 999 999 900.01);
+  // raw = 49 999 999 999 900.01 -> 49 999 999 999 900
+  Settlement r = run1(p, stay("S1", in_scope(Fen(100'000'000'000'000))));
+  EXPECT_EQ(r.channels[0].paid, Fen(49'999'999'999'900));
 }
 
 // ---- §6.2 cap ----------------------------------------------------------------------------------------------

@@ -115,7 +115,9 @@ TEST(HostileLedger, FiguresNearInt64AreRejectedAndTheLedgerIsUntouched) {
   EXPECT_EQ(settle(plan, small_stay(), negative).rejection().code, ErrorCode::bad_amount);
 }
 
-TEST(HostileLedger, StaysBuiltByACallerAreHeldToTheReadersBounds) {
+TEST(HostileLedger, StaysBuiltByACallerAreHeldToTheEnginesRange) {
+  // A caller's stay may go beyond what the readers accept (10^12 yuan) and is
+  // settled exactly up to 10^16 yuan; beyond, or negative, it is rejected.
   const Plan& plan = Plan::builtin();
   auto code = [&](const Stay& s) {
     Ledger ledger(plan);
@@ -125,15 +127,17 @@ TEST(HostileLedger, StaysBuiltByACallerAreHeldToTheReadersBounds) {
   };
   Stay s = small_stay();
   EXPECT_EQ(code(s), "settled");
+  s.fees[0].amount = Fen(1'000'000'000'000'000'000);  // 10^16 yuan
+  EXPECT_EQ(code(s), "settled");
   s.fees[0].amount = Fen(-100);
-  EXPECT_EQ(code(s), "bad_amount fees[0].amount: fees[0].amount: -1.00 is not an amount in [0, 10^12 yuan]");
+  EXPECT_EQ(code(s), "bad_amount fees[0].amount: fees[0].amount: -1.00 is outside the supported range [0, 10^16 yuan]");
   s = small_stay();
   s.fees[0].amount = Fen(INT64_MAX);
-  EXPECT_EQ(code(s), "bad_amount fees[0].amount: fees[0].amount: 92233720368547758.07 is not an amount in [0, 10^12 yuan]");
+  EXPECT_EQ(code(s), "bad_amount fees[0].amount: fees[0].amount: 92233720368547758.07 is outside the supported range [0, 10^16 yuan]");
   s = small_stay();
   s.fees.push_back(s.fees[0]);
-  s.fees[0].amount = s.fees[1].amount = max_amount;
-  EXPECT_EQ(code(s), "bad_amount fees: fees: the stay's total is above 10^12 yuan");
+  s.fees[0].amount = s.fees[1].amount = Fen(600'000'000'000'000'000);
+  EXPECT_EQ(code(s), "bad_amount fees: fees: the stay's total is outside the supported range [0, 10^16 yuan]");
   s = small_stay();
   s.fees[0].over_limit = Fen(100'001);
   EXPECT_EQ(code(s), "bad_amount fees[0].over_limit: fees[0].over_limit: 1000.01 is not within [0, the line's amount]");
@@ -146,10 +150,12 @@ TEST(HostileLedger, StaysBuiltByACallerAreHeldToTheReadersBounds) {
   s.buckets = Buckets{Fen(100), Fen(50), Fen(0), Fen(0), Fen(49)};
   EXPECT_EQ(code(s), "buckets_mismatch buckets: buckets.total 1.00 is not the sum of the other four (0.99)");
   s.buckets = Buckets{Fen(0), Fen(-5), Fen(0), Fen(0), Fen(5)};
-  EXPECT_EQ(code(s), "bad_amount buckets.full_selfpay: buckets.full_selfpay: -0.05 is not an amount in [0, 10^12 yuan]");
+  EXPECT_EQ(code(s), "bad_amount buckets.full_selfpay: buckets.full_selfpay: -0.05 is outside the supported range [0, 10^16 yuan]");
+  s.buckets = Buckets{Fen(INT64_MAX), Fen(INT64_MAX), Fen(0), Fen(0), Fen(1)};
+  EXPECT_EQ(code(s), "bad_amount buckets.total: buckets.total: 92233720368547758.07 is outside the supported range [0, 10^16 yuan]");
   s = small_stay();
   s.prior = std::vector<PriorEntry>{PriorEntry{"basic", Fen(0), Fen(0), INT64_MAX}};
   EXPECT_EQ(code(s), "bad_value prior.basic.grants: prior.basic.grants: 9223372036854775807 is out of range");
   s.prior = std::vector<PriorEntry>{PriorEntry{"basic", Fen(-1), Fen(0), 0}};
-  EXPECT_EQ(code(s), "bad_amount prior.basic: prior.basic: accumulated and paid must be amounts in [0, 10^12 yuan]");
+  EXPECT_EQ(code(s), "bad_amount prior.basic.accumulated: prior.basic.accumulated: -0.01 is outside the supported range [0, 10^16 yuan]");
 }
