@@ -45,6 +45,9 @@ check "default rule set is hunan" cmp -s "$work/default.out" <("$ms" settle --ru
 # Standard input and output.
 check "settle reads stdin" status 1 sh -c "'$ms' settle < '$golden/hunan.stays.jsonl'"
 check "stdin gives the same settlements" cmp -s "$work/out" "$work/default.out"
+# The README's first command: the bundled examples all settle, exit 0.
+check "bundled examples settle" status 0 "$ms" settle --itemize --in "$src/examples/stays.jsonl"
+check "bundled examples summary" grep -q 'read 40, settled 40, rejected 0' "$work/err"
 # All settled: exit 0 (a generated population has no bad record).
 "$ms" generate --persons 50 --seed 3 --year 2019 --out "$work/gen.jsonl" 2>/dev/null
 check "all settled exits 0" status 0 "$ms" settle --in "$work/gen.jsonl" --out /dev/null
