@@ -31,7 +31,7 @@ class TreeBuilder : public YAML::EventHandler {
     // Stand in with an empty scalar: the alias is the one error to report here.
     YNode n = make(YNode::Kind::scalar, mark);
     n.plain = true;
-    n.text = "0";
+    n.text.assign(1, '0');  // (not = "0": GCC 12 warns falsely, -Wrestrict)
     attach(std::move(n));
   }
 
@@ -165,10 +165,12 @@ std::size_t invalid_utf8(std::string_view s) noexcept {
   return std::string_view::npos;
 }
 
-/// 1-based line and column (in bytes) of an offset, for messages.
+/// 1-based line and column (in bytes, as yaml-cpp counts them: a byte-order
+/// mark is not counted) of an offset, for messages.
 std::pair<std::uint32_t, std::uint32_t> position(std::string_view text, std::size_t offset) {
   std::uint32_t line = 1, col = 1;
-  for (char c : text.substr(0, offset)) {
+  std::size_t start = text.substr(0, 3) == "\xEF\xBB\xBF" && offset >= 3 ? 3 : 0;
+  for (char c : text.substr(start, offset - start)) {
     if (c == '\n') { ++line; col = 1; } else { ++col; }
   }
   return {line, col};

@@ -33,8 +33,10 @@ for t in "${targets[@]}"; do
   artifacts=$build/artifacts/$t
   mkdir -p "$work" "$artifacts"
   echo "== $t: ${seconds}s (seeds $seeds, corpus $work)"
+  dict=()
+  [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
   status=0
-  "$build/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  "$build/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 "${dict[@]}" \
     -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "$seeds" >"$build/$t.log" 2>&1 || status=$?
   grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done [0-9]+ runs)' "$build/$t.log" || true
   if [ "$status" -ne 0 ]; then

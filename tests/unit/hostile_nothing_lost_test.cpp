@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -153,8 +154,8 @@ struct CliRun {
 };
 
 CliRun run_settle(const std::string& in, const std::vector<std::string>& args) {
-  const std::string dir = testing::TempDir();
-  const std::string out = dir + "nl_out.txt", err = dir + "nl_err.jsonl", log = dir + "nl_log.txt";
+  const std::string dir = testing::TempDir() + "nl_" + std::to_string(::getpid()) + "_";
+  const std::string out = dir + "out.txt", err = dir + "err.jsonl", log = dir + "log.txt";
   std::string cmd = "'" + cli() + "' settle --in '" + in + "' --out '" + out + "' --errors '" + err + "'";
   for (const auto& a : args) cmd += " " + a;
   cmd += " 2>'" + log + "'";
@@ -251,7 +252,7 @@ TEST(NothingLost, StreamWithSmallWaves) {
 
 TEST(NothingLost, SettleCommandInEveryMode) {
   if (cli().empty()) GTEST_SKIP() << "the medsettle command is not built";
-  const std::string dir = testing::TempDir();
+  const std::string dir = testing::TempDir() + "nl_" + std::to_string(::getpid()) + "_";
   std::size_t n = 0, ngrouped = 0, ncsv = 0;
   const std::string ungrouped = dir + "nl_ungrouped.jsonl", grouped = dir + "nl_grouped.jsonl",
                     csv = dir + "nl_stays.csv", empty = dir + "nl_empty.jsonl";
@@ -270,9 +271,16 @@ TEST(NothingLost, SettleCommandInEveryMode) {
                         {grouped, n, "stream"},  {grouped, n, "whole"},   {csv, ncsv, "auto"},
                         {csv, ncsv, "stream"},   {csv, ncsv, "whole"},    {empty, 0, "auto"},
                         {empty, 0, "stream"},    {empty, 0, "whole"}};
+  std::map<std::string, std::pair<std::string, std::string>> first;  // by input: settlements, rejections
   for (const Case& c : cases) {
     for (const char* threads : {"1", "3"}) {
       CliRun r = run_settle(c.in, {"--mode", c.mode, "--threads", threads});
+      // Every mode and thread count writes the same bytes for one input.
+      auto [it, added] = first.emplace(c.in, std::make_pair(r.out, r.errors));
+      if (!added) {
+        EXPECT_TRUE(it->second.first == r.out) << c.in << " --mode " << c.mode << " --threads " << threads;
+        EXPECT_TRUE(it->second.second == r.errors) << c.in << " --mode " << c.mode << " --threads " << threads;
+      }
       const std::string what = c.in + " --mode " + c.mode + " --threads " + threads + ": " + r.summary;
       std::smatch m;
       ASSERT_TRUE(std::regex_search(r.summary, m, summary)) << what;
@@ -294,4 +302,7 @@ TEST(NothingLost, SettleCommandInEveryMode) {
   r = run_settle(ungrouped, {"--mode", "stream"});
   EXPECT_EQ(r.status, 2) << r.summary;
   EXPECT_NE(r.summary.find("are not consecutive in the input"), std::string::npos) << r.summary;
+  for (const auto& f : {ungrouped, grouped, csv, empty, dir + "out.txt", dir + "err.jsonl", dir + "log.txt"}) {
+    std::remove(f.c_str());
+  }
 }

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -55,6 +56,22 @@ std::string cli() {
   return std::filesystem::exists(p) ? p.string() : std::string();
 }
 
+/// A file in the test's temporary directory, unique to this process (ctest
+/// runs the tests of this file in parallel processes).
+/// The files are removed when the process ends.
+std::string temp_file(const std::string& name) {
+  struct Cleanup {
+    std::vector<std::string> paths;
+    ~Cleanup() {
+      for (const auto& p : paths) std::remove(p.c_str());
+    }
+  };
+  static Cleanup cleanup;
+  std::string path = testing::TempDir() + "hostile_prop_" + std::to_string(::getpid()) + "_" + name;
+  cleanup.paths.push_back(path);
+  return path;
+}
+
 int run(const std::string& cmd) {
   int raw = std::system(cmd.c_str());
   return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -81,7 +98,7 @@ struct Population {
 
 Population generate(const std::string& scheme, std::uint64_t seed) {
   Population p;
-  p.path = testing::TempDir() + "hostile_prop_" + scheme + ".jsonl";
+  p.path = temp_file(scheme + ".jsonl");
   // About two stays a person: ask for enough persons, then keep whole persons
   // up to the population.
   const std::size_t want = population();
@@ -372,8 +389,8 @@ TEST(HostileProperty, APersonsSettlementsDoNotDependOnOtherPersons) {
 TEST(HostileProperty, ReplayingOurOwnOutputFindsNoDifference) {
   NEED_CLI();
   for (const Scheme& s : schemes()) {
-    const std::string out = testing::TempDir() + "hostile_prop_" + s.name + ".settled.jsonl";
-    const std::string err = testing::TempDir() + "hostile_prop_" + s.name + ".errors.jsonl";
+    const std::string out = temp_file(s.name + ".settled.jsonl");
+    const std::string err = temp_file(s.name + ".errors.jsonl");
     const std::string settle = "'" + cli() + "' settle --rules '" + s.rules_path + "' --in '" + s.pop.path + "' --out '" +
                                out + "' --errors '" + err + "' --threads 2 2>/dev/null";
     ASSERT_EQ(run(settle), 0) << settle;

@@ -243,6 +243,10 @@ TEST(HostileRules, InvalidUtf8IsRefusedAtItsPlace) {
     EXPECT_EQ(first_problem(t), "hostile.yaml:9:9: invalid UTF-8 (byte 0x" +
                                     fmt_hex(static_cast<unsigned char>(bad[0])) + "): rule files are UTF-8 text");
   }
+  // Columns count bytes, as for every other diagnostic, and not a byte-order mark.
+  EXPECT_EQ(first_problem("medsettle: 1\nid: 湖南\xFF\n"), "hostile.yaml:2:11: invalid UTF-8 (byte 0xFF): rule files are UTF-8 text");
+  EXPECT_EQ(first_problem("\xEF\xBB\xBFid: t\xFF\n"), "hostile.yaml:1:6: invalid UTF-8 (byte 0xFF): rule files are UTF-8 text");
+  EXPECT_EQ(first_problem("\xEF\xBB\xBF\xFF"), "hostile.yaml:1:1: invalid UTF-8 (byte 0xFF): rule files are UTF-8 text");
   // Valid UTF-8 (Chinese names) is of course fine.
   EXPECT_EQ(first_problem(kMinimal + "title: 湖南省健康扶贫\n"), "");
 }
