@@ -76,14 +76,13 @@ class Progress {
   Progress(std::istream& in, std::uintmax_t size) : in_(in), size_(size), on_(stderr_is_terminal()) {}
   void operator()(std::size_t done) {
     if (!on_) return;
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    if (secs < 1.0) return;
-    auto rate = static_cast<std::uint64_t>(static_cast<double>(done) / secs);
-    std::string line = fmt::format("\r{} stays, {} stays/s", done, rate);
-    auto pos = in_.tellg();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count();
+    if (ms < 1000) return;
+    std::string line = fmt::format("\r{} stays, {} stays/s", done, static_cast<std::int64_t>(done) * 1000 / ms);
+    const std::streamoff pos = in_.tellg();
     if (size_ > 0 && pos > 0) {
-      double frac = static_cast<double>(pos) / static_cast<double>(size_);
-      line += fmt::format(", {:.0f}% done, ETA {:.0f} s", 100 * frac, frac > 0 ? secs * (1 - frac) / frac : 0.0);
+      const auto read = static_cast<std::int64_t>(pos), total = static_cast<std::int64_t>(size_);
+      line += fmt::format(", {}% done, ETA {} s", read * 100 / total, ms * (total - read) / read / 1000);
     }
     std::cerr << line << "   " << std::flush;
     shown_ = true;
