@@ -3,7 +3,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -61,9 +61,17 @@ class MEDSETTLE_API Ledger {
   };
   std::size_t slots_ = 0;
   std::vector<Year> years_;
-  // By stay id: a person may have very many stays, each looked up by its
-  // referrals (a list searched linearly made that quadratic).
-  std::map<std::string, std::vector<Fen>, std::less<>> stays_;
+  struct StayEntry {
+    std::string id;
+    std::vector<Fen> deductibles;
+  };
+  // The settled stays in order; most persons have a few, searched in
+  // place. Past `indexed_from` stays an index by id keeps the look-ups of
+  // a person with very many stays from turning quadratic.
+  static constexpr std::size_t indexed_from = 16;
+  std::vector<StayEntry> stays_;
+  std::unordered_multimap<std::size_t, std::size_t> index_;  ///< hash of an id -> its position; empty below indexed_from
+  [[nodiscard]] const StayEntry* find_stay(std::string_view id) const noexcept;
   Year* find(int year) noexcept;
   const Year* find(int year) const noexcept;
 };

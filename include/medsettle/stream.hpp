@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <span>
 #include <stdexcept>
 #include <string>
 
@@ -52,6 +53,16 @@ struct StreamCounts {
 /// Throws NotGroupedError if a person's records are not consecutive.
 MEDSETTLE_API StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,
                            const std::function<void(const Outcome&)>& sink);
+
+/// Receives the outcomes of one wave, in input order.
+using WaveSink = std::function<void(std::span<const Outcome>)>;
+
+/// As settle_stream, but passes the outcomes a wave at a time (at most
+/// `wave_records` plus the records of one person), in input order: a caller
+/// can format a wave on several threads and write it in order. The outcomes
+/// live until `sink` returns.
+MEDSETTLE_API StreamCounts settle_stream_waves(const Plan& plan, std::istream& in, const StreamOptions& options,
+                                               const WaveSink& sink);
 
 /// Reads an input once and tells whether its records are grouped by
 /// person (every person's records consecutive). Cheap: only the person of

@@ -1,7 +1,9 @@
 // medsettle settle: a batch of stays in, settlements and rejections out.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
+#include <span>
 #include <thread>
 
 #include <fmt/format.h>
@@ -20,28 +22,44 @@ struct SettleArgs {
   unsigned threads = 0;
 };
 
-/// Writes settlements and rejections through large buffers.
+/// Formats settlements and rejections and writes them through large
+/// buffers. A large wave is formatted on `threads` threads, a slice each,
+/// and written in input order.
 class Sink {
  public:
-  Sink(const Plan& plan, Format format, bool itemize, std::ostream& out, std::ostream& errors)
-      : plan_(plan), format_(format), itemize_(itemize), out_(out), errors_(errors) {
+  Sink(const Plan& plan, Format format, bool itemize, unsigned threads, std::ostream& out, std::ostream& errors)
+      : plan_(plan), format_(format), itemize_(itemize), threads_(std::max(1u, threads)), out_(out), errors_(errors) {
     if (format_ == Format::csv) {
       buf_ += csv_header(plan_);
       buf_ += '\n';
     }
   }
-  void operator()(const Outcome& o) {
-    if (o.settled()) {
-      if (format_ == Format::csv) write_csv(buf_, plan_, o.settlement());
-      else if (itemize_) write_json_itemized(buf_, plan_, o.settlement());
-      else write_json(buf_, plan_, o.settlement());
-      buf_ += '\n';
-      if (buf_.size() > (1u << 20)) flush_out();
-    } else {
-      write_json(err_, o.rejection());
-      err_ += '\n';
-      if (err_.size() > (1u << 16)) flush_errors();
+  void operator()(std::span<const Outcome> wave) {
+    constexpr std::size_t min_slice = 2048;
+    const std::size_t slices = std::min<std::size_t>(threads_, wave.size() / min_slice);
+    if (slices <= 1) {
+      for (const Outcome& o : wave) {
+        format_one(o, buf_, err_);
+        if (buf_.size() > (1u << 20)) flush_out();
+        if (err_.size() > (1u << 16)) flush_errors();
+      }
+      return;
     }
+    std::vector<std::string> outs(slices), errs(slices);
+    auto work = [&](std::size_t t) {
+      const std::size_t from = wave.size() * t / slices, to = wave.size() * (t + 1) / slices;
+      for (std::size_t i = from; i < to; ++i) format_one(wave[i], outs[t], errs[t]);
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < slices; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& th : pool) th.join();
+    for (std::size_t t = 0; t < slices; ++t) {
+      buf_ += outs[t];
+      err_ += errs[t];
+    }
+    flush_out();
+    flush_errors();
   }
   void finish() {
     flush_out();
@@ -56,9 +74,21 @@ class Sink {
   const Plan& plan_;
   Format format_;
   bool itemize_;
+  unsigned threads_;
   std::ostream& out_;
   std::ostream& errors_;
   std::string buf_, err_;
+  void format_one(const Outcome& o, std::string& out, std::string& err) const {
+    if (o.settled()) {
+      if (format_ == Format::csv) write_csv(out, plan_, o.settlement());
+      else if (itemize_) write_json_itemized(out, plan_, o.settlement());
+      else write_json(out, plan_, o.settlement());
+      out += '\n';
+    } else {
+      write_json(err, o.rejection());
+      err += '\n';
+    }
+  }
   void flush_out() {
     out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
     buf_.clear();
@@ -121,7 +151,7 @@ int run_settle(const SettleArgs& a) {
   }
 
   if (a.itemize && out_fmt == Format::csv) throw UsageError("--itemize needs JSON Lines output");
-  Sink sink(plan, out_fmt, a.itemize, out.stream(), errors.stream());
+  Sink sink(plan, out_fmt, a.itemize, threads, out.stream(), errors.stream());
   Progress progress(in.stream(), regular ? static_cast<std::uintmax_t>(st.st_size) : 0);
   std::size_t read = 0, settled = 0, rejected = 0;
   if (stream) {
@@ -130,7 +160,7 @@ int run_settle(const SettleArgs& a) {
     options.format = format;
     options.progress = [&](std::size_t done) { progress(done); };
     try {
-      StreamCounts c = settle_stream(plan, in.stream(), options, [&](const Outcome& o) { sink(o); });
+      StreamCounts c = settle_stream_waves(plan, in.stream(), options, [&](std::span<const Outcome> wave) { sink(wave); });
       read = c.read;
       settled = c.settled;
       rejected = c.rejected;
@@ -145,9 +175,14 @@ int run_settle(const SettleArgs& a) {
     read = records.size();
     BatchOptions options;
     options.threads = threads;
-    for (const Outcome& o : settle_batch(plan, std::move(records), options)) {
-      (o.settled() ? settled : rejected) += 1;
-      sink(o);
+    const std::vector<Outcome> outcomes = settle_batch(plan, records, options);
+    records.clear();
+    records.shrink_to_fit();
+    for (const Outcome& o : outcomes) (o.settled() ? settled : rejected) += 1;
+    // Formatted a slice at a time: the text of a slice, not of the whole input, is held.
+    constexpr std::size_t slice = 65'536;
+    for (std::size_t from = 0; from < outcomes.size(); from += slice) {
+      sink(std::span<const Outcome>(outcomes).subspan(from, std::min(slice, outcomes.size() - from)));
     }
   }
   progress.finish();

@@ -4,11 +4,13 @@
 #include <deque>
 #include <map>
 #include <thread>
-#include <unordered_map>
+#include <span>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "core/engine_internal.hpp"
+#include "core/id_table.hpp"
 #include "medsettle/engine.hpp"
 
 namespace medsettle {
@@ -36,7 +38,7 @@ Rejection make_rejection(const Record& rec, bool has_stay_id, ErrorCode code, st
 
 /// Settles one person's records (indices into `records`), in processing order.
 void settle_person(const Plan& plan, const std::vector<Record>& records, const std::vector<Key>& keys,
-                   std::vector<std::size_t>& mine, std::vector<std::optional<Outcome>>& out,
+                   std::span<std::size_t> mine, std::vector<Outcome>& out,
                    const BatchOptions& options) {
   std::sort(mine.begin(), mine.end(), [&](std::size_t a, std::size_t b) {
     const Key& x = keys[a];
@@ -93,16 +95,21 @@ void settle_person(const Plan& plan, const std::vector<Record>& records, const s
 
 std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& records, const BatchOptions& options) {
   const std::size_t n = records.size();
-  std::vector<std::optional<Outcome>> out(n);
+  if (n >= detail::IdTable::max_values) throw std::length_error("settle_batch: more than 2^32 - 2 records");
+  // Every outcome is written once, in place: a placeholder until then.
+  std::vector<Outcome> out(n, Outcome(Rejection{}));
   std::vector<Key> keys(n);
   std::deque<std::string> texts;  // ISO dates of hand-built records that lack their raw texts
 
   // Duplicate stay ids: the first record in input order stands; later copies
   // are rejected and count as no stay at all.
-  std::unordered_map<std::string_view, std::size_t> first;
-  first.reserve(n);
-  std::unordered_map<std::string_view, std::size_t> person_index;
-  std::vector<std::vector<std::size_t>> persons;
+  detail::IdTable first(n), person_index;
+  // The person of each placed record (none: decided already), then the
+  // records of each person, contiguous (a counting sort by person).
+  constexpr std::uint32_t none = detail::IdTable::max_values;
+  std::vector<std::uint32_t> person_of(n, none), count;
+  const std::string* last_person = nullptr;
+  std::uint32_t last_number = none;
   for (std::size_t i = 0; i < n; ++i) {
     const Record& rec = records[i];
     Key& key = keys[i];
@@ -124,7 +131,7 @@ std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& r
       key.admitted = rec.admitted_text;
       key.date = rec.discharged_date;
     }
-    if (key.has_stay_id && !first.emplace(rec.stay.stay_id, i).second) {
+    if (key.has_stay_id && !first.insert(rec.stay.stay_id, static_cast<std::uint32_t>(i)).second) {
       out[i] = make_rejection(rec, true, ErrorCode::duplicate_stay_id, "stay_id",
                               fmt::format("stay_id: '{}' already used by an earlier record", rec.stay.stay_id));
       continue;
@@ -134,34 +141,50 @@ std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& r
       out[i] = *rec.rejection;
       continue;
     }
-    auto [it, added] = person_index.emplace(rec.stay.person_id, persons.size());
-    if (added) persons.emplace_back();
-    persons[it->second].push_back(i);
+    // Inputs are mostly grouped by person: the previous record's person
+    // needs no look-up.
+    if (!last_person || *last_person != rec.stay.person_id) {
+      last_number = person_index.insert(rec.stay.person_id, static_cast<std::uint32_t>(count.size())).first;
+      if (last_number == count.size()) count.push_back(0);
+      last_person = &rec.stay.person_id;
+    }
+    person_of[i] = last_number;
+    ++count[last_number];
   }
+  const std::size_t persons = count.size();
+  std::vector<std::size_t> start(persons + 1, 0);
+  for (std::size_t p = 0; p < persons; ++p) start[p + 1] = start[p] + count[p];
+  std::vector<std::size_t> order(start[persons]);
+  {
+    std::vector<std::size_t> at(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (person_of[i] != none) order[at[person_of[i]]++] = i;
+    }
+  }
+  auto settle_range = [&](std::size_t from, std::size_t to) {
+    for (std::size_t p = from; p < to; ++p) {
+      std::span<std::size_t> mine(order.data() + start[p], start[p + 1] - start[p]);
+      settle_person(plan, records, keys, mine, out, options);
+    }
+  };
 
   unsigned threads = std::max(1u, options.threads);
-  if (threads > persons.size()) threads = static_cast<unsigned>(std::max<std::size_t>(1, persons.size()));
+  if (threads > persons) threads = static_cast<unsigned>(std::max<std::size_t>(1, persons));
   if (threads == 1) {
-    for (auto& mine : persons) settle_person(plan, records, keys, mine, out, options);
+    settle_range(0, persons);
   } else {
     // Contiguous runs of persons with about the same number of records each.
     std::vector<std::thread> pool;
-    std::size_t per = (n + threads - 1) / threads, start = 0;
-    for (unsigned t = 0; t < threads && start < persons.size(); ++t) {
-      std::size_t end = start, count = 0;
-      while (end < persons.size() && (count < per || t + 1 == threads)) count += persons[end++].size();
-      pool.emplace_back([&, start, end] {
-        for (std::size_t p = start; p < end; ++p) settle_person(plan, records, keys, persons[p], out, options);
-      });
-      start = end;
+    std::size_t per = (order.size() + threads - 1) / threads, from = 0;
+    for (unsigned t = 0; t < threads && from < persons; ++t) {
+      std::size_t to = from;
+      while (to < persons && (start[to] - start[from] < per || t + 1 == threads)) ++to;
+      pool.emplace_back(settle_range, from, to);
+      from = to;
     }
     for (auto& th : pool) th.join();
   }
-
-  std::vector<Outcome> result;
-  result.reserve(n);
-  for (auto& o : out) result.push_back(std::move(*o));
-  return result;
+  return out;
 }
 
 }  // namespace medsettle

@@ -68,13 +68,33 @@ void Ledger::start_year(int year) {
   }
 }
 
+const Ledger::StayEntry* Ledger::find_stay(std::string_view id) const noexcept {
+  if (stays_.size() < indexed_from) {
+    for (const StayEntry& e : stays_) {
+      if (e.id == id) return &e;
+    }
+    return nullptr;
+  }
+  auto [lo, hi] = index_.equal_range(std::hash<std::string_view>{}(id));
+  for (auto it = lo; it != hi; ++it) {
+    if (stays_[it->second].id == id) return &stays_[it->second];
+  }
+  return nullptr;
+}
+
 void Ledger::record_stay(std::string_view stay_id, std::vector<Fen> deductibles) {
-  stays_.emplace(std::string(stay_id), std::move(deductibles));  // the first record of an id stands
+  if (find_stay(stay_id)) return;  // the first record of an id stands
+  stays_.push_back(StayEntry{std::string(stay_id), std::move(deductibles)});
+  if (stays_.size() == indexed_from) {
+    for (std::size_t i = 0; i < stays_.size(); ++i) index_.emplace(std::hash<std::string_view>{}(stays_[i].id), i);
+  } else if (stays_.size() > indexed_from) {
+    index_.emplace(std::hash<std::string_view>{}(stay_id), stays_.size() - 1);
+  }
 }
 
 const std::vector<Fen>* Ledger::deductibles_of(std::string_view stay_id) const noexcept {
-  auto it = stays_.find(stay_id);
-  return it == stays_.end() ? nullptr : &it->second;
+  const StayEntry* e = find_stay(stay_id);
+  return e ? &e->deductibles : nullptr;
 }
 
 std::vector<int> Ledger::years() const {
@@ -334,6 +354,44 @@ std::optional<Rejection> check_money(const Stay& stay, std::uint64_t line) {
   return std::nullopt;
 }
 
+/// The §3 split and the range checks of check_money on the cost in one
+/// pass: nullopt when check_money would refuse the stay's cost (it then
+/// says why).
+std::optional<Buckets> split_in_range(const Stay& stay, Rate class_b_selfpay, Rounding mode) {
+  auto amount_ok = [](Fen f) { return f >= Fen(0) && f <= max_year_figure; };
+  if (stay.buckets) {
+    const Buckets& b = *stay.buckets;
+    if (!amount_ok(b.total) || !amount_ok(b.full_selfpay) || !amount_ok(b.over_limit) || !amount_ok(b.pre_selfpay) ||
+        !amount_ok(b.in_scope) || b.full_selfpay + b.over_limit + b.pre_selfpay + b.in_scope != b.total) {
+      return std::nullopt;
+    }
+    return b;
+  }
+  Buckets b;
+  for (const FeeLine& f : stay.fees) {
+    if (!amount_ok(f.amount) || f.over_limit < Fen(0) || f.over_limit > f.amount ||
+        (f.selfpay_ratio && (*f.selfpay_ratio < Rate::zero() || *f.selfpay_ratio > Rate::one()))) {
+      return std::nullopt;
+    }
+    b.total += f.amount;  // both at most 10^18 fen: no overflow
+    if (b.total > max_year_figure) return std::nullopt;
+    if (f.category == FeeCategory::C) {
+      b.full_selfpay += f.amount;
+      continue;
+    }
+    const Fen rest = f.amount - f.over_limit;
+    b.over_limit += f.over_limit;
+    if (f.category == FeeCategory::B) {
+      const Fen selfpay = multiply(rest, f.selfpay_ratio.value_or(class_b_selfpay), mode);
+      b.pre_selfpay += selfpay;
+      b.in_scope += rest - selfpay;
+    } else {
+      b.in_scope += rest;
+    }
+  }
+  return b;
+}
+
 /// The person's yearly figures of every channel of the version, before this
 /// stay (its `prior` where it gives one), must leave room for the stay's total.
 std::optional<Rejection> check_year_figures(const detail::Version& version, const Stay& stay,
@@ -402,7 +460,12 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
 
   // Referral and prior: the stay's own errors, checked before anything is touched.
   if (auto bad = detail::check_links(plan, stay, ledger, *vi, line)) return std::move(*bad);
-  if (auto bad = check_money(stay, line)) return std::move(*bad);
+  // The cost split and its range checks in one pass; check_money says what is wrong.
+  std::optional<Buckets> cost = split_in_range(stay, p.class_b_selfpay, p.rounding);
+  if (!cost || stay.prior) {
+    if (auto bad = check_money(stay, line)) return std::move(*bad);
+    if (!cost) cost = split(stay, p.class_b_selfpay, p.rounding);
+  }
   const std::vector<Fen>* referral = stay.referred_from ? ledger.deductibles_of(*stay.referred_from) : nullptr;
 
   Settlement out;
@@ -416,7 +479,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
   Tracer tr(p, out.trace.get());
 
   const Rounding mode = p.rounding;
-  out.buckets = split(stay, p.class_b_selfpay, mode);
+  out.buckets = *cost;
   const Buckets& bk = out.buckets;
   if (tr) tr.step(-1, "version", version.cite, "version {} in force on {} (rule set {})", format(version.from), format(day), p.id);
   if (tr) tr.step(-1, "split", p.class_b_cite,

@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <optional>
 #include <thread>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
+#include "core/id_table.hpp"
 #include "io/line_source.hpp"
 
 namespace medsettle {
@@ -53,7 +53,7 @@ void parse_wave(std::vector<JsonStayReader>& readers, const std::vector<detail::
 
 class Waves {
  public:
-  Waves(const Plan& plan, const StreamOptions& options, const std::function<void(const Outcome&)>& sink)
+  Waves(const Plan& plan, const StreamOptions& options, const WaveSink& sink)
       : plan_(plan), options_(options), sink_(sink) {}
 
   /// Takes a wave of parsed records in input order; `last` if the input ends.
@@ -61,7 +61,7 @@ class Waves {
     counts_.read += wave.size();
     for (Item& it : wave) {
       Record& rec = it.record;
-      if (rec.has_stay_id && !seen_ids_.insert(rec.stay.stay_id).second) {
+      if (rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, 0).second) {
         Rejection r;
         r.stay_id = rec.stay.stay_id;
         r.line = rec.line;
@@ -70,8 +70,8 @@ class Waves {
         r.message = fmt::format("stay_id: '{}' already used by an earlier record", rec.stay.stay_id);
         it.decided.emplace(std::move(r));
       } else if (rec.has_person_id && rec.stay.person_id != current_) {
-        if (done_persons_.count(rec.stay.person_id)) throw NotGroupedError(rec.line, rec.stay.person_id);
-        if (!current_.empty()) done_persons_.insert(current_);
+        if (done_persons_.find(rec.stay.person_id)) throw NotGroupedError(rec.line, rec.stay.person_id);
+        if (!current_.empty()) done_persons_.insert_copy(current_, 0);
         current_ = rec.stay.person_id;
         run_start_ = pending_.size();
       }
@@ -90,9 +90,9 @@ class Waves {
  private:
   const Plan& plan_;
   const StreamOptions& options_;
-  const std::function<void(const Outcome&)>& sink_;
+  const WaveSink& sink_;
   StreamCounts counts_;
-  std::unordered_set<std::string> seen_ids_, done_persons_;
+  detail::IdTable seen_ids_, done_persons_;
   std::string current_;
   std::vector<Item> pending_;
   std::size_t run_start_ = 0;
@@ -103,13 +103,18 @@ class Waves {
     for (std::size_t i = 0; i < cut; ++i) {
       if (!pending_[i].decided) records.push_back(std::move(pending_[i].record));
     }
-    std::vector<Outcome> outcomes = settle_batch(plan_, std::move(records), options_.batch);
+    std::vector<Outcome> outcomes = settle_batch(plan_, records, options_.batch);
+    records.clear();
+    // The wave in input order: the decided outcomes among the settled ones.
+    std::vector<Outcome> wave;
+    wave.reserve(cut);
     std::size_t k = 0;
     for (std::size_t i = 0; i < cut; ++i) {
-      const Outcome& o = pending_[i].decided ? *pending_[i].decided : outcomes[k++];
+      Outcome& o = pending_[i].decided ? *pending_[i].decided : outcomes[k++];
       (o.settled() ? counts_.settled : counts_.rejected) += 1;
-      sink_(o);
+      wave.push_back(std::move(o));
     }
+    sink_(std::span<const Outcome>(wave));
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(cut));
   }
 };
@@ -118,6 +123,13 @@ class Waves {
 
 StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,
                            const std::function<void(const Outcome&)>& sink) {
+  return settle_stream_waves(plan, in, options, [&](std::span<const Outcome> wave) {
+    for (const Outcome& o : wave) sink(o);
+  });
+}
+
+StreamCounts settle_stream_waves(const Plan& plan, std::istream& in, const StreamOptions& options,
+                                 const WaveSink& sink) {
   Waves waves(plan, options, sink);
   std::vector<Item> wave;
   const std::size_t size = std::max<std::size_t>(1, options.wave_records);
@@ -152,16 +164,16 @@ StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptio
 }
 
 bool grouped_by_person(std::istream& in, InputFormat format) {
-  std::unordered_set<std::string> done;
+  detail::IdTable done;
   std::string current, person;
   bool grouped = true;
   auto see = [&](const std::string& p) {
     if (!grouped || p == current) return;
-    if (done.count(p)) {
+    if (done.find(p)) {
       grouped = false;
       return;
     }
-    if (!current.empty()) done.insert(current);
+    if (!current.empty()) done.insert_copy(current, 0);
     current = p;
   };
   if (format == InputFormat::csv) {

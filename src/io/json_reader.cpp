@@ -337,7 +337,15 @@ bool Walker::want_object(od::value v, const Path& field, Each each) {
     fail(ErrorCode::bad_type, field, fmt::format("{}: expected an object, got {}", field, type_name(s.type)));
     return false;
   }
-  std::vector<std::string_view> seen;
+  // The keys seen so far: in place for the usual few, on the heap beyond.
+  std::array<std::string_view, 8> first_keys;
+  std::size_t first_count = 0;
+  std::vector<std::string_view> more_keys;
+  auto seen_before = [&](std::string_view key) {
+    const auto end = first_keys.begin() + static_cast<std::ptrdiff_t>(first_count);
+    return std::find(first_keys.begin(), end, key) != end ||
+           std::find(more_keys.begin(), more_keys.end(), key) != more_keys.end();
+  };
   for (auto f : must(v.get_object())) {
     od::field fld = must(std::move(f));
     std::string_view key = must(fld.unescaped_key());
@@ -347,12 +355,13 @@ bool Walker::want_object(od::value v, const Path& field, Each each) {
       skip(val);
       continue;
     }
-    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+    if (seen_before(key)) {
       fail(ErrorCode::duplicate_key, path, fmt::format("{}: key given more than once", path));
       skip(val);
       continue;
     }
-    seen.push_back(key);
+    if (first_count < first_keys.size()) first_keys[first_count++] = key;
+    else more_keys.push_back(key);
     each(key, path, val);
   }
   return true;

@@ -1,13 +1,50 @@
 #include "medsettle/writer.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "rules/plan_data.hpp"
 
 namespace medsettle {
 
+namespace {
+
+/// Whether a character must be escaped in a JSON string.
+bool needs_escape(char c) noexcept { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
+/// An ISO date, YYYY-MM-DD, without a temporary string.
+void append_date(std::string& out, Date d) {
+  const auto v = d.ymd();
+  char buf[10];
+  auto two = [](char* at, unsigned n) {
+    at[0] = static_cast<char>('0' + n / 10);
+    at[1] = static_cast<char>('0' + n % 10);
+  };
+  const auto y = static_cast<unsigned>(v.y);
+  if (y > 9999) {
+    out += format(d);
+    return;
+  }
+  two(buf, y / 100);
+  two(buf + 2, y % 100);
+  buf[4] = '-';
+  two(buf + 5, static_cast<unsigned>(v.m));
+  buf[7] = '-';
+  two(buf + 8, static_cast<unsigned>(v.d));
+  out.append(buf, sizeof buf);
+}
+
+}  // namespace
+
 void write_json_string(std::string& out, std::string_view text) {
   out += '"';
+  // Most texts need no escape: appended whole.
+  if (std::none_of(text.begin(), text.end(), needs_escape)) {
+    out += text;
+    out += '"';
+    return;
+  }
   for (char c : text) {
     switch (c) {
       case '"': out += "\\\""; break;
@@ -59,7 +96,7 @@ void write_json(std::string& out, const Plan& plan, const Settlement& s) {
   out += ",\"rules\":";
   write_json_string(out, s.rules);
   out += ",\"version\":\"";
-  out += format(s.version);
+  append_date(out, s.version);
   out += "\",\"digest\":\"";
   out += s.digest;
   out += "\",";

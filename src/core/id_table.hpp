@@ -1,0 +1,115 @@
+// An open-addressing hash table from text keys to 32-bit values, for the
+// batch's and the stream's bookkeeping (stay ids, persons): one flat array
+// of slots, no allocation per key, linear probing, grown at half full.
+//
+// The keys are views: either of text the caller keeps alive and unchanged
+// (`insert`), or copied into the table's own blocks (`insert_copy`).
+#pragma once
+
+#include <cstdint>
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace medsettle::detail {
+
+class IdTable {
+ public:
+  /// Values are below this (it is free for callers to mean "none").
+  static constexpr std::uint32_t max_values = 0xFFFFFFFFu;
+
+  explicit IdTable(std::size_t expected = 0) { rehash(capacity_for(expected)); }
+
+  /// The value of `key`, or nullptr.
+  [[nodiscard]] const std::uint32_t* find(std::string_view key) const noexcept {
+    const std::uint64_t h = hash(key);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (!s.used) return nullptr;
+      if (s.hash == h && s.key == key) return &s.value;
+    }
+  }
+
+  /// Inserts `key` -> `value` unless `key` is present. Returns the value in
+  /// the table and whether it was inserted. `key` must outlive the table.
+  std::pair<std::uint32_t, bool> insert(std::string_view key, std::uint32_t value) {
+    return insert_hashed(key, hash(key), value, false);
+  }
+
+  /// As insert, but a new key is copied into the table's own storage.
+  std::pair<std::uint32_t, bool> insert_copy(std::string_view key, std::uint32_t value) {
+    return insert_hashed(key, hash(key), value, true);
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::string_view key;
+    std::uint32_t value = 0;
+    bool used = false;
+  };
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0, size_ = 0;
+  // Copied keys: blocks of at least 64 KiB, never moved once written.
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::size_t block_left_ = 0;
+  char* block_at_ = nullptr;
+
+  static std::uint64_t hash(std::string_view key) noexcept { return std::hash<std::string_view>{}(key); }
+
+  static std::size_t capacity_for(std::size_t n) noexcept {
+    std::size_t c = 16;
+    while (c < 2 * n) c *= 2;
+    return c;
+  }
+
+  std::string_view copy(std::string_view key) {
+    if (key.size() > block_left_) {
+      const std::size_t size = std::max<std::size_t>(key.size(), 64 * 1024);
+      blocks_.push_back(std::make_unique<char[]>(size));
+      block_at_ = blocks_.back().get();
+      block_left_ = size;
+    }
+    if (!key.empty()) std::memcpy(block_at_, key.data(), key.size());
+    std::string_view kept(block_at_, key.size());
+    block_at_ += key.size();
+    block_left_ -= key.size();
+    return kept;
+  }
+
+  std::pair<std::uint32_t, bool> insert_hashed(std::string_view key, std::uint64_t h, std::uint32_t value, bool own) {
+    if (2 * (size_ + 1) > slots_.size()) rehash(slots_.size() * 2);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (!s.used) {
+        s.used = true;
+        s.hash = h;
+        s.key = own ? copy(key) : key;
+        s.value = value;
+        ++size_;
+        return {value, true};
+      }
+      if (s.hash == h && s.key == key) return {s.value, false};
+    }
+  }
+
+  void rehash(std::size_t capacity) {
+    std::vector<Slot> old(capacity);
+    old.swap(slots_);
+    mask_ = capacity - 1;
+    for (const Slot& s : old) {
+      if (!s.used) continue;
+      std::size_t i = s.hash & mask_;
+      while (slots_[i].used) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+};
+
+}  // namespace medsettle::detail
