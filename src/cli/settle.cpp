@@ -54,12 +54,12 @@ class Sink {
     for (std::size_t t = 1; t < slices; ++t) pool.emplace_back(work, t);
     work(0);
     for (auto& th : pool) th.join();
-    for (std::size_t t = 0; t < slices; ++t) {
-      buf_ += outs[t];
-      err_ += errs[t];
-    }
     flush_out();
     flush_errors();
+    for (std::size_t t = 0; t < slices; ++t) {
+      out_.write(outs[t].data(), static_cast<std::streamsize>(outs[t].size()));
+      errors_.write(errs[t].data(), static_cast<std::streamsize>(errs[t].size()));
+    }
   }
   void finish() {
     flush_out();

@@ -123,8 +123,11 @@ constexpr std::size_t max_bands = 16;
 /// The parameters of a channel for one stay, after adjustments.
 struct Params {
   Fen deductible{};
-  std::array<Rate, max_bands> rate{};
-  std::array<std::optional<Fen>, max_bands> upto{};
+  // Only the first `bands` entries are set (the arrays are left
+  // uninitialized: zeroing them for every channel of every stay showed in
+  // the profile).
+  std::array<Rate, max_bands> rate;
+  std::array<std::int64_t, max_bands> upto;  ///< in fen; INT64_MAX for the open last band
   std::size_t bands = 0;
   std::optional<Fen> cap_stay, cap_year;
   detail::Cited cap_stay_cite, cap_year_cite;  // where the caps in force were written
@@ -222,20 +225,21 @@ bool holds(const PlanData& p, std::int32_t node, const Stay& s, DiagnosisGroups&
 /// 9.2·10^14 fen), checked 128-bit arithmetic beyond.
 struct Payout {
   Wide value4 = 0;  // in 1/10000 fen
-  std::array<Fen, max_bands> shares{};
+  std::array<std::int64_t, max_bands> shares;  ///< in fen; the first `bands` of the Params are set
 };
 
 Payout payout(const Params& prm, Fen deductible, Fen x) {
   Payout out;
+  std::fill_n(out.shares.begin(), prm.bands, std::int64_t{0});
   if (x <= deductible) return out;
   std::int64_t over = (x - deductible).count();
   std::int64_t lower = 0;
   const bool native = x.count() < INT64_MAX / Rate::scale;
   std::int64_t sum = 0;
   for (std::size_t i = 0; i < prm.bands && over > lower; ++i) {
-    std::int64_t upper = prm.upto[i] ? prm.upto[i]->count() : INT64_MAX;
+    std::int64_t upper = prm.upto[i];
     std::int64_t portion = std::min(over, upper) - lower;
-    out.shares[i] = Fen(portion);
+    out.shares[i] = portion;
     if (native) sum += portion * prm.rate[i].ten_thousandths();
     else out.value4 += Wide(portion) * prm.rate[i].ten_thousandths();
     lower = upper;
@@ -539,7 +543,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
       prm.bands = ch.bands.size();
       for (std::size_t b = 0; b < prm.bands; ++b) {
         prm.rate[b] = ch.bands[b].rate.at(lvl);
-        if (ch.bands[b].upto) prm.upto[b] = ch.bands[b].upto->at(lvl);
+        prm.upto[b] = ch.bands[b].upto ? ch.bands[b].upto->at(lvl).count() : INT64_MAX;
       }
       if (ch.cap_stay) {
         prm.cap_stay = ch.cap_stay->at(lvl);
@@ -619,7 +623,8 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
     Fen X{};
     switch (ch.kind) {
       case Kind::coinsurance: {
-        Payout hi, lo;
+        Payout hi, lo;  // lo: nothing below the stay for a stay-period channel
+        std::fill_n(lo.shares.begin(), prm.bands, std::int64_t{0});
         Fen D = prm.deductible;
         if (ch.period == Period::stay) {
           if (ch.referral_continuous && referral) {
@@ -646,7 +651,7 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
         }
         Wide raw = hi.value4 - lo.value4;
         for (std::size_t b = 0; b < prm.bands; ++b) {
-          Fen share = hi.shares[b] - lo.shares[b];
+          Fen share(hi.shares[b] - lo.shares[b]);
           if (share > Fen(0)) {
             out.bands.push_back(BandShare{share, prm.rate[b]});
             ++r.band_count;

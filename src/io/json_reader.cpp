@@ -113,7 +113,10 @@ struct Scalar {
 
 class Walker {
  public:
-  Walker(Record& rec, const ReadLimits& limits) : rec_(rec), limits_(limits) {}
+  /// `scratch` collects the fee lines (kept between records by the reader:
+  /// the stay's own list is then allocated once, at its size).
+  Walker(Record& rec, const ReadLimits& limits, std::vector<FeeLine>& scratch)
+      : rec_(rec), limits_(limits), scratch_(scratch) {}
 
   void stay(od::object obj);
 
@@ -130,6 +133,7 @@ class Walker {
  private:
   Record& rec_;
   const ReadLimits& limits_;
+  std::vector<FeeLine>& scratch_;
   std::optional<ErrorCode> code_;
   std::string field_, message_;
   // Which required keys were seen (non-null).
@@ -451,7 +455,11 @@ void Walker::stay(od::object obj) {
       if (want_string(v, path, ref)) st.referred_from = std::move(ref);
     } else if (key == "fees") {
       seen_fees_ = true;
+      scratch_.clear();
       want_list(v, path, limits_.max_fee_lines, [&](od::value x, std::size_t i) { fee(x, i); });
+      st.fees.assign(std::make_move_iterator(scratch_.begin()), std::make_move_iterator(scratch_.end()));
+      scratch_.clear();
+      if (scratch_.capacity() > 4096) scratch_ = {};  // a huge stay does not keep its room
     } else if (key == "buckets") {
       seen_buckets_ = true;
       buckets(v);
@@ -535,7 +543,7 @@ void Walker::fee(od::value v, std::size_t index) {
     fail(ErrorCode::bad_value, at, fmt::format("{}: only allowed on category B lines", at));
   }
   line.selfpay_ratio = ratio;
-  rec_.stay.fees.push_back(std::move(line));
+  scratch_.push_back(std::move(line));
 }
 
 void Walker::buckets(od::value v) {
@@ -650,6 +658,7 @@ struct JsonStayReader::Impl {
   ReadLimits limits;
   od::parser parser;
   std::string buffer;  // the record, copied with SIMDJSON_PADDING bytes of room
+  std::vector<FeeLine> fees;  // a record's fee lines while it is read
 };
 
 JsonStayReader::JsonStayReader(ReadLimits limits) : impl_(std::make_unique<Impl>()) { impl_->limits = limits; }
@@ -674,7 +683,7 @@ Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
   buf.append(sj::SIMDJSON_PADDING, '\0');
   try {
     od::document doc = must(impl_->parser.iterate(buf.data(), text.size(), buf.size()));
-    Walker w(rec, impl_->limits);
+    Walker w(rec, impl_->limits, impl_->fees);
     auto type = doc.type();
     if (type.error()) not_json(type.error());
     if (type.value_unsafe() != od::json_type::object) {

@@ -79,6 +79,24 @@ check "itemize needs JSON Lines" status 2 "$ms" settle --itemize --format csv --
 "$ms" settle --in "$golden/hunan.stays.jsonl" --threads 1 --errors /dev/null > "$work/t1.out" || true
 "$ms" settle --in "$golden/hunan.stays.jsonl" --threads 4 --errors /dev/null > "$work/t4.out" || true
 check "threads 1 = threads 4" cmp -s "$work/t1.out" "$work/t4.out"
+# A larger input, whose waves are formatted on several threads (a slice
+# each, from 2,048 outcomes): settlements and rejections in input order,
+# byte for byte as with one thread, streaming and read whole, JSON and CSV.
+"$ms" generate --persons 6000 --seed 11 --year 2019 --out "$work/big.jsonl" 2>/dev/null
+awk 'NR % 997 == 0 { print "{\"stay_id\": \"bad" NR "\"}" } { print }' "$work/big.jsonl" > "$work/big2.jsonl"
+for mode in stream whole; do
+  for fmt in jsonl csv; do
+    for t in 1 3; do
+      "$ms" settle --in "$work/big2.jsonl" --mode "$mode" --threads "$t" --format "$fmt" \
+        --out "$work/big.$mode.$fmt.$t" --errors "$work/big.$mode.$fmt.$t.err" 2>/dev/null || true
+    done
+    check "big $mode $fmt: threads 1 = threads 3" cmp -s "$work/big.$mode.$fmt.1" "$work/big.$mode.$fmt.3"
+    check "big $mode $fmt: rejections, threads 1 = threads 3" cmp -s "$work/big.$mode.$fmt.1.err" "$work/big.$mode.$fmt.3.err"
+  done
+done
+check "big: every record out" test $(( $(wc -l < "$work/big.stream.jsonl.1") + $(wc -l < "$work/big.stream.jsonl.1.err") )) -eq "$(wc -l < "$work/big2.jsonl")"
+check "big: rejections in input order" cmp -s <(grep -o '"line":[0-9]*' "$work/big.stream.jsonl.3.err") <(grep -o '"line":[0-9]*' "$work/big.stream.jsonl.3.err" | sort -t: -k2 -n)
+check "big: stream = whole" cmp -s "$work/big.stream.jsonl.3" "$work/big.whole.jsonl.3"
 # Bad stays never stop the batch; a bad --in is a usage error.
 check "missing input file" status 2 "$ms" settle --in "$work/nope.jsonl"
 # A bad rule file: every error as file:line:column, exit 2.

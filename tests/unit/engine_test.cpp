@@ -1397,3 +1397,35 @@ TEST(EngineTrace, StepsCiteTheRuleFileLines) {
   const auto lines = static_cast<std::uint32_t>(std::count(text.begin(), text.end(), '\n'));
   for (const auto& st : s.trace->steps) EXPECT_LE(st.line, lines) << st.kind << ": " << st.message;
 }
+
+TEST(EngineReferral, ReferralsFindTheirStayAmongMany) {
+  // A ledger keeps a person's first 15 stays in a list and indexes them from the 16th on:
+  // referrals before and after that point find the right stay, and the first record of an id stands.
+  Plan p = load(rules(kReferral));
+  Ledger ledger(p);
+  // Stays S0..S39 at 2020-01-01 + i days, B = 10.00 × (i + 1): each below D 1000, applied = B.
+  for (int i = 0; i < 40; ++i) {
+    Settlement s = run(p, stay("S" + std::to_string(i), in_scope(yuan(10 * (i + 1))), Date::from_days(day(2020, 1, 1).days() + i)), ledger);
+    ASSERT_EQ(s.channels[0].deductible, yuan(10 * (i + 1)));
+    if (i == 14 || i == 15 || i == 16 || i == 39) {
+      // Referred from S(i - 3) while this many are recorded: D_eff = 1000 − 10 × (i − 2).
+      Settlement r = run(p, referred("R" + std::to_string(i), yuan(5000), "S" + std::to_string(i - 3),
+                                     Date::from_days(day(2020, 1, 1).days() + i)),
+                         ledger);
+      EXPECT_EQ(r.channels[0].deductible, yuan(1000 - 10 * (i - 2))) << i;
+      // 0.8 × (5000 − D_eff): i 14: 0.8 × 4120 = 3296.00; 15: 0.8 × 4130 = 3304.00;
+      // 16: 0.8 × 4140 = 3312.00; 39: 0.8 × 4370 = 3496.00
+      const int paid = i == 14 ? 3296 : i == 15 ? 3304 : i == 16 ? 3312 : 3496;
+      EXPECT_EQ(r.channels[0].paid, yuan(paid)) << i;
+    }
+  }
+  // S0 is found at every size; a second S0 (600.00 applied) does not replace the first (10.00).
+  (void)run(p, stay("S0", in_scope(yuan(600)), day(2020, 3, 1)), ledger);
+  ASSERT_NE(ledger.deductibles_of("S0"), nullptr);
+  EXPECT_EQ((*ledger.deductibles_of("S0"))[0], yuan(10));
+  EXPECT_EQ(ledger.deductibles_of("S40"), nullptr);
+  // A copy of the ledger answers the same.
+  const Ledger copy = ledger;
+  ASSERT_NE(copy.deductibles_of("S39"), nullptr);
+  EXPECT_EQ((*copy.deductibles_of("S39"))[0], yuan(400));
+}

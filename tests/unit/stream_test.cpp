@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -104,4 +105,35 @@ TEST(Stream, UngroupedInputIsRefusedNamingTheLine) {
 TEST(Stream, GroupedInputIsRecognised) {
   std::istringstream in(grouped("funing"));
   EXPECT_TRUE(grouped_by_person(in, InputFormat::jsonl));
+}
+
+TEST(Stream, WavesCarryEveryOutcomeInInputOrderAndStayBounded) {
+  // settle_stream_waves on the grouped funing stays, waves of 5 records: the
+  // waves joined equal settle_batch; a wave holds at most 5 records plus the
+  // stays of the one person it waited for.
+  Plan plan = Plan::load_file(std::string(MEDSETTLE_RULES_DIR) + "/funing.yaml");
+  const std::string text = grouped("funing");
+  std::string expected;
+  std::map<std::string, std::size_t> stays_of;
+  std::size_t most = 0;
+  for (const auto& r : read_jsonl(text)) most = std::max(most, ++stays_of[r.stay.person_id]);
+  for (const auto& o : settle_batch(plan, read_jsonl(text))) expected += render(plan, o);
+  for (unsigned threads : {1u, 2u}) {
+    std::istringstream in(text);
+    StreamOptions options;
+    options.wave_records = 5;
+    options.batch.threads = threads;
+    std::string got;
+    std::size_t waves = 0, largest = 0, total = 0;
+    StreamCounts c = settle_stream_waves(plan, in, options, [&](std::span<const Outcome> wave) {
+      ++waves;
+      largest = std::max(largest, wave.size());
+      total += wave.size();
+      for (const Outcome& o : wave) got += render(plan, o);
+    });
+    EXPECT_EQ(got, expected) << threads;
+    EXPECT_EQ(total, c.read);
+    EXPECT_GT(waves, c.read / (5 + most));
+    EXPECT_LE(largest, 5 + most);
+  }
 }
