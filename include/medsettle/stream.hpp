@@ -49,7 +49,7 @@ struct StreamCounts {
 /// passed to `sink` in input order. The result equals settle_batch on the
 /// whole input. Besides the wave, the stay ids seen (for duplicates) and
 /// the persons already done (to check the grouping) are remembered: about
-/// 60 bytes per stay.
+/// 50 to 100 bytes per stay (a hash-table slot and the id's bytes).
 /// Throws NotGroupedError if a person's records are not consecutive.
 MEDSETTLE_API StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,
                            const std::function<void(const Outcome&)>& sink);

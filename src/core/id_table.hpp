@@ -11,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -29,8 +30,8 @@ class IdTable {
     const std::uint64_t h = hash(key);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
-      if (!s.used) return nullptr;
-      if (s.hash == h && s.key == key) return &s.value;
+      if (!s.used()) return nullptr;
+      if (s.hash == h && s.key() == key) return &s.value;
     }
   }
 
@@ -48,11 +49,14 @@ class IdTable {
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
  private:
+  // 24 bytes: the key as a pointer (null: a free slot) and a 32-bit size.
   struct Slot {
     std::uint64_t hash = 0;
-    std::string_view key;
+    const char* data = nullptr;
+    std::uint32_t size = 0;
     std::uint32_t value = 0;
-    bool used = false;
+    [[nodiscard]] bool used() const noexcept { return data != nullptr; }
+    [[nodiscard]] std::string_view key() const noexcept { return {data, size}; }
   };
   std::vector<Slot> slots_;
   std::size_t mask_ = 0, size_ = 0;
@@ -84,18 +88,20 @@ class IdTable {
   }
 
   std::pair<std::uint32_t, bool> insert_hashed(std::string_view key, std::uint64_t h, std::uint32_t value, bool own) {
+    if (key.size() > 0xFFFFFFFFu) throw std::length_error("IdTable: a key longer than 4 GiB");
     if (2 * (size_ + 1) > slots_.size()) rehash(slots_.size() * 2);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
-      if (!s.used) {
-        s.used = true;
+      if (!s.used()) {
+        const std::string_view kept = own ? copy(key) : key;
         s.hash = h;
-        s.key = own ? copy(key) : key;
+        s.data = kept.data() ? kept.data() : "";  // an empty key still marks its slot used
+        s.size = static_cast<std::uint32_t>(kept.size());
         s.value = value;
         ++size_;
         return {value, true};
       }
-      if (s.hash == h && s.key == key) return {s.value, false};
+      if (s.hash == h && s.key() == key) return {s.value, false};
     }
   }
 
@@ -104,9 +110,9 @@ class IdTable {
     old.swap(slots_);
     mask_ = capacity - 1;
     for (const Slot& s : old) {
-      if (!s.used) continue;
+      if (!s.used()) continue;
       std::size_t i = s.hash & mask_;
-      while (slots_[i].used) i = (i + 1) & mask_;
+      while (slots_[i].used()) i = (i + 1) & mask_;
       slots_[i] = s;
     }
   }
