@@ -45,10 +45,16 @@ class Sink {
       }
       return;
     }
-    std::vector<std::string> outs(slices), errs(slices);
+    // The slices' texts are kept between waves: their room is reused.
+    if (outs_.size() < slices) {
+      outs_.resize(slices);
+      errs_.resize(slices);
+    }
     auto work = [&](std::size_t t) {
       const std::size_t from = wave.size() * t / slices, to = wave.size() * (t + 1) / slices;
-      for (std::size_t i = from; i < to; ++i) format_one(wave[i], outs[t], errs[t]);
+      outs_[t].clear();
+      errs_[t].clear();
+      for (std::size_t i = from; i < to; ++i) format_one(wave[i], outs_[t], errs_[t]);
     };
     std::vector<std::thread> pool;
     for (std::size_t t = 1; t < slices; ++t) pool.emplace_back(work, t);
@@ -57,8 +63,8 @@ class Sink {
     flush_out();
     flush_errors();
     for (std::size_t t = 0; t < slices; ++t) {
-      out_.write(outs[t].data(), static_cast<std::streamsize>(outs[t].size()));
-      errors_.write(errs[t].data(), static_cast<std::streamsize>(errs[t].size()));
+      write_in_pieces(out_, outs_[t]);
+      write_in_pieces(errors_, errs_[t]);
     }
   }
   void finish() {
@@ -78,6 +84,7 @@ class Sink {
   std::ostream& out_;
   std::ostream& errors_;
   std::string buf_, err_;
+  std::vector<std::string> outs_, errs_;
   void format_one(const Outcome& o, std::string& out, std::string& err) const {
     if (o.settled()) {
       if (format_ == Format::csv) write_csv(out, plan_, o.settlement());
@@ -87,6 +94,13 @@ class Sink {
     } else {
       write_json(err, o.rejection());
       err += '\n';
+    }
+  }
+  /// Writes in pieces of 1 MiB, as the single-thread path does.
+  static void write_in_pieces(std::ostream& to, const std::string& text) {
+    constexpr std::size_t piece = 1u << 20;
+    for (std::size_t at = 0; at < text.size(); at += piece) {
+      to.write(text.data() + at, static_cast<std::streamsize>(std::min(piece, text.size() - at)));
     }
   }
   void flush_out() {

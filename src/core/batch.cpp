@@ -37,22 +37,22 @@ Rejection make_rejection(const Record& rec, bool has_stay_id, ErrorCode code, st
 }
 
 /// Settles one person's records (indices into `records`), in processing order.
-void settle_person(const Plan& plan, const std::vector<Record>& records, const std::vector<Key>& keys,
-                   std::span<std::size_t> mine, std::vector<Outcome>& out,
+void settle_person(const Plan& plan, std::span<const Record* const> records, const std::vector<Key>& keys,
+                   std::span<std::size_t> mine, std::span<Outcome> out,
                    const BatchOptions& options) {
   std::sort(mine.begin(), mine.end(), [&](std::size_t a, std::size_t b) {
     const Key& x = keys[a];
     const Key& y = keys[b];
     if (int c = x.discharged.compare(y.discharged); c != 0) return c < 0;
     if (int c = x.admitted.compare(y.admitted); c != 0) return c < 0;
-    if (int c = records[a].stay.stay_id.compare(records[b].stay.stay_id); c != 0) return c < 0;
-    return records[a].line < records[b].line;
+    if (int c = records[a]->stay.stay_id.compare(records[b]->stay.stay_id); c != 0) return c < 0;
+    return records[a]->line < records[b]->line;
   });
   Ledger ledger(plan);
   // Per year, the first rejected record that cascades, for the message.
   std::map<int, std::string> poisoned;
   for (std::size_t idx : mine) {
-    const Record& rec = records[idx];
+    const Record& rec = *records[idx];
     const Key& key = keys[idx];
     std::optional<std::size_t> version;
     if (key.date) version = plan.version_on(options.settle.as_of.value_or(*key.date));
@@ -94,10 +94,19 @@ void settle_person(const Plan& plan, const std::vector<Record>& records, const s
 }  // namespace
 
 std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& records, const BatchOptions& options) {
-  const std::size_t n = records.size();
-  if (n >= detail::IdTable::max_values) throw std::length_error("settle_batch: more than 2^32 - 2 records");
+  std::vector<const Record*> refs(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) refs[i] = &records[i];
   // Every outcome is written once, in place: a placeholder until then.
-  std::vector<Outcome> out(n, Outcome(Rejection{}));
+  std::vector<Outcome> out(records.size(), Outcome(Rejection{}));
+  detail::settle_batch_into(plan, refs, out, options);
+  return out;
+}
+
+void detail::settle_batch_into(const Plan& plan, std::span<const Record* const> records, std::span<Outcome> out,
+                               const BatchOptions& options) {
+  const std::size_t n = records.size();
+  if (out.size() != n) throw std::invalid_argument("settle_batch_into: one outcome per record");
+  if (n >= detail::IdTable::max_values) throw std::length_error("settle_batch: more than 2^32 - 2 records");
   std::vector<Key> keys(n);
   std::deque<std::string> texts;  // ISO dates of hand-built records that lack their raw texts
 
@@ -111,7 +120,8 @@ std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& r
   const std::string* last_person = nullptr;
   std::uint32_t last_number = none;
   for (std::size_t i = 0; i < n; ++i) {
-    const Record& rec = records[i];
+    if (!records[i]) continue;  // decided by the caller
+    const Record& rec = *records[i];
     Key& key = keys[i];
     if (!rec.rejection) {
       // A valid stay is placed by its own fields, whoever built the record.
@@ -184,7 +194,6 @@ std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& r
     }
     for (auto& th : pool) th.join();
   }
-  return out;
 }
 
 }  // namespace medsettle

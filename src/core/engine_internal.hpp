@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 
 #include "medsettle/engine.hpp"
 
@@ -12,5 +13,12 @@ namespace medsettle::detail {
 /// touching the ledger.
 std::optional<Rejection> check_links(const Plan& plan, const Stay& stay, const Ledger& ledger,
                                      std::size_t version_index, std::uint64_t line);
+
+/// settle_batch over records the caller holds: `out[i]` receives the
+/// outcome of `*records[i]`. A null record is skipped, its outcome left as
+/// the caller put it (the stream's duplicates, decided before). The records
+/// must outlive the call; `out` has one element per record.
+void settle_batch_into(const Plan& plan, std::span<const Record* const> records, std::span<Outcome> out,
+                       const BatchOptions& options);
 
 }  // namespace medsettle::detail

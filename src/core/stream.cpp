@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "core/engine_internal.hpp"
 #include "core/id_table.hpp"
 #include "io/line_source.hpp"
 
@@ -31,14 +33,14 @@ struct Item {
   std::optional<Outcome> decided;
 };
 
-/// Parses `lines` into `items` with `threads` readers.
-void parse_wave(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines, std::vector<Item>& items) {
-  items.resize(lines.size());
-  const std::size_t threads = std::min(readers.size(), std::max<std::size_t>(1, lines.size() / 256));
+/// Parses `lines` into `items` (one each) with up to `readers.size()`
+/// threads, each a contiguous slice.
+void parse_wave(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines, std::span<Item> items) {
+  const std::size_t n = lines.size();
+  const std::size_t threads = std::min(readers.size(), std::max<std::size_t>(1, n / 256));
   auto work = [&](std::size_t t) {
-    for (std::size_t i = t; i < lines.size(); i += threads) {
+    for (std::size_t i = n * t / threads, end = n * (t + 1) / threads; i < end; ++i) {
       items[i].record = readers[t].read(lines[i].text, lines[i].number);
-      items[i].decided.reset();
     }
   };
   if (threads <= 1) {
@@ -51,38 +53,29 @@ void parse_wave(std::vector<JsonStayReader>& readers, const std::vector<detail::
   for (auto& th : pool) th.join();
 }
 
+/// The records read and not yet settled, in input order; settles every
+/// complete person (all but the last person seen) after each wave.
 class Waves {
  public:
   Waves(const Plan& plan, const StreamOptions& options, const WaveSink& sink)
-      : plan_(plan), options_(options), sink_(sink) {}
+      : plan_(plan), options_(options), sink_(sink) {
+    pending_.reserve(std::max<std::size_t>(1, options.wave_records) + 64);
+  }
 
-  /// Takes a wave of parsed records in input order; `last` if the input ends.
+  /// Takes a wave of records read elsewhere (CSV), in input order; `last` if the input ends.
   void take(std::vector<Item>& wave, bool last) {
-    counts_.read += wave.size();
-    for (Item& it : wave) {
-      Record& rec = it.record;
-      if (rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, 0).second) {
-        Rejection r;
-        r.stay_id = rec.stay.stay_id;
-        r.line = rec.line;
-        r.code = ErrorCode::duplicate_stay_id;
-        r.field = "stay_id";
-        r.message = fmt::format("stay_id: '{}' already used by an earlier record", rec.stay.stay_id);
-        it.decided.emplace(std::move(r));
-      } else if (rec.has_person_id && rec.stay.person_id != current_) {
-        if (done_persons_.find(rec.stay.person_id)) throw NotGroupedError(rec.line, rec.stay.person_id);
-        if (!current_.empty()) done_persons_.insert_copy(current_, 0);
-        current_ = rec.stay.person_id;
-        run_start_ = pending_.size();
-      }
-      pending_.push_back(std::move(it));
-    }
+    const std::size_t from = pending_.size();
+    for (Item& it : wave) pending_.push_back(std::move(it));
     wave.clear();
-    // Everything before the current person's run is complete.
-    std::size_t cut = last ? pending_.size() : run_start_;
-    if (cut == 0) return;
-    settle_prefix(cut);
-    run_start_ -= std::min(run_start_, cut);
+    scan(from, last);
+  }
+
+  /// Parses a wave of JSON lines straight into the pending records.
+  void parse(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines, bool last) {
+    const std::size_t from = pending_.size();
+    pending_.resize(from + lines.size());
+    parse_wave(readers, lines, std::span<Item>(pending_).subspan(from));
+    scan(from, last);
   }
 
   const StreamCounts& counts() const { return counts_; }
@@ -96,25 +89,52 @@ class Waves {
   std::string current_;
   std::vector<Item> pending_;
   std::size_t run_start_ = 0;
+  std::vector<const Record*> refs_;
+  std::vector<Outcome> wave_;
+
+  /// Marks duplicates and checks the grouping of the records from `from`
+  /// on, then settles everything before the current person's run.
+  void scan(std::size_t from, bool last) {
+    counts_.read += pending_.size() - from;
+    for (std::size_t i = from; i < pending_.size(); ++i) {
+      Item& it = pending_[i];
+      const Record& rec = it.record;
+      if (rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, 0).second) {
+        Rejection r;
+        r.stay_id = rec.stay.stay_id;
+        r.line = rec.line;
+        r.code = ErrorCode::duplicate_stay_id;
+        r.field = "stay_id";
+        r.message = fmt::format("stay_id: '{}' already used by an earlier record", rec.stay.stay_id);
+        it.decided.emplace(std::move(r));
+      } else if (rec.has_person_id && rec.stay.person_id != current_) {
+        if (done_persons_.find(rec.stay.person_id)) throw NotGroupedError(rec.line, rec.stay.person_id);
+        if (!current_.empty()) done_persons_.insert_copy(current_, 0);
+        current_ = rec.stay.person_id;
+        run_start_ = i;
+      }
+    }
+    // Everything before the current person's run is complete.
+    const std::size_t cut = last ? pending_.size() : run_start_;
+    if (cut == 0) return;
+    settle_prefix(cut);
+    run_start_ -= std::min(run_start_, cut);
+  }
 
   void settle_prefix(std::size_t cut) {
-    std::vector<Record> records;
-    records.reserve(cut);
+    // The outcomes in input order: the decided ones put in place, the
+    // others settled in place; no record is moved.
+    // refs_ and wave_ keep their room from wave to wave.
+    refs_.assign(cut, nullptr);
+    wave_.assign(cut, Outcome(Rejection{}));
     for (std::size_t i = 0; i < cut; ++i) {
-      if (!pending_[i].decided) records.push_back(std::move(pending_[i].record));
+      if (pending_[i].decided) wave_[i] = std::move(*pending_[i].decided);
+      else refs_[i] = &pending_[i].record;
     }
-    std::vector<Outcome> outcomes = settle_batch(plan_, records, options_.batch);
-    records.clear();
-    // The wave in input order: the decided outcomes among the settled ones.
-    std::vector<Outcome> wave;
-    wave.reserve(cut);
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < cut; ++i) {
-      Outcome& o = pending_[i].decided ? *pending_[i].decided : outcomes[k++];
-      (o.settled() ? counts_.settled : counts_.rejected) += 1;
-      wave.push_back(std::move(o));
-    }
-    sink_(std::span<const Outcome>(wave));
+    detail::settle_batch_into(plan_, refs_, wave_, options_.batch);
+    for (const Outcome& o : wave_) (o.settled() ? counts_.settled : counts_.rejected) += 1;
+    sink_(std::span<const Outcome>(wave_));
+    wave_.clear();
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(cut));
   }
 };
@@ -155,8 +175,7 @@ StreamCounts settle_stream_waves(const Plan& plan, std::istream& in, const Strea
     bool more = true;
     while (more) {
       more = source.next_batch(lines, size);
-      parse_wave(readers, lines, wave);
-      waves.take(wave, !more);
+      waves.parse(readers, lines, !more);
       if (options.progress) options.progress(waves.counts().read);
     }
   }
