@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <span>
 #include <thread>
 
@@ -22,54 +25,43 @@ struct SettleArgs {
   unsigned threads = 0;
 };
 
-/// Formats settlements and rejections and writes them through large
-/// buffers. A large wave is formatted on `threads` threads, a slice each,
-/// and written in input order.
+/// Formats settlements and rejections, and writes them on a writer thread
+/// while the next wave is read and settled. A large wave is formatted on
+/// `threads` threads, a slice each; the slices are written in input order.
+/// At most about 64 MiB of text waits for the writer.
 class Sink {
  public:
   Sink(const Plan& plan, Format format, bool itemize, unsigned threads, std::ostream& out, std::ostream& errors)
       : plan_(plan), format_(format), itemize_(itemize), threads_(std::max(1u, threads)), out_(out), errors_(errors) {
     if (format_ == Format::csv) {
-      buf_ += csv_header(plan_);
-      buf_ += '\n';
+      Chunk header;
+      header.out = csv_header(plan_) + '\n';
+      push(std::move(header));
     }
+    writer_ = std::thread([this] { write_loop(); });
   }
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+  ~Sink() { stop(); }
+
   void operator()(std::span<const Outcome> wave) {
     constexpr std::size_t min_slice = 2048;
-    const std::size_t slices = std::min<std::size_t>(threads_, wave.size() / min_slice);
-    if (slices <= 1) {
-      for (const Outcome& o : wave) {
-        format_one(o, buf_, err_);
-        if (buf_.size() > (1u << 20)) flush_out();
-        if (err_.size() > (1u << 16)) flush_errors();
-      }
-      return;
-    }
-    // The slices' texts are kept between waves: their room is reused.
-    if (outs_.size() < slices) {
-      outs_.resize(slices);
-      errs_.resize(slices);
-    }
+    const std::size_t slices = std::max<std::size_t>(1, std::min<std::size_t>(threads_, wave.size() / min_slice));
+    std::vector<Chunk> chunks(slices);
+    for (Chunk& c : chunks) c = recycled();
     auto work = [&](std::size_t t) {
       const std::size_t from = wave.size() * t / slices, to = wave.size() * (t + 1) / slices;
-      outs_[t].clear();
-      errs_[t].clear();
-      for (std::size_t i = from; i < to; ++i) format_one(wave[i], outs_[t], errs_[t]);
+      for (std::size_t i = from; i < to; ++i) format_one(wave[i], chunks[t].out, chunks[t].err);
     };
     std::vector<std::thread> pool;
     for (std::size_t t = 1; t < slices; ++t) pool.emplace_back(work, t);
     work(0);
     for (auto& th : pool) th.join();
-    flush_out();
-    flush_errors();
-    for (std::size_t t = 0; t < slices; ++t) {
-      write_in_pieces(out_, outs_[t]);
-      write_in_pieces(errors_, errs_[t]);
-    }
+    for (Chunk& c : chunks) push(std::move(c));
   }
+
   void finish() {
-    flush_out();
-    flush_errors();
+    stop();
     out_.flush();
     errors_.flush();
     if (!out_) throw UsageError("writing the settlements failed");
@@ -77,14 +69,24 @@ class Sink {
   }
 
  private:
+  struct Chunk {
+    std::string out, err;
+  };
+  static constexpr std::size_t max_waiting = 64u << 20;  // bytes of text queued for the writer
+
   const Plan& plan_;
   Format format_;
   bool itemize_;
   unsigned threads_;
   std::ostream& out_;
   std::ostream& errors_;
-  std::string buf_, err_;
-  std::vector<std::string> outs_, errs_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Chunk> queue_, free_;  // to write; written, their room kept for reuse
+  std::size_t waiting_ = 0;         // bytes in queue_
+  bool done_ = false;
+  std::thread writer_;
+
   void format_one(const Outcome& o, std::string& out, std::string& err) const {
     if (o.settled()) {
       if (format_ == Format::csv) write_csv(out, plan_, o.settlement());
@@ -96,20 +98,55 @@ class Sink {
       err += '\n';
     }
   }
-  /// Writes in pieces of 1 MiB, as the single-thread path does.
+  Chunk recycled() {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) return {};
+    Chunk c = std::move(free_.front());
+    free_.pop_front();
+    return c;
+  }
+  void push(Chunk c) {
+    const std::size_t size = c.out.size() + c.err.size();
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return waiting_ == 0 || waiting_ + size <= max_waiting; });
+    waiting_ += size;
+    queue_.push_back(std::move(c));
+    changed_.notify_all();
+  }
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      if (done_) return;
+      done_ = true;
+    }
+    changed_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
+  /// Writes in pieces of 1 MiB (one large write costs the kernel more).
   static void write_in_pieces(std::ostream& to, const std::string& text) {
     constexpr std::size_t piece = 1u << 20;
     for (std::size_t at = 0; at < text.size(); at += piece) {
       to.write(text.data() + at, static_cast<std::streamsize>(std::min(piece, text.size() - at)));
     }
   }
-  void flush_out() {
-    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
-    buf_.clear();
-  }
-  void flush_errors() {
-    errors_.write(err_.data(), static_cast<std::streamsize>(err_.size()));
-    err_.clear();
+  void write_loop() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      changed_.wait(lock, [&] { return done_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // done, and everything written
+      Chunk c = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      write_in_pieces(out_, c.out);
+      write_in_pieces(errors_, c.err);
+      const std::size_t size = c.out.size() + c.err.size();
+      c.out.clear();
+      c.err.clear();
+      lock.lock();
+      waiting_ -= size;
+      if (free_.size() < 2 * threads_) free_.push_back(std::move(c));
+      changed_.notify_all();
+    }
   }
 };
 
