@@ -69,8 +69,8 @@ enum {
    * (SEMANTICS.md section 10): ordinary data, not a failure of the call.
    * The rejection JSON is in the output. */
   MEDSETTLE_REJECTED = 1,
-  /* A NULL or otherwise unusable argument (a ledger of another plan, unknown
-   * flag bits, a stay of another person than the ledger's). */
+  /* A NULL or otherwise unusable argument (a ledger of another rule set,
+   * unknown flag bits, a ledger used by two threads at once). */
   MEDSETTLE_INVALID_ARGUMENT = 2,
   /* A rule file or rule string has errors; medsettle_last_error() lists
    * every one as "file:line:column: message", one per line. */
@@ -164,7 +164,9 @@ MEDSETTLE_CAPI void medsettle_ledger_free(medsettle_ledger *ledger);
  * MEDSETTLE_REJECTED: *out_json is the rejection object
  *   {"stay_id", "line", "error": {"code", "field", "message"}}; the ledger
  *   is untouched. A stay id already settled in this ledger is rejected
- *   (duplicate_stay_id), so a retried call never counts a stay twice.
+ *   (duplicate_stay_id), so a retried call never counts a stay twice; a
+ *   stay of another person than the ledger's is rejected (bad_value at
+ *   person_id). The rules are the C++ library's settle(), exactly.
  * Other statuses: *out_json is NULL; see medsettle_last_error().
  *
  * `out_json` is required; the caller frees *out_json with

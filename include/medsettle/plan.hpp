@@ -22,10 +22,20 @@ struct PlanData;
 enum class ReportsAs : std::uint8_t { hifp_pay, hifmi_pay, maf_pay, hosp_part_amt, oth_pay };
 MEDSETTLE_API std::string_view name(ReportsAs) noexcept;
 
+/// A channel of a version, as the rule file names it.
+struct ChannelInfo {
+  std::string_view id, name, fund_pay_type;
+  ReportsAs reports_as = ReportsAs::oth_pay;
+};
+
 /// A compiled rule set: immutable, cheap to copy, and safe to share between
-/// any number of threads. Holds no yaml-cpp object.
+/// any number of threads. Holds no yaml-cpp object. Loading is the rules
+/// layer's work (src/rules); the plan itself is the compiled model the
+/// engine reads.
 class MEDSETTLE_API Plan {
  public:
+  using ChannelInfo = medsettle::ChannelInfo;
+
   /// Loads and compiles a rule file. Throws RuleFileError with every problem
   /// found (`file:line:column: message`), or std::system_error if the file
   /// cannot be read.
@@ -57,15 +67,14 @@ class MEDSETTLE_API Plan {
   /// The ledger slot of a channel id, or nullopt.
   [[nodiscard]] std::optional<std::size_t> slot_of(std::string_view channel_id) const noexcept;
 
-  /// A channel of a version, as the rule file names it.
-  struct ChannelInfo {
-    std::string_view id, name, fund_pay_type;
-    ReportsAs reports_as;
-  };
   [[nodiscard]] std::size_t channel_count(std::size_t version) const;
   [[nodiscard]] ChannelInfo channel(std::size_t version, std::size_t index) const;
 
+  /// The rule set's `until` date, if it has one (the last version is in force until then).
+  [[nodiscard]] std::optional<Date> until() const noexcept;
+
   [[nodiscard]] const detail::PlanData& data() const noexcept { return *data_; }
+  [[nodiscard]] const std::shared_ptr<const detail::PlanData>& shared_data() const noexcept { return data_; }
   explicit Plan(std::shared_ptr<const detail::PlanData> data) noexcept : data_(std::move(data)) {}
 
  private:

@@ -13,7 +13,9 @@
 #include "medsettle/errors.hpp"
 #include "medsettle/export.hpp"
 #include "medsettle/money.hpp"
+#include "medsettle/plan.hpp"
 #include "medsettle/stay.hpp"
+#include "medsettle/trace.hpp"
 
 namespace medsettle {
 
@@ -37,7 +39,7 @@ struct BandShare {
 /// One channel's line in a settlement.
 struct ChannelResult {
   std::uint16_t index = 0;  ///< position in the version's channel list
-  std::uint16_t slot = 0;   ///< ledger slot
+  std::uint16_t slot = 0;   ///< ledger slot of the plan that settled it
   bool eligible = false;
   Fen base{};               ///< B: the remainders of the base buckets
   Fen deductible{};         ///< deductible applied (coinsurance)
@@ -48,25 +50,13 @@ struct ChannelResult {
   std::uint16_t first_band = 0, band_count = 0;  ///< into Settlement::bands (coinsurance)
 };
 
-/// One step of an explanation, citing the rule-file line it came from.
-struct TraceStep {
-  int channel = -1;            ///< index in the version's channel list; -1 for the stay
-  std::string kind;            ///< "version", "split", "eligibility", "adjustment", "parameters", "base",
-                               ///< "deductible", "bands", "limit", "grant", "cap", "allocation", "ledger", "result"
-  std::string message;         ///< readable text
-  std::uint32_t line = 0, column = 0;  ///< in the rule file; 0 if none
-  std::string source;          ///< the cited source of the rule value, if any
-};
-
-struct Trace {
-  std::vector<TraceStep> steps;
-};
-
-/// The settlement of one stay (SEMANTICS.md §7, INTERCHANGE.md).
-/// `rules` and `digest` view the Plan's strings: keep the Plan alive.
+/// The settlement of one stay (SEMANTICS.md §7, INTERCHANGE.md). It is
+/// self-describing: it keeps the part of the rule set that settled it
+/// alive, so its channel names, rule set, version and digest stay valid
+/// after the Plan is gone.
 struct Settlement {
   std::string stay_id, person_id;
-  std::string_view rules, digest;
+  std::string_view rules, digest;  ///< the rule set's id and "sha256:…" digest (kept alive by `rule_set`)
   std::size_t version_index = 0;
   Date version{};  ///< the `from` date of the version applied
   Buckets buckets;
@@ -75,6 +65,18 @@ struct Settlement {
   std::vector<ChannelResult> channels;
   std::vector<BandShare> bands;
   std::shared_ptr<Trace> trace;  ///< set when a trace was asked for
+  /// The compiled rule set that settled it (an opaque handle); `plan()` gives it back as a Plan.
+  std::shared_ptr<const detail::PlanData> rule_set;
+
+  /// The channel of `channels[i]`: id, name, fund_pay_type, reports_as.
+  [[nodiscard]] MEDSETTLE_API ChannelInfo channel_info(std::size_t i) const;
+  /// The rule set's title and file name.
+  [[nodiscard]] MEDSETTLE_API std::string_view title() const noexcept;
+  [[nodiscard]] MEDSETTLE_API std::string_view file() const noexcept;
+  /// The plan that settled it (shares the compiled rule set).
+  [[nodiscard]] MEDSETTLE_API Plan plan() const;
+  /// The number of ledger slots of that plan (the channel ids of all its versions).
+  [[nodiscard]] MEDSETTLE_API std::size_t slot_count() const noexcept;
 
   /// The sum of `paid` over all channels.
   [[nodiscard]] Fen paid_total() const noexcept {
@@ -83,5 +85,9 @@ struct Settlement {
     return s;
   }
 };
+
+/// A step of a settlement's trace as text in `language` (the English text
+/// is TraceStep::message).
+[[nodiscard]] MEDSETTLE_API std::string describe(const Settlement& s, const TraceStep& step, Language language);
 
 }  // namespace medsettle

@@ -9,16 +9,47 @@
 #include <vector>
 
 #include "medsettle/date.hpp"
+#include "medsettle/errors.hpp"
 #include "medsettle/export.hpp"
 #include "medsettle/money.hpp"
 
 namespace medsettle {
 
-/// Poverty-relief identities, as bits of an IdentitySet.
+/// A set of values of a small enumeration, as bits: `IdentitySet` and
+/// `FlagSet` are distinct types, so one cannot be given for the other.
+template <class E>
+class EnumSet {
+ public:
+  constexpr EnumSet() noexcept = default;
+  /// From raw bits: kept so that code written for the old integer sets
+  /// still compiles.
+  [[deprecated("build a set with bit(value) | bit(other)")]] constexpr EnumSet(std::uint8_t raw) noexcept  // NOLINT
+      : bits_(raw) {}
+  static constexpr EnumSet from_bits(std::uint8_t raw) noexcept {
+    EnumSet s;
+    s.bits_ = raw;
+    return s;
+  }
+  static constexpr EnumSet of(E e) noexcept { return from_bits(static_cast<std::uint8_t>(1u << static_cast<unsigned>(e))); }
+  [[nodiscard]] constexpr std::uint8_t bits() const noexcept { return bits_; }
+  [[nodiscard]] constexpr bool contains(E e) const noexcept { return (bits_ >> static_cast<unsigned>(e)) & 1u; }
+  [[nodiscard]] constexpr bool empty() const noexcept { return bits_ == 0; }
+  constexpr explicit operator bool() const noexcept { return bits_ != 0; }
+  constexpr EnumSet& operator|=(EnumSet o) noexcept { bits_ = static_cast<std::uint8_t>(bits_ | o.bits_); return *this; }
+  constexpr EnumSet& operator&=(EnumSet o) noexcept { bits_ = static_cast<std::uint8_t>(bits_ & o.bits_); return *this; }
+  friend constexpr EnumSet operator|(EnumSet a, EnumSet b) noexcept { return a |= b; }
+  friend constexpr EnumSet operator&(EnumSet a, EnumSet b) noexcept { return a &= b; }
+  friend constexpr bool operator==(EnumSet, EnumSet) noexcept = default;
+
+ private:
+  std::uint8_t bits_ = 0;
+};
+
+/// Poverty-relief identities, as members of an IdentitySet.
 enum class Identity : std::uint8_t { registered_poor, dibao, tekun, poor_disabled, marginal };
 inline constexpr std::size_t identity_count = 5;
-using IdentitySet = std::uint8_t;  ///< bit i set: holds Identity(i)
-constexpr IdentitySet bit(Identity i) noexcept { return static_cast<IdentitySet>(1u << static_cast<unsigned>(i)); }
+using IdentitySet = EnumSet<Identity>;
+constexpr IdentitySet bit(Identity i) noexcept { return IdentitySet::of(i); }
 
 enum class Category : std::uint8_t { none, I, II, III };
 enum class Insurance : std::uint8_t { resident, employee };
@@ -27,8 +58,9 @@ inline constexpr std::size_t hospital_level_count = 5;
 enum class Region : std::uint8_t { in_county, in_city, in_province, out_of_province };
 
 enum class Flag : std::uint8_t { first_diagnosis, transplant, tcm_clinic };
-using FlagSet = std::uint8_t;
-constexpr FlagSet bit(Flag f) noexcept { return static_cast<FlagSet>(1u << static_cast<unsigned>(f)); }
+inline constexpr std::size_t flag_count = 3;
+using FlagSet = EnumSet<Flag>;
+constexpr FlagSet bit(Flag f) noexcept { return FlagSet::of(f); }
 
 enum class FeeCategory : std::uint8_t { A, B, C };
 
@@ -99,7 +131,7 @@ struct PriorEntry {
 struct Stay {
   std::string stay_id;
   std::string person_id;
-  IdentitySet identities = 0;
+  IdentitySet identities{};
   Category category = Category::none;
   int age = 0;
   Insurance insurance = Insurance::resident;
@@ -107,7 +139,7 @@ struct Stay {
   Region region = Region::in_county;
   Date admitted{}, discharged{};
   std::vector<std::string> diagnoses;  ///< at least one; the first is the principal
-  FlagSet flags = 0;
+  FlagSet flags{};
   std::optional<std::string> referred_from;
   /// Exactly one of `fees` and `buckets` is given.
   std::vector<FeeLine> fees;
@@ -115,13 +147,22 @@ struct Stay {
   /// `prior` ledger figures; present (possibly empty) only if the stay gave one.
   std::optional<std::vector<PriorEntry>> prior;
 
-  [[nodiscard]] bool holds(Identity i) const noexcept { return (identities & bit(i)) != 0; }
-  [[nodiscard]] bool has(Flag f) const noexcept { return (flags & bit(f)) != 0; }
+  [[nodiscard]] bool holds(Identity i) const noexcept { return identities.contains(i); }
+  [[nodiscard]] bool has(Flag f) const noexcept { return flags.contains(f); }
 };
 
 /// The cost split of SEMANTICS.md §3. B lines without their own ratio use
 /// `class_b_selfpay`; `p = round(rest × ratio)` with `mode`. A stay given in
-/// bucket form returns its buckets unchanged.
+/// bucket form returns its buckets unchanged. The stay must be valid
+/// (validate); the engine splits each stay it settles itself.
 [[nodiscard]] MEDSETTLE_API Buckets split(const Stay& stay, Rate class_b_selfpay, Rounding mode);
+
+/// Checks a stay against SEMANTICS.md §2–§3 and §10 as the readers do: the
+/// first problem in the order of the fields of §2 (and, within a list, of
+/// its items), with the same code, field and message a reader gives for the
+/// same stay read from JSON; nullopt if the stay is valid. `line` goes into
+/// the rejection. settle() calls it on every stay: a stay built in code is
+/// held to the same rules as one read from a file.
+[[nodiscard]] MEDSETTLE_API std::optional<Rejection> validate(const Stay& stay, std::uint64_t line = 0);
 
 }  // namespace medsettle

@@ -8,7 +8,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "medsettle/engine.hpp"
+#include "medsettle/errors.hpp"
+#include "medsettle/reader.hpp"
+#include "medsettle/settle.hpp"
 #include "medsettle/export.hpp"
 
 namespace medsettle {
@@ -17,7 +19,7 @@ enum class InputFormat : std::uint8_t { jsonl, csv };
 
 /// Thrown by settle_stream when a person's stays are not consecutive in the
 /// input: their yearly ledger could not be settled in one pass.
-class MEDSETTLE_API NotGroupedError : public std::runtime_error {
+class MEDSETTLE_API NotGroupedError : public Error {
  public:
   NotGroupedError(std::uint64_t line, std::string person);
   std::uint64_t line;
@@ -25,9 +27,9 @@ class MEDSETTLE_API NotGroupedError : public std::runtime_error {
 };
 
 /// Thrown by settle_stream when a CSV header is unusable.
-class MEDSETTLE_API InputError : public std::runtime_error {
+class MEDSETTLE_API InputError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  using Error::Error;
 };
 
 struct StreamOptions {

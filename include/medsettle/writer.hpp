@@ -5,29 +5,31 @@
 #include <string_view>
 
 #include "medsettle/errors.hpp"
+#include "medsettle/language.hpp"
 #include "medsettle/export.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/settlement.hpp"
 
 namespace medsettle {
 
-/// Appends one settlement as a JSON object (no line end). Money is written
-/// as strings with two decimals. The Plan is the one that settled it.
-MEDSETTLE_API void write_json(std::string& out, const Plan& plan, const Settlement& s);
+/// Appends one settlement as a JSON object (INTERCHANGE.md; no line end).
+/// Money is written as strings with two decimals.
+MEDSETTLE_API void write_json(std::string& out, const Settlement& s);
 /// Appends one settlement with an `itemization` field: per channel, the
 /// payment before caps (`computed`), what limited it (`limited_by`), the
 /// amount in each band with its rate, and what was taken from each bucket.
-MEDSETTLE_API void write_json_itemized(std::string& out, const Plan& plan, const Settlement& s);
+MEDSETTLE_API void write_json_itemized(std::string& out, const Settlement& s);
 /// Appends the itemization alone, as a JSON array.
-MEDSETTLE_API void write_itemization_json(std::string& out, const Plan& plan, const Settlement& s);
-/// Appends one rejection as a JSON object (no line end).
-MEDSETTLE_API void write_json(std::string& out, const Rejection& r);
+MEDSETTLE_API void write_itemization_json(std::string& out, const Settlement& s);
+/// Appends one rejection as a JSON object (no line end), its message in `language`.
+MEDSETTLE_API void write_json(std::string& out, const Rejection& r, Language language = Language::en);
 
 /// The CSV header: the scalar settlement fields, then `<channel id>_paid`
 /// for every channel of the rule set (every version's, in ledger-slot order).
 [[nodiscard]] MEDSETTLE_API std::string csv_header(const Plan& plan);
-/// Appends one settlement as a CSV row (no line end).
-MEDSETTLE_API void write_csv(std::string& out, const Plan& plan, const Settlement& s);
+/// Appends one settlement as a CSV row (no line end), in the columns of
+/// csv_header() of the plan that settled it.
+MEDSETTLE_API void write_csv(std::string& out, const Settlement& s);
 
 /// Appends `text` as a JSON string literal, quotes included.
 MEDSETTLE_API void write_json_string(std::string& out, std::string_view text);
@@ -36,8 +38,35 @@ MEDSETTLE_API void write_csv_cell(std::string& out, std::string_view text);
 
 /// The trace of a settlement as an aligned table a clerk can read, with the
 /// rule file's channel names and, per step, the rule-file line and source.
-[[nodiscard]] MEDSETTLE_API std::string render_trace_text(const Plan& plan, const Settlement& s);
+[[nodiscard]] MEDSETTLE_API std::string render_trace_text(const Settlement& s, Language language = Language::en);
 /// The trace as one JSON object: the settlement and its steps.
-MEDSETTLE_API void write_trace_json(std::string& out, const Plan& plan, const Settlement& s);
+MEDSETTLE_API void write_trace_json(std::string& out, const Settlement& s, Language language = Language::en);
+
+// The forms that took the Plan: a settlement now describes itself.
+[[deprecated("a settlement describes itself: write_json(out, s)")]] inline void write_json(std::string& out,
+                                                                                          const Plan&,
+                                                                                          const Settlement& s) {
+  write_json(out, s);
+}
+[[deprecated("a settlement describes itself: write_json_itemized(out, s)")]] inline void write_json_itemized(
+    std::string& out, const Plan&, const Settlement& s) {
+  write_json_itemized(out, s);
+}
+[[deprecated("a settlement describes itself: write_itemization_json(out, s)")]] inline void write_itemization_json(
+    std::string& out, const Plan&, const Settlement& s) {
+  write_itemization_json(out, s);
+}
+[[deprecated("a settlement describes itself: write_csv(out, s)")]] inline void write_csv(std::string& out, const Plan&,
+                                                                                        const Settlement& s) {
+  write_csv(out, s);
+}
+[[deprecated("a settlement describes itself: render_trace_text(s)")]] inline std::string render_trace_text(
+    const Plan&, const Settlement& s) {
+  return render_trace_text(s);
+}
+[[deprecated("a settlement describes itself: write_trace_json(out, s)")]] inline void write_trace_json(
+    std::string& out, const Plan&, const Settlement& s) {
+  write_trace_json(out, s);
+}
 
 }  // namespace medsettle

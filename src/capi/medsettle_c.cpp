@@ -17,7 +17,8 @@
 #include <thread>
 #include <utility>
 
-#include "medsettle/engine.hpp"
+#include "medsettle/reader.hpp"
+#include "medsettle/settle.hpp"
 #include "medsettle/writer.hpp"
 
 struct medsettle_plan {
@@ -30,10 +31,9 @@ struct medsettle_plan {
 };
 
 struct medsettle_ledger {
-  medsettle::Plan plan;  // the plan it belongs to; also keeps that plan's data alive
+  medsettle::Plan plan;  // the plan it was made for; also keeps that plan's data alive
   medsettle::Ledger ledger;
-  medsettle::JsonStayReader reader;       // one per ledger: a ledger is used by one thread at a time
-  std::optional<std::string> person_id;  // the person of the first settled stay
+  medsettle::JsonStayReader reader;  // one per ledger: a ledger is used by one thread at a time
 
   explicit medsettle_ledger(const medsettle::Plan& p) : plan(p), ledger(p) {}
 };
@@ -75,6 +75,8 @@ medsettle_status guarded(Body&& body) noexcept {
       return fail(MEDSETTLE_RULE_ERROR, e.what());
     }
     return fail(MEDSETTLE_RULE_ERROR, all);
+  } catch (const UsageError& e) {
+    return fail(MEDSETTLE_INVALID_ARGUMENT, e.what());
   } catch (const std::bad_alloc&) {
     return fail(MEDSETTLE_OUT_OF_MEMORY, "out of memory");
   } catch (const std::exception& e) {
@@ -184,48 +186,22 @@ medsettle_status medsettle_settle_json(const medsettle_plan* plan, medsettle_led
     if (!ledger) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: ledger is NULL");
     if (!stay_json) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: stay_json is NULL");
     if (flags & ~known_flags) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: unknown flag bits");
-    if (&ledger->plan.data() != &plan->plan.data()) {
-      return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: the ledger was made for another plan");
-    }
-
+    // Reading and every rule of settling are the library's; the ledger
+    // changes only when the stay settles.
     Record rec = ledger->reader.read(std::string_view(stay_json, len), 1);
     std::string text;
-    auto rejected = [&](const Rejection& r) {
-      write_json(text, r);
+    SettleOptions options;
+    options.trace = (flags & MEDSETTLE_TRACE) != 0;
+    const Outcome o = rec.rejection ? Outcome(*rec.rejection) : settle(plan->plan, rec.stay, ledger->ledger, options, 1);
+    if (!o.settled()) {
+      write_json(text, o.rejection());
       *out_json = c_string(text);
       if (out_len) *out_len = text.size();
       return MEDSETTLE_REJECTED;
-    };
-    if (rec.rejection) return rejected(*rec.rejection);
-    const Stay& stay = rec.stay;
-    if (ledger->person_id && *ledger->person_id != stay.person_id) {
-      return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_json: the ledger holds person '" +
-                                                  *ledger->person_id + "', stay '" + stay.stay_id +
-                                                  "' is of person '" + stay.person_id + "': one ledger per person");
     }
-    // A retried call must not count a stay twice (SEMANTICS.md §10, duplicate_stay_id).
-    if (ledger->ledger.deductibles_of(stay.stay_id)) {
-      return rejected(Rejection{stay.stay_id, rec.line, ErrorCode::duplicate_stay_id, "stay_id",
-                                "stay_id: '" + stay.stay_id + "' is already settled in this ledger"});
-    }
-
-    // The ledger changes only if the whole call succeeds.
-    Ledger before = ledger->ledger;
-    std::optional<std::string> person_before = ledger->person_id;
-    try {
-      SettleOptions options;
-      options.trace = (flags & MEDSETTLE_TRACE) != 0;
-      Outcome o = settle(plan->plan, stay, ledger->ledger, options, rec.line);
-      if (!o.settled()) return rejected(o.rejection());
-      if (options.trace) write_trace_json(text, plan->plan, o.settlement());
-      else write_json(text, plan->plan, o.settlement());
-      ledger->person_id = stay.person_id;
-      *out_json = c_string(text);
-    } catch (...) {
-      ledger->ledger = std::move(before);
-      ledger->person_id = std::move(person_before);
-      throw;
-    }
+    if (options.trace) write_trace_json(text, o.settlement());
+    else write_json(text, o.settlement());
+    *out_json = c_string(text);
     if (out_len) *out_len = text.size();
     return MEDSETTLE_OK;
   });
@@ -260,8 +236,8 @@ medsettle_status medsettle_settle_batch_jsonl(const medsettle_plan* plan, const 
     std::size_t n_settled = 0, n_rejected = 0;
     for (const Outcome& o : outcomes) {
       if (o.settled()) {
-        if (options.settle.trace) write_trace_json(good, plan->plan, o.settlement());
-        else write_json(good, plan->plan, o.settlement());
+        if (options.settle.trace) write_trace_json(good, o.settlement());
+        else write_json(good, o.settlement());
         good += '\n';
         ++n_settled;
       } else {

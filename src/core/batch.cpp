@@ -3,19 +3,23 @@
 #include <algorithm>
 #include <deque>
 #include <map>
-#include <thread>
 #include <span>
 #include <stdexcept>
-
-#include <fmt/format.h>
+#include <system_error>
+#include <thread>
 
 #include "core/engine_internal.hpp"
 #include "core/id_table.hpp"
-#include "medsettle/engine.hpp"
+#include "core/ledger_access.hpp"
+#include "core/text.hpp"
+#include "core/validation.hpp"
+#include "medsettle/settle.hpp"
 
 namespace medsettle {
 
 namespace {
+
+using detail::message;
 
 /// What places a record in its person's processing order, read from the
 /// record without changing it: a valid stay by its own fields, a rejected
@@ -26,20 +30,53 @@ struct Key {
   bool has_stay_id = false, has_person_id = false;
 };
 
-Rejection make_rejection(const Record& rec, bool has_stay_id, ErrorCode code, std::string field, std::string message) {
-  Rejection r;
-  if (has_stay_id) r.stay_id = rec.stay.stay_id;
-  r.line = rec.line;
-  r.code = code;
-  r.field = std::move(field);
-  r.message = std::move(message);
-  return r;
+Rejection record_rejection(const Record& rec, ErrorCode code, std::string field, Message what) {
+  return detail::rejection(rec.stay.stay_id, rec.line, code, std::move(field), std::move(what));
 }
 
+/// The state of one person's settling within the batch.
+struct PersonRun {
+  const Plan& plan;
+  const std::shared_ptr<const detail::PlanData>& ref;
+  const BatchOptions& options;
+  Ledger ledger;
+  /// The first rejected record of a year that cascades: its stay id, or its line when it has none.
+  struct Poison {
+    std::optional<std::string> stay_id;
+    std::uint64_t line = 0;
+  };
+  std::map<int, Poison> poisoned;  ///< per year
+
+  void poison(int year, Poison what) { poisoned.emplace(year, std::move(what)); }
+
+  Rejection cascade(const Record& rec, int year, const Poison& p) const {
+    const std::string& person = rec.stay.person_id;
+    return record_rejection(
+        rec, ErrorCode::earlier_rejected, "",
+        p.stay_id ? message(N_("earlier stay {} of person {} in {} was rejected"), *p.stay_id, person, year)
+                  : message(N_("earlier stay on line {} of person {} in {} was rejected"), p.line, person, year));
+  }
+
+  /// The outcome of one valid stay, in processing order.
+  Outcome settle_one(const Record& rec, const std::optional<std::size_t>& version) {
+    const Stay& stay = rec.stay;
+    const int year = stay.discharged.year();
+    if (!version) return detail::settle_checked(plan, ref, stay, ledger, options.settle, rec.line);  // no_version
+    if (auto it = poisoned.find(year); it != poisoned.end()) {
+      // Its own error, if it has one, is reported instead of the cascade.
+      if (auto own = detail::check_links(plan.data(), stay, ledger, *version, rec.line, true)) return std::move(*own);
+      return cascade(rec, year, it->second);
+    }
+    Outcome o = detail::settle_checked(plan, ref, stay, ledger, options.settle, rec.line);
+    if (!o.settled()) poison(year, Poison{stay.stay_id, rec.line});
+    return o;
+  }
+};
+
 /// Settles one person's records (indices into `records`), in processing order.
-void settle_person(const Plan& plan, std::span<const Record* const> records, const std::vector<Key>& keys,
-                   std::span<std::size_t> mine, std::span<Outcome> out,
-                   const BatchOptions& options) {
+void settle_person(const Plan& plan, const std::shared_ptr<const detail::PlanData>& ref,
+                   std::span<const Record* const> records, const std::vector<Key>& keys, std::span<std::size_t> mine,
+                   std::span<Outcome> out, const BatchOptions& options) {
   std::sort(mine.begin(), mine.end(), [&](std::size_t a, std::size_t b) {
     const Key& x = keys[a];
     const Key& y = keys[b];
@@ -48,46 +85,26 @@ void settle_person(const Plan& plan, std::span<const Record* const> records, con
     if (int c = records[a]->stay.stay_id.compare(records[b]->stay.stay_id); c != 0) return c < 0;
     return records[a]->line < records[b]->line;
   });
-  Ledger ledger(plan);
-  // Per year, the first rejected record that cascades, for the message.
-  std::map<int, std::string> poisoned;
+  PersonRun run{plan, ref, options, detail::LedgerAccess::for_batch(ref), {}};
   for (std::size_t idx : mine) {
     const Record& rec = *records[idx];
     const Key& key = keys[idx];
     std::optional<std::size_t> version;
     if (key.date) version = plan.version_on(options.settle.as_of.value_or(*key.date));
-    if (rec.rejection) {
-      // A rejected record cascades only if it can be placed and a version is in force.
-      if (version) {
-        const int year = key.date->year();
-        poisoned.emplace(year, key.has_stay_id ? rec.stay.stay_id : fmt::format("on line {}", rec.line));
-        ledger.start_year(year);
-      }
-      out[idx] = *rec.rejection;
+    // A record the readers did not make is held to their rules here.
+    std::optional<Rejection> invalid;
+    if (!rec.rejection && !rec.checked) invalid = validate(rec.stay, rec.line);
+    if (!rec.rejection && !invalid) {
+      out[idx] = run.settle_one(rec, version);
       continue;
     }
-    const int year = rec.stay.discharged.year();
-    if (!version) {
-      out[idx] = settle(plan, rec.stay, ledger, options.settle, rec.line);  // no_version; does not cascade
-      continue;
+    // A rejected record cascades only if it can be placed and a version is in force.
+    if (version) {
+      run.poison(key.date->year(), PersonRun::Poison{key.has_stay_id ? std::optional<std::string>(rec.stay.stay_id)
+                                                                     : std::nullopt,
+                                                     rec.line});
     }
-    if (auto it = poisoned.find(year); it != poisoned.end()) {
-      // Its own error, if it has one, is reported instead of the cascade.
-      if (auto own = detail::check_links(plan, rec.stay, ledger, *version, rec.line)) {
-        out[idx] = std::move(*own);
-      } else {
-        out[idx] = make_rejection(rec, true, ErrorCode::earlier_rejected, "",
-                                  fmt::format("earlier stay {} of person {} in {} was rejected", it->second,
-                                              rec.stay.person_id, year));
-      }
-      continue;
-    }
-    Outcome o = settle(plan, rec.stay, ledger, options.settle, rec.line);
-    if (!o.settled()) {
-      poisoned.emplace(year, rec.stay.stay_id);
-      ledger.start_year(year);
-    }
-    out[idx] = std::move(o);
+    out[idx] = invalid ? std::move(*invalid) : *rec.rejection;
   }
 }
 
@@ -102,48 +119,54 @@ std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& r
   return out;
 }
 
-void detail::settle_batch_into(const Plan& plan, std::span<const Record* const> records, std::span<Outcome> out,
-                               const BatchOptions& options) {
-  const std::size_t n = records.size();
-  if (out.size() != n) throw std::invalid_argument("settle_batch_into: one outcome per record");
-  if (n >= detail::IdTable::max_values) throw std::length_error("settle_batch: more than 2^32 - 2 records");
-  std::vector<Key> keys(n);
-  std::deque<std::string> texts;  // ISO dates of hand-built records that lack their raw texts
+namespace detail {
 
+namespace {
+
+/// Where each record goes: its key, and the person it belongs to (none: decided already).
+struct Placement {
+  std::vector<Key> keys;
+  std::deque<std::string> texts;  ///< ISO dates of hand-built records that lack their raw texts
+  std::vector<std::uint32_t> person_of;
+  std::vector<std::uint32_t> count;  ///< records per person
+  static constexpr std::uint32_t none = IdTable::max_values;
+};
+
+/// A valid stay is placed by its own fields, whoever built the record.
+void place_valid(const Record& rec, Key& key, std::deque<std::string>& texts) {
+  key.has_stay_id = key.has_person_id = true;
+  key.date = rec.stay.discharged;
+  if (rec.discharged_date == rec.stay.discharged && !rec.discharged_text.empty() && !rec.admitted_text.empty()) {
+    key.discharged = rec.discharged_text;
+    key.admitted = rec.admitted_text;
+  } else {
+    key.discharged = texts.emplace_back(format(rec.stay.discharged));
+    key.admitted = texts.emplace_back(format(rec.stay.admitted));
+  }
+}
+
+Placement place(std::span<const Record* const> records, std::span<Outcome> out) {
+  const std::size_t n = records.size();
+  Placement pl;
+  pl.keys.resize(n);
+  pl.person_of.assign(n, Placement::none);
   // Duplicate stay ids: the first record in input order stands; later copies
   // are rejected and count as no stay at all.
-  detail::IdTable first(n), person_index;
-  // The person of each placed record (none: decided already), then the
-  // records of each person, contiguous (a counting sort by person).
-  constexpr std::uint32_t none = detail::IdTable::max_values;
-  std::vector<std::uint32_t> person_of(n, none), count;
+  IdTable first(n), person_index;
   const std::string* last_person = nullptr;
-  std::uint32_t last_number = none;
+  std::uint32_t last_number = Placement::none;
   for (std::size_t i = 0; i < n; ++i) {
     if (!records[i]) continue;  // decided by the caller
     const Record& rec = *records[i];
-    Key& key = keys[i];
+    Key& key = pl.keys[i];
     if (!rec.rejection) {
-      // A valid stay is placed by its own fields, whoever built the record.
-      key.has_stay_id = key.has_person_id = true;
-      key.date = rec.stay.discharged;
-      if (rec.discharged_date == rec.stay.discharged && !rec.discharged_text.empty() && !rec.admitted_text.empty()) {
-        key.discharged = rec.discharged_text;
-        key.admitted = rec.admitted_text;
-      } else {
-        key.discharged = texts.emplace_back(format(rec.stay.discharged));
-        key.admitted = texts.emplace_back(format(rec.stay.admitted));
-      }
+      place_valid(rec, key, pl.texts);
     } else {
-      key.has_stay_id = rec.has_stay_id;
-      key.has_person_id = rec.has_person_id;
-      key.discharged = rec.discharged_text;
-      key.admitted = rec.admitted_text;
-      key.date = rec.discharged_date;
+      key = Key{rec.discharged_text, rec.admitted_text, rec.discharged_date, rec.has_stay_id, rec.has_person_id};
     }
     if (key.has_stay_id && !first.insert(rec.stay.stay_id, static_cast<std::uint32_t>(i)).second) {
-      out[i] = make_rejection(rec, true, ErrorCode::duplicate_stay_id, "stay_id",
-                              fmt::format("stay_id: '{}' already used by an earlier record", rec.stay.stay_id));
+      out[i] = record_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
+                                message(N_("stay_id: '{}' already used by an earlier record"), rec.stay.stay_id));
       continue;
     }
     // A record that cannot be placed in a person's order keeps its own rejection.
@@ -151,49 +174,89 @@ void detail::settle_batch_into(const Plan& plan, std::span<const Record* const> 
       out[i] = *rec.rejection;
       continue;
     }
-    // Inputs are mostly grouped by person: the previous record's person
-    // needs no look-up.
+    // Inputs are mostly grouped by person: the previous record's person needs no look-up.
     if (!last_person || *last_person != rec.stay.person_id) {
-      last_number = person_index.insert(rec.stay.person_id, static_cast<std::uint32_t>(count.size())).first;
-      if (last_number == count.size()) count.push_back(0);
+      last_number = person_index.insert(rec.stay.person_id, static_cast<std::uint32_t>(pl.count.size())).first;
+      if (last_number == pl.count.size()) pl.count.push_back(0);
       last_person = &rec.stay.person_id;
     }
-    person_of[i] = last_number;
-    ++count[last_number];
+    pl.person_of[i] = last_number;
+    ++pl.count[last_number];
   }
-  const std::size_t persons = count.size();
+  return pl;
+}
+
+/// Runs `work(from, to)` over ranges of persons with about the same number
+/// of records each, on up to `threads` threads (the calling thread among
+/// them). A thread that cannot be started leaves its range to the calling
+/// thread; an exception in any range is rethrown here after all have ended.
+template <class Work>
+void run_partitioned(std::size_t persons, std::size_t records, const std::vector<std::size_t>& start,
+                     unsigned threads, Work work) {
+  if (persons == 0) return;
+  threads = std::clamp<unsigned>(threads, 1, max_batch_threads);
+  if (threads > persons) threads = static_cast<unsigned>(std::max<std::size_t>(1, persons));
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  const std::size_t per = (records + threads - 1) / threads;
+  for (std::size_t from = 0, t = 0; from < persons; ++t) {
+    std::size_t to = from;
+    while (to < persons && (start[to] - start[from] < per || t + 1 == threads)) ++to;
+    ranges.emplace_back(from, to);
+    from = to;
+  }
+  std::vector<std::exception_ptr> errors(ranges.size());
+  auto guarded = [&](std::size_t r) {
+    try {
+      work(ranges[r].first, ranges[r].second);
+    } catch (...) {
+      errors[r] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  std::vector<std::size_t> here{0};
+  for (std::size_t r = 1; r < ranges.size(); ++r) {
+    try {
+      pool.emplace_back(guarded, r);
+    } catch (const std::system_error&) {
+      here.push_back(r);  // no thread to be had: this thread does it
+    }
+  }
+  for (std::size_t r : here) guarded(r);
+  for (auto& th : pool) th.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
+}  // namespace
+
+void settle_batch_into(const Plan& plan, std::span<const Record* const> records, std::span<Outcome> out,
+                       const BatchOptions& options) {
+  const std::size_t n = records.size();
+  if (out.size() != n) throw std::invalid_argument("settle_batch_into: one outcome per record");
+  if (n >= IdTable::max_values) throw std::length_error("settle_batch: more than 2^32 - 2 records");
+  Placement pl = place(records, out);
+  const std::size_t persons = pl.count.size();
+  // The records of each person, contiguous (a counting sort by person).
   std::vector<std::size_t> start(persons + 1, 0);
-  for (std::size_t p = 0; p < persons; ++p) start[p + 1] = start[p] + count[p];
+  for (std::size_t p = 0; p < persons; ++p) start[p + 1] = start[p] + pl.count[p];
   std::vector<std::size_t> order(start[persons]);
   {
     std::vector<std::size_t> at(start.begin(), start.end() - 1);
     for (std::size_t i = 0; i < n; ++i) {
-      if (person_of[i] != none) order[at[person_of[i]]++] = i;
+      if (pl.person_of[i] != Placement::none) order[at[pl.person_of[i]]++] = i;
     }
   }
   auto settle_range = [&](std::size_t from, std::size_t to) {
+    const std::shared_ptr<const PlanData> ref = private_reference(plan.shared_data());
     for (std::size_t p = from; p < to; ++p) {
       std::span<std::size_t> mine(order.data() + start[p], start[p + 1] - start[p]);
-      settle_person(plan, records, keys, mine, out, options);
+      settle_person(plan, ref, records, pl.keys, mine, out, options);
     }
   };
-
-  unsigned threads = std::max(1u, options.threads);
-  if (threads > persons) threads = static_cast<unsigned>(std::max<std::size_t>(1, persons));
-  if (threads == 1) {
-    settle_range(0, persons);
-  } else {
-    // Contiguous runs of persons with about the same number of records each.
-    std::vector<std::thread> pool;
-    std::size_t per = (order.size() + threads - 1) / threads, from = 0;
-    for (unsigned t = 0; t < threads && from < persons; ++t) {
-      std::size_t to = from;
-      while (to < persons && (start[to] - start[from] < per || t + 1 == threads)) ++to;
-      pool.emplace_back(settle_range, from, to);
-      from = to;
-    }
-    for (auto& th : pool) th.join();
-  }
+  run_partitioned(persons, order.size(), start, options.threads, settle_range);
 }
+
+}  // namespace detail
 
 }  // namespace medsettle

@@ -2,15 +2,18 @@
 
 #include <array>
 
+#include <fmt/args.h>
 #include <fmt/format.h>
+
+#include "core/text.hpp"
 
 namespace medsettle {
 
 namespace {
-constexpr std::array<std::string_view, 15> code_names{
-    "not_json", "missing_field", "unknown_field", "duplicate_key", "bad_type",
-    "bad_amount", "bad_rate", "bad_date", "bad_value", "buckets_mismatch",
-    "no_version", "duplicate_stay_id", "bad_referral", "bad_prior", "earlier_rejected"};
+constexpr std::array<std::string_view, 17> code_names{
+    "not_json",   "missing_field", "unknown_field", "duplicate_key",     "bad_type",     "bad_amount",
+    "bad_rate",   "bad_date",      "bad_value",     "buckets_mismatch",  "no_version",   "duplicate_stay_id",
+    "bad_referral", "bad_prior",   "earlier_rejected", "unknown_stay",   "not_last"};
 }
 
 std::string_view name(ErrorCode c) noexcept {
@@ -25,8 +28,27 @@ std::optional<ErrorCode> error_code_from(std::string_view s) noexcept {
   return std::nullopt;
 }
 
-std::string RuleDiagnostic::to_string() const {
-  return fmt::format("{}:{}:{}: {}", file, line, column, message);
+std::string Message::text(Language language) const {
+  if (!id) return {};
+  const char* pattern = translate(language, id);
+  fmt::dynamic_format_arg_store<fmt::format_context> store;
+  for (const std::string& a : args) store.push_back(a);
+  try {
+    return fmt::vformat(pattern, store);
+  } catch (const fmt::format_error&) {
+    // A translation whose placeholders do not match: the English text is right.
+    return fmt::vformat(id, store);
+  }
+}
+
+Error::Error(Message m) : std::runtime_error(m.text(Language::en)), message_(std::move(m)) {}
+
+std::string Error::message_in(Language language) const { return message_.id ? message_.text(language) : what(); }
+
+std::string RuleDiagnostic::to_string() const { return fmt::format("{}:{}:{}: {}", file, line, column, message); }
+
+std::string RuleDiagnostic::to_string(Language language) const {
+  return fmt::format("{}:{}:{}: {}", file, line, column, what.id ? what.text(language) : message);
 }
 
 namespace {
@@ -39,6 +61,6 @@ std::string summary(const std::vector<RuleDiagnostic>& d) {
 }  // namespace
 
 RuleFileError::RuleFileError(std::vector<RuleDiagnostic> diagnostics)
-    : std::runtime_error(summary(diagnostics)), diags_(std::move(diagnostics)) {}
+    : Error(summary(diagnostics)), diags_(std::move(diagnostics)) {}
 
 }  // namespace medsettle

@@ -1,185 +1,171 @@
-// Rendering a settlement's trace: a table for clerks, JSON for machines.
-#include <algorithm>
-
+// The steps of a settlement as text: one message per step kind, in the
+// catalogue (English ids, translated by gettext).
 #include <fmt/format.h>
 
-#include "medsettle/writer.hpp"
-#include "rules/plan_data.hpp"
+#include "core/model.hpp"
+#include "core/text.hpp"
+#include "medsettle/settlement.hpp"
 
 namespace medsettle {
 
+Observer::~Observer() = default;
+
+std::string_view name(AdjustmentKind k) noexcept {
+  switch (k) {
+    case AdjustmentKind::rate_add: return "rate_add";
+    case AdjustmentKind::rate_set: return "rate_set";
+    case AdjustmentKind::deductible_scale: return "deductible_scale";
+    case AdjustmentKind::deductible_set: return "deductible_set";
+    case AdjustmentKind::cap_year_set: return "cap_year_set";
+    case AdjustmentKind::cap_stay_set: return "cap_stay_set";
+    case AdjustmentKind::limit_set: return "limit_set";
+  }
+  return "?";
+}
+
 namespace {
 
-/// Display width of UTF-8 text in a terminal: East Asian wide characters
-/// take two columns.
-std::size_t display_width(std::string_view s) {
-  std::size_t w = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::uint32_t cp = c;
-    std::size_t len = 1;
-    if (c >= 0xF0 && i + 3 < s.size() + 0) { cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu); len = 4; }
-    else if (c >= 0xE0 && i + 2 < s.size()) { cp = ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu); len = 3; }
-    else if (c >= 0xC0 && i + 1 < s.size()) { cp = ((c & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu); len = 2; }
-    bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
-                (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-                (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
-    w += wide ? 2 : 1;
-    i += len;
+struct StepNames {
+  std::string_view operator()(const step::Version&) const { return "version"; }
+  std::string_view operator()(const step::Split&) const { return "split"; }
+  std::string_view operator()(const step::Prior&) const { return "ledger"; }
+  std::string_view operator()(const step::Eligibility&) const { return "eligibility"; }
+  std::string_view operator()(const step::Adjustment&) const { return "adjustment"; }
+  std::string_view operator()(const step::Base&) const { return "base"; }
+  std::string_view operator()(const step::Referral&) const { return "deductible"; }
+  std::string_view operator()(const step::Deductible&) const { return "deductible"; }
+  std::string_view operator()(const step::Bands&) const { return "bands"; }
+  std::string_view operator()(const step::CapStay&) const { return "cap"; }
+  std::string_view operator()(const step::CapYear&) const { return "cap"; }
+  std::string_view operator()(const step::Limit&) const { return "limit"; }
+  std::string_view operator()(const step::Grant&) const { return "grant"; }
+  std::string_view operator()(const step::Allocation&) const { return "allocation"; }
+  std::string_view operator()(const step::Result&) const { return "result"; }
+};
+
+using detail::message;
+
+Message adjustment_text(std::string_view id, const step::Adjustment& a) {
+  switch (a.change) {
+    case AdjustmentKind::rate_add: return message(N_("{}: adjustment applies: rate_add {}"), id, a.rate);
+    case AdjustmentKind::rate_set: return message(N_("{}: adjustment applies: rate_set {}"), id, a.rate);
+    case AdjustmentKind::deductible_scale:
+      return message(N_("{}: adjustment applies: deductible_scale {} -> deductible {}"), id, a.rate,
+                     a.deductible_after);
+    case AdjustmentKind::deductible_set: return message(N_("{}: adjustment applies: deductible_set {}"), id, a.amount);
+    case AdjustmentKind::cap_year_set:
+      return a.none ? message(N_("{}: adjustment applies: cap_year_set none"), id)
+                    : message(N_("{}: adjustment applies: cap_year_set {}"), id, a.amount);
+    case AdjustmentKind::cap_stay_set:
+      return a.none ? message(N_("{}: adjustment applies: cap_stay_set none"), id)
+                    : message(N_("{}: adjustment applies: cap_stay_set {}"), id, a.amount);
+    case AdjustmentKind::limit_set:
+      return a.fraction ? message(N_("{}: adjustment applies: limit_set fraction {}"), id, a.rate)
+                        : message(N_("{}: adjustment applies: limit_set {}"), id, a.amount);
   }
-  return w;
+  return {};
 }
 
-void pad(std::string& out, std::string_view text, std::size_t width, bool right = false) {
-  std::size_t w = display_width(text);
-  std::string fill(width > w ? width - w : 0, ' ');
-  if (right) out += fill;
-  out += text;
-  if (!right) out += fill;
-}
-
-std::string file_tail(std::string_view path) {
-  auto slash = path.find_last_of('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
-}  // namespace
-
-std::string render_trace_text(const Plan& plan, const Settlement& s) {
-  const auto& p = plan.data();
-  const auto& channels = p.versions[s.version_index].channels;
-  std::string out = fmt::format("stay {} (person {}) under rule set {} ({}), version {}, {}\n", s.stay_id, s.person_id,
-                                p.id, p.title.empty() ? p.file : p.title, format(s.version), s.digest);
-  const std::string file = file_tail(p.file);
-
-  // Steps: one row each; the source on a second row under the detail.
-  if (s.trace) {
-    std::size_t wname = display_width("channel"), wkind = display_width("step"), wline = display_width("rule");
-    std::vector<std::string> names, lines;
-    for (const auto& st : s.trace->steps) {
-      names.push_back(st.channel < 0 ? "(stay)" : channels[static_cast<std::size_t>(st.channel)].name);
-      lines.push_back(st.line ? fmt::format("{}:{}", file, st.line) : "");
-      wname = std::max(wname, display_width(names.back()));
-      wkind = std::max(wkind, display_width(st.kind));
-      wline = std::max(wline, display_width(lines.back()));
-    }
-    out += "\n";
-    pad(out, "#", 4, true);
-    out += "  ";
-    pad(out, "channel", wname);
-    out += "  ";
-    pad(out, "step", wkind);
-    out += "  ";
-    pad(out, "rule", wline);
-    out += "  detail\n";
-    for (std::size_t i = 0; i < s.trace->steps.size(); ++i) {
-      const auto& st = s.trace->steps[i];
-      pad(out, std::to_string(i + 1), 4, true);
-      out += "  ";
-      pad(out, names[i], wname);
-      out += "  ";
-      pad(out, st.kind, wkind);
-      out += "  ";
-      pad(out, lines[i], wline);
-      out += "  ";
-      out += st.message;
-      out += '\n';
-      if (!st.source.empty()) {
-        out += std::string(4 + 2 + wname + 2 + wkind + 2 + wline + 2, ' ');
-        out += "source: ";
-        out += st.source;
-        out += '\n';
-      }
-    }
+/// "in_scope 1000.00 + pre_selfpay 20.00"
+std::string parts_text(const std::array<step::BasePart, bucket_count>& parts, std::size_t count, Language lang,
+                       bool from) {
+  std::string out;
+  for (std::size_t k = 0; k < count; ++k) {
+    if (!out.empty()) out += from ? ", " : " + ";
+    out += from ? message(N_("{} from {}"), parts[k].amount, name(parts[k].bucket)).text(lang)
+                : fmt::format("{} {}", name(parts[k].bucket), format(parts[k].amount));
   }
-
-  // The itemized settlement.
-  std::size_t wname = display_width("channel"), wid = display_width("id");
-  for (const auto& r : s.channels) {
-    wname = std::max(wname, display_width(channels[r.index].name));
-    wid = std::max(wid, display_width(channels[r.index].id));
-  }
-  constexpr std::size_t wm = 13;
-  out += "\n";
-  pad(out, "channel", wname);
-  out += "  ";
-  pad(out, "id", wid);
-  out += "  fund    eligible";
-  for (auto h : {"base", "deductible", "paid"}) {
-    out += "  ";
-    pad(out, h, wm, true);
-  }
-  out += "\n";
-  for (const auto& r : s.channels) {
-    const auto& ch = channels[r.index];
-    pad(out, ch.name, wname);
-    out += "  ";
-    pad(out, ch.id, wid);
-    out += "  ";
-    pad(out, ch.fund_pay_type, 6);
-    out += r.eligible ? "  yes     " : "  no      ";
-    for (Fen v : {r.base, r.deductible, r.paid}) {
-      out += "  ";
-      pad(out, format(v), wm, true);
-    }
-    out += '\n';
-  }
-  out += "\n";
-  auto line = [&](std::string_view label, Fen v) {
-    out += "  ";
-    pad(out, label, 34);
-    pad(out, format(v), wm, true);
-    out += '\n';
-  };
-  line("total (medfee_sumamt)", s.buckets.total);
-  line("  full self-pay (fulamt_ownpay_amt)", s.buckets.full_selfpay);
-  line("  over limit (overlmt_selfpay)", s.buckets.over_limit);
-  line("  pre self-pay (preselfpay_amt)", s.buckets.pre_selfpay);
-  line("  in scope (inscp_scp_amt)", s.buckets.in_scope);
-  line("basic insurance (hifp_pay)", s.hifp_pay);
-  line("  deductible (act_pay_dedc)", s.act_pay_dedc);
-  line("critical illness (hifmi_pay)", s.hifmi_pay);
-  line("medical aid (maf_pay)", s.maf_pay);
-  line("other funds (oth_pay)", s.oth_pay);
-  line("funds in all (fund_pay_sumamt)", s.fund_pay_sumamt);
-  line("hospital (hosp_part_amt)", s.hosp_part_amt);
-  line("patient pays (psn_part_amt)", s.psn_part_amt);
   return out;
 }
 
-void write_trace_json(std::string& out, const Plan& plan, const Settlement& s) {
-  const auto& p = plan.data();
-  const auto& channels = p.versions[s.version_index].channels;
-  out += "{\"settlement\":";
-  write_json(out, plan, s);
-  out += ",\"itemization\":";
-  write_itemization_json(out, plan, s);
-  out += ",\"steps\":[";
-  if (s.trace) {
-    for (std::size_t i = 0; i < s.trace->steps.size(); ++i) {
-      const auto& st = s.trace->steps[i];
-      if (i) out += ',';
-      out += "{\"channel\":";
-      if (st.channel < 0) out += "null";
-      else write_json_string(out, channels[static_cast<std::size_t>(st.channel)].id);
-      out += ",\"kind\":";
-      write_json_string(out, st.kind);
-      out += ",\"message\":";
-      write_json_string(out, st.message);
-      if (st.line) {
-        fmt::format_to(std::back_inserter(out), ",\"file\":");
-        write_json_string(out, p.file);
-        fmt::format_to(std::back_inserter(out), ",\"line\":{},\"column\":{}", st.line, st.column);
-      } else {
-        out += ",\"file\":null,\"line\":null,\"column\":null";
-      }
-      out += ",\"source\":";
-      if (st.source.empty()) out += "null";
-      else write_json_string(out, st.source);
-      out += '}';
-    }
+std::string bands_terms(const Settlement& s, const step::Bands& b, Language lang) {
+  std::string terms;
+  for (std::size_t i = b.first_band; i < std::size_t{b.first_band} + b.band_count && i < s.bands.size(); ++i) {
+    if (!terms.empty()) terms += " + ";
+    terms += fmt::format("{} × {}", format(s.bands[i].rate), format(s.bands[i].amount));
   }
-  out += "]}";
+  return terms.empty() ? message(N_("nothing above the deductible")).text(lang) : terms;
+}
+
+/// The message of each step kind.
+struct StepText {
+  const Settlement& s;
+  std::string_view id;  ///< the channel's id ("" for the stay)
+  Language lang;
+
+  Message operator()(const step::Version& v) const {
+    return message(N_("version {} in force on {} (rule set {})"), v.from, v.day, s.rules);
+  }
+  Message operator()(const step::Split& v) const {
+    const Buckets& b = v.buckets;
+    return message(N_("buckets: total {} = full_selfpay {} + over_limit {} + pre_selfpay {} + in_scope {} "
+                      "(class B self-pay {})"),
+                   b.total, b.full_selfpay, b.over_limit, b.pre_selfpay, b.in_scope, v.class_b_selfpay);
+  }
+  Message operator()(const step::Prior& v) const {
+    return message(N_("prior for {}: accumulated {}, paid {}, grants {}"), v.channel, v.accumulated, v.paid,
+                   v.grants);
+  }
+  Message operator()(const step::Eligibility& v) const {
+    return v.eligible ? message(N_("{}: condition holds: eligible"), id)
+                      : message(N_("{}: condition does not hold: not eligible, pays 0"), id);
+  }
+  Message operator()(const step::Adjustment& v) const { return adjustment_text(id, v); }
+  Message operator()(const step::Base& v) const {
+    return message(N_("{}: base B = {} = {}"), id, parts_text(v.parts, v.count, lang, false), v.base);
+  }
+  Message operator()(const step::Referral& v) const {
+    return message(N_("{}: referral from {}: deductible {} less {} applied there = {}"), id, v.from_stay,
+                   v.deductible, v.applied_there, v.deductible_after);
+  }
+  Message operator()(const step::Deductible& v) const {
+    if (!v.year) return message(N_("{}: deductible {}; applied min(B, D) = {}"), id, v.deductible, v.applied);
+    return message(N_("{}: deductible {}; accumulated this year before this stay {}, after {}; applied {}"), id,
+                   v.deductible, v.accumulated_before, v.accumulated_after, v.applied);
+  }
+  Message operator()(const step::Bands& v) const {
+    return message(N_("{}: raw = {} = {}; rounded {}"), id, bands_terms(s, v, lang),
+                   fmt::format("{}.{:06}", v.raw_yuan, v.raw_micro), v.rounded);
+  }
+  Message operator()(const step::CapStay& v) const {
+    return message(N_("{}: cap_stay {} limits the payment"), id, v.cap);
+  }
+  Message operator()(const step::CapYear& v) const {
+    return v.limits ? message(N_("{}: cap_year {}, paid this year before {}, room {}: limits the payment"), id, v.cap,
+                              v.paid_before, v.room)
+                    : message(N_("{}: cap_year {}, paid this year before {}, room {}"), id, v.cap, v.paid_before,
+                              v.room);
+  }
+  Message operator()(const step::Limit& v) const {
+    if (!v.year) return message(N_("{}: limit L = {}; X = max(0, B - L) = {}"), id, v.limit, v.payment);
+    return message(N_("{}: limit L = {} a year; kept this year before {}; allowed {}; X = max(0, B - allowed) = {}"),
+                   id, v.limit, v.kept_before, v.allowed, v.payment);
+  }
+  Message operator()(const step::Grant& v) const {
+    if (v.already_paid) return message(N_("{}: the year's grant was already paid"), id);
+    return v.once_per_year ? message(N_("{}: grant {} (once per year)"), id, v.amount)
+                           : message(N_("{}: grant {} (once per stay)"), id, v.amount);
+  }
+  Message operator()(const step::Allocation& v) const {
+    if (v.count == 0) return message(N_("{}: pays {}"), id, v.paid);
+    return message(N_("{}: pays {} ({})"), id, v.paid, parts_text(v.taken, v.count, lang, true));
+  }
+  Message operator()(const step::Result& v) const {
+    return message(N_("patient pays {} (in_scope {} + pre_selfpay {} + over_limit {} + full_selfpay {}); funds {}, "
+                      "hospital {}"),
+                   v.patient_pays, v.remainders[0], v.remainders[1], v.remainders[2], v.remainders[3], v.funds,
+                   v.hospital);
+  }
+};
+
+}  // namespace
+
+std::string_view step_name(const StepData& data) noexcept { return std::visit(StepNames{}, data); }
+
+std::string describe(const Settlement& s, const TraceStep& t, Language language) {
+  const std::string_view id =
+      t.channel >= 0 && s.rule_set ? s.channel_info(static_cast<std::size_t>(t.channel)).id : std::string_view{};
+  return std::visit(StepText{s, id, language}, t.data).text(language);
 }
 
 }  // namespace medsettle

@@ -10,11 +10,15 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+#include "core/validation.hpp"
 #include "medsettle/reader.hpp"
 
 namespace medsettle {
 
 namespace {
+
+using detail::message;
 
 // ---- columns --------------------------------------------------------------
 
@@ -314,13 +318,20 @@ class RowReader {
   const ReadLimits& limits_;
   Record* rec_ = nullptr;
   std::optional<ErrorCode> code_;
-  std::string field_, message_;
+  std::string field_;
+  Message what_;
 
-  void fail(ErrorCode code, std::string_view field, std::string message) {
+  void fail(ErrorCode code, std::string_view field, Message what) {
     if (code_) return;
     code_ = code;
     field_.assign(field);
-    message_ = std::move(message);
+    what_ = std::move(what);
+  }
+  void fail(detail::Problem p) {
+    if (code_) return;
+    code_ = p.code;
+    field_ = std::move(p.field);
+    what_ = std::move(p.what);
   }
   bool failed() const noexcept { return code_.has_value(); }
 
@@ -328,7 +339,7 @@ class RowReader {
   bool want_enum(std::string_view t, std::string_view field, F from, std::string_view expected, E& out) {
     auto e = from(t);
     if (!e) {
-      fail(ErrorCode::bad_value, field, fmt::format("{}: unknown value '{}' (expected one of {})", field, t, expected));
+      fail(detail::unknown_value(field, t, expected));
       return false;
     }
     out = *e;
@@ -340,7 +351,7 @@ class RowReader {
     for (;;) {
       std::size_t semi = t.find(';');
       if (i >= limits_.max_list_items) {
-        fail(ErrorCode::bad_value, field, fmt::format("{}: more than {} items", field, limits_.max_list_items));
+        fail(detail::too_many_items(field, limits_.max_list_items));
         return;
       }
       each(t.substr(0, semi), i);
@@ -358,11 +369,7 @@ class RowReader {
 bool RowReader::want_amount(std::string_view t, std::string_view field, Fen& out) {
   AmountParse p = parse_amount(t);
   if (!p) {
-    if (p.error == NumberError::too_large) {
-      fail(ErrorCode::bad_amount, field, fmt::format("{}: amount above 10^12 yuan", field));
-    } else {
-      fail(ErrorCode::bad_amount, field, fmt::format("{}: {}: '{}'", field, describe(p.error), t));
-    }
+    fail(detail::amount_text_problem(field, p.error, t));
     return false;
   }
   out = p.value;
@@ -377,18 +384,18 @@ void RowReader::want_age(std::string_view t) {
   bool literal = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
                  (digits.size() == 1 || digits.front() != '0');
   if (!literal) {
-    fail(ErrorCode::bad_type, "age", fmt::format("age: expected an integer, got '{}'", t));
+    fail(ErrorCode::bad_type, "age", message(N_("age: expected an integer, got '{}'"), t));
     return;
   }
   if (digits.size() > 12) {
-    fail(ErrorCode::bad_value, "age", fmt::format("age: {} is out of range", t));
+    fail(ErrorCode::bad_value, "age", message(N_("age: {} is out of range"), t));
     return;
   }
   std::int64_t n = 0;
   for (char c : digits) n = n * 10 + (c - '0');
   if (negative) n = -n;
-  if (n < 0 || n > 150) {
-    fail(ErrorCode::bad_value, "age", fmt::format("age: {} is not within 0..150", n));
+  if (auto p = detail::check_age(n)) {
+    fail(std::move(*p));
     return;
   }
   rec_->stay.age = static_cast<int>(n);
@@ -398,8 +405,8 @@ bool RowReader::want_date(std::string_view t, std::string_view field, Date& out)
   DateParse d = parse_date(t);
   if (!d) {
     fail(ErrorCode::bad_date, field,
-         d.error == DateError::no_such_date ? fmt::format("{}: no such date: {}", field, t)
-                                            : fmt::format("{}: not an ISO date (YYYY-MM-DD): '{}'", field, t));
+         d.error == DateError::no_such_date ? message(N_("{}: no such date: {}"), field, t)
+                                            : message(N_("{}: not an ISO date (YYYY-MM-DD): '{}'"), field, t));
     return false;
   }
   out = d.value;
@@ -444,8 +451,8 @@ void RowReader::cell(Col c, std::string_view t, bool amounts_ok[5], Fen amounts[
     }
     case Col::diagnoses:
       each_item(t, field, [&](std::string_view item, std::size_t i) {
-        if (item.empty()) {
-          fail(ErrorCode::bad_value, fmt::format("diagnoses[{}]", i), fmt::format("diagnoses[{}]: must not be empty", i));
+        if (auto p = detail::check_diagnosis(i, item)) {
+          fail(std::move(*p));
         } else {
           st.diagnoses.emplace_back(item);
         }
@@ -473,15 +480,16 @@ void RowReader::cell(Col c, std::string_view t, bool amounts_ok[5], Fen amounts[
 Record RowReader::read(const RawRecord& raw) {
   Record rec;
   rec.line = raw.line;
-  auto structural = [&](std::string message) {
-    rec.rejection = Rejection{std::nullopt, raw.line, ErrorCode::bad_value, {}, std::move(message)};
+  auto structural = [&](Message what) {
+    rec.rejection = detail::rejection(std::nullopt, raw.line, ErrorCode::bad_value, {}, std::move(what));
     return std::move(rec);
   };
-  if (raw.unterminated) return structural("unterminated quoted field");
-  if (raw.too_long) return structural(fmt::format("record longer than {} bytes", limits_.max_record_bytes));
+  if (raw.unterminated) return structural(message(N_("unterminated quoted field")));
+  if (raw.too_long) return structural(message(N_("record longer than {} bytes"), limits_.max_record_bytes));
   if (raw.cell_count != cols_.size()) {
-    return structural(fmt::format("row has {} cell{}, the header has {}", raw.cell_count,
-                                  raw.cell_count == 1 ? "" : "s", cols_.size()));
+    return structural(raw.cell_count == 1
+                          ? message(N_("row has 1 cell, the header has {}"), cols_.size())
+                          : message(N_("row has {} cells, the header has {}"), raw.cell_count, cols_.size()));
   }
 
   rec_ = &rec;
@@ -501,17 +509,17 @@ Record RowReader::read(const RawRecord& raw) {
     const std::string_view field = col_names[idx(c)];
     if (cl.flags & cell_stray_quote) {
       fail(ErrorCode::bad_value, field,
-           fmt::format("{}: a double quote inside an unquoted cell (quote the cell and double the quote)", field));
+           message(N_("{}: a double quote inside an unquoted cell (quote the cell and double the quote)"), field));
       continue;
     }
     if (cl.flags & cell_after_close) {
-      fail(ErrorCode::bad_value, field, fmt::format("{}: characters after the closing quote", field));
+      fail(ErrorCode::bad_value, field, message(N_("{}: characters after the closing quote"), field));
       continue;
     }
     switch (check_text(t)) {
       case TextCheck::ok: break;
-      case TextCheck::nul: fail(ErrorCode::bad_value, field, fmt::format("{}: contains a NUL byte", field)); continue;
-      case TextCheck::bad_utf8: fail(ErrorCode::bad_value, field, fmt::format("{}: not valid UTF-8", field)); continue;
+      case TextCheck::nul: fail(ErrorCode::bad_value, field, message(N_("{}: contains a NUL byte"), field)); continue;
+      case TextCheck::bad_utf8: fail(ErrorCode::bad_value, field, message(N_("{}: not valid UTF-8"), field)); continue;
     }
     cell(c, t, amounts_ok, amounts, admitted);
   }
@@ -519,33 +527,25 @@ Record RowReader::read(const RawRecord& raw) {
   // Then required values that are missing, in the interchange column order.
   for (std::size_t k = 0; k < col_count; ++k) {
     if (col_required[k] && !present[k]) {
-      fail(ErrorCode::missing_field, col_names[k], fmt::format("{}: required field is missing", col_names[k]));
+      fail(ErrorCode::missing_field, col_names[k], message(N_("{}: required field is missing"), col_names[k]));
     }
   }
 
   // Then the checks across fields.
   if (std::all_of(std::begin(amounts_ok), std::end(amounts_ok), [](bool b) { return b; })) {
     Buckets b{amounts[0], amounts[1], amounts[2], amounts[3], amounts[4]};
-    Fen sum = b.full_selfpay + b.over_limit + b.pre_selfpay + b.in_scope;
-    if (sum != b.total) {
-      fail(ErrorCode::buckets_mismatch, "buckets",
-           fmt::format("buckets.total {} is not the sum of the other four ({})", format(b.total), format(sum)));
-    } else {
-      rec.stay.buckets = b;
-    }
+    if (auto p = detail::check_buckets_sum(b)) fail(std::move(*p));
+    else rec.stay.buckets = b;
   }
-  if (admitted && rec.discharged_date && *admitted > *rec.discharged_date) {
-    fail(ErrorCode::bad_date, "admitted", "admitted: after the discharge date");
+  if (admitted && rec.discharged_date) {
+    if (auto p = detail::check_stay_dates(*admitted, *rec.discharged_date)) fail(std::move(*p));
   }
 
   if (code_) {
-    Rejection r;
-    r.line = rec.line;
-    if (rec.has_stay_id) r.stay_id = rec.stay.stay_id;
-    r.code = *code_;
-    r.field = std::move(field_);
-    r.message = std::move(message_);
-    rec.rejection = std::move(r);
+    rec.rejection = detail::rejection(rec.has_stay_id ? std::optional<std::string>(rec.stay.stay_id) : std::nullopt,
+                                      rec.line, *code_, std::move(field_), std::move(what_));
+  } else {
+    rec.checked = true;
   }
   rec_ = nullptr;
   return rec;

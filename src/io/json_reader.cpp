@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "core/text.hpp"
+#include "core/validation.hpp"
 #include "io/json_names.hpp"
 
 #include "io/line_source.hpp"
@@ -15,6 +17,7 @@ namespace medsettle {
 
 namespace sj = simdjson;
 namespace od = simdjson::ondemand;
+using detail::message;
 
 namespace {
 
@@ -90,6 +93,9 @@ class Path {
   std::size_t index_ = none;
 };
 
+/// A path as a message argument (found by argument-dependent lookup).
+std::string arg_text(const Path& p) { return p.str(); }
+
 }  // namespace
 }  // namespace medsettle
 
@@ -122,11 +128,17 @@ class Walker {
 
   // The first field error of the record, in document order.
   bool failed() const { return code_.has_value(); }
-  void fail(ErrorCode code, const Path& field, std::string message) {
+  void fail(ErrorCode code, const Path& field, Message what) {
     if (code_) return;
     code_ = code;
     field_ = field.str();
-    message_ = std::move(message);
+    what_ = std::move(what);
+  }
+  void fail(detail::Problem p) {
+    if (code_) return;
+    code_ = p.code;
+    field_ = std::move(p.field);
+    what_ = std::move(p.what);
   }
   void finish();
 
@@ -135,7 +147,8 @@ class Walker {
   const ReadLimits& limits_;
   std::vector<FeeLine>& scratch_;
   std::optional<ErrorCode> code_;
-  std::string field_, message_;
+  std::string field_;
+  Message what_;
   // Which required keys were seen (non-null).
   bool seen_stay_id_ = false, seen_person_ = false, seen_age_ = false, seen_level_ = false,
        seen_region_ = false, seen_admitted_ = false, seen_discharged_ = false, seen_diagnoses_ = false,
@@ -221,11 +234,11 @@ void Walker::skip(od::value v, int depth) {
 bool Walker::want_string(od::value v, const Path& field, std::string& out) {
   Scalar s = scalar(v);
   if (s.type != od::json_type::string) {
-    fail(ErrorCode::bad_type, field, fmt::format("{}: expected a string, got {}", field, type_name(s.type)));
+    fail(ErrorCode::bad_type, field, message(N_("{}: expected a string, got {}"), field, type_name(s.type)));
     return false;
   }
-  if (s.text.empty()) {
-    fail(ErrorCode::bad_value, field, fmt::format("{}: must not be empty", field));
+  if (auto p = detail::check_not_empty(field.str(), s.text)) {
+    fail(std::move(*p));
     return false;
   }
   out.assign(s.text);
@@ -236,13 +249,12 @@ template <class E, class F>
 bool Walker::want_enum(od::value v, const Path& field, F from, std::string_view expected, E& out) {
   Scalar s = scalar(v);
   if (s.type != od::json_type::string) {
-    fail(ErrorCode::bad_type, field, fmt::format("{}: expected a string, got {}", field, type_name(s.type)));
+    fail(ErrorCode::bad_type, field, message(N_("{}: expected a string, got {}"), field, type_name(s.type)));
     return false;
   }
   auto e = from(s.text);
   if (!e) {
-    fail(ErrorCode::bad_value, field,
-         fmt::format("{}: unknown value '{}' (expected one of {})", field, s.text, expected));
+    fail(detail::unknown_value(field.str(), s.text, expected));
     return false;
   }
   out = *e;
@@ -253,16 +265,12 @@ bool Walker::want_amount(od::value v, const Path& field, Fen& out) {
   Scalar s = scalar(v);
   if (s.type != od::json_type::string && !s.number_like) {
     fail(ErrorCode::bad_type, field,
-         fmt::format("{}: expected an amount (a number or a string), got {}", field, type_name(s.type)));
+         message(N_("{}: expected an amount (a number or a string), got {}"), field, type_name(s.type)));
     return false;
   }
   AmountParse p = parse_amount(s.text);
   if (!p) {
-    if (p.error == NumberError::too_large) {
-      fail(ErrorCode::bad_amount, field, fmt::format("{}: amount above 10^12 yuan", field));
-    } else {
-      fail(ErrorCode::bad_amount, field, fmt::format("{}: {}: '{}'", field, describe(p.error), s.text));
-    }
+    fail(detail::amount_text_problem(field.str(), p.error, s.text));
     return false;
   }
   out = p.value;
@@ -279,14 +287,14 @@ bool Walker::want_integer(od::value v, const Path& field, std::int64_t& out) {
     std::string got = s.type == od::json_type::string ? fmt::format("string '{}'", s.text)
                       : s.type == od::json_type::number ? fmt::format("number {}", s.text)
                                                         : std::string(type_name(s.type));
-    fail(ErrorCode::bad_type, field, fmt::format("{}: expected a JSON integer, got {}", field, got));
+    fail(ErrorCode::bad_type, field, message(N_("{}: expected a JSON integer, got {}"), field, got));
     return false;
   }
   std::string_view digits = s.text;
   bool negative = digits.front() == '-';
   if (negative) digits.remove_prefix(1);
   if (digits.size() > 12) {
-    fail(ErrorCode::bad_value, field, fmt::format("{}: {} is out of range", field, s.text));
+    fail(ErrorCode::bad_value, field, message(N_("{}: {} is out of range"), field, s.text));
     return false;
   }
   std::int64_t n = 0;
@@ -298,15 +306,15 @@ bool Walker::want_integer(od::value v, const Path& field, std::int64_t& out) {
 bool Walker::want_date(od::value v, const Path& field, Date& out, std::string* raw) {
   Scalar s = scalar(v);
   if (s.type != od::json_type::string) {
-    fail(ErrorCode::bad_type, field, fmt::format("{}: expected a date string, got {}", field, type_name(s.type)));
+    fail(ErrorCode::bad_type, field, message(N_("{}: expected a date string, got {}"), field, type_name(s.type)));
     return false;
   }
   if (raw) raw->assign(s.text);
   DateParse d = parse_date(s.text);
   if (!d) {
     fail(ErrorCode::bad_date, field,
-         d.error == DateError::no_such_date ? fmt::format("{}: no such date: {}", field, s.text)
-                                            : fmt::format("{}: not an ISO date (YYYY-MM-DD): '{}'", field, s.text));
+         d.error == DateError::no_such_date ? message(N_("{}: no such date: {}"), field, s.text)
+                                            : message(N_("{}: not an ISO date (YYYY-MM-DD): '{}'"), field, s.text));
     return false;
   }
   out = d.value;
@@ -317,14 +325,14 @@ template <class Each>
 bool Walker::want_list(od::value v, const Path& field, std::size_t max, Each each) {
   if (kind(v) != od::json_type::array) {
     Scalar s = scalar(v);
-    fail(ErrorCode::bad_type, field, fmt::format("{}: expected a list, got {}", field, type_name(s.type)));
+    fail(ErrorCode::bad_type, field, message(N_("{}: expected a list, got {}"), field, type_name(s.type)));
     return false;
   }
   std::size_t i = 0;
   for (auto item : must(v.get_array())) {
     od::value x = must(std::move(item));
     if (i >= max) {
-      fail(ErrorCode::bad_value, field, fmt::format("{}: more than {} items", field, max));
+      fail(ErrorCode::bad_value, field, message(N_("{}: more than {} items"), field, max));
       skip(x);
     } else {
       each(x, i);
@@ -338,7 +346,7 @@ template <class Each>
 bool Walker::want_object(od::value v, const Path& field, Each each) {
   if (kind(v) != od::json_type::object) {
     Scalar s = scalar(v);
-    fail(ErrorCode::bad_type, field, fmt::format("{}: expected an object, got {}", field, type_name(s.type)));
+    fail(ErrorCode::bad_type, field, message(N_("{}: expected an object, got {}"), field, type_name(s.type)));
     return false;
   }
   // The keys seen so far: in place for the usual few, on the heap beyond.
@@ -360,7 +368,7 @@ bool Walker::want_object(od::value v, const Path& field, Each each) {
       continue;
     }
     if (seen_before(key)) {
-      fail(ErrorCode::duplicate_key, path, fmt::format("{}: key given more than once", path));
+      fail(ErrorCode::duplicate_key, path, message(N_("{}: key given more than once"), path));
       skip(val);
       continue;
     }
@@ -386,7 +394,7 @@ void Walker::stay(od::object obj) {
     if (k != known.end()) {
       bool& was = seen[static_cast<std::size_t>(k - known.begin())];
       if (was) {
-        fail(ErrorCode::duplicate_key, path, fmt::format("{}: key given more than once", path));
+        fail(ErrorCode::duplicate_key, path, message(N_("{}: key given more than once"), path));
         skip(v);
         continue;
       }
@@ -394,7 +402,7 @@ void Walker::stay(od::object obj) {
     }
     if (is_null(v)) {  // null counts as absent
       skip(v);
-      if (k == known.end()) fail(ErrorCode::unknown_field, path, fmt::format("{}: unknown field", path));
+      if (k == known.end()) fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       continue;
     }
     if (key == "stay_id") {
@@ -415,7 +423,7 @@ void Walker::stay(od::object obj) {
       seen_age_ = true;
       std::int64_t age = 0;
       if (want_integer(v, path, age)) {
-        if (age < 0 || age > 150) fail(ErrorCode::bad_value, path, fmt::format("age: {} is not within 0..150", age));
+        if (auto p = detail::check_age(age)) fail(std::move(*p));
         else st.age = static_cast<int>(age);
       }
     } else if (key == "insurance") {
@@ -439,11 +447,14 @@ void Walker::stay(od::object obj) {
       std::size_t n = 0;
       bool is_list = want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
         std::string code;
-        if (want_string(x, Path("diagnoses", i), code)) st.diagnoses.push_back(std::move(code));
+        if (want_string(x, Path("diagnoses", i), code)) {
+          if (auto p = detail::check_diagnosis(i, code)) fail(std::move(*p));
+          st.diagnoses.push_back(std::move(code));
+        }
         ++n;
       });
-      if (n == 0 && is_list) {
-        fail(ErrorCode::bad_value, path, "diagnoses: at least one diagnosis is required");
+      if (is_list) {
+        if (auto p = detail::check_diagnosis_count(n)) fail(std::move(*p));
       }
     } else if (key == "flags") {
       want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
@@ -466,7 +477,7 @@ void Walker::stay(od::object obj) {
     } else if (key == "prior") {
       prior(v);
     } else {
-      fail(ErrorCode::unknown_field, path, fmt::format("{}: unknown field", path));
+      fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       skip(v);
     }
   }
@@ -482,19 +493,19 @@ void Walker::fee(od::value v, std::size_t index) {
       skip(x);
       if (key != "category" && key != "amount" && key != "over_limit" && key != "selfpay_ratio" && key != "code" &&
           key != "name") {
-        fail(ErrorCode::unknown_field, path, fmt::format("{}: unknown field", path));
+        fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       }
       return;
     }
     if (key == "category") {
       Scalar s = scalar(x);
       if (s.type != od::json_type::string) {
-        fail(ErrorCode::bad_type, path, fmt::format("{}: expected a string, got {}", path, type_name(s.type)));
+        fail(ErrorCode::bad_type, path, message(N_("{}: expected a string, got {}"), path, type_name(s.type)));
       } else if (s.text == "A" || s.text == "B" || s.text == "C") {
         line.category = static_cast<FeeCategory>(s.text[0] - 'A');
         has_category = true;
       } else {
-        fail(ErrorCode::bad_value, path, fmt::format("{}: unknown value '{}' (expected one of A, B, C)", path, s.text));
+        fail(ErrorCode::bad_value, path, message(N_("{}: unknown value '{}' (expected one of A, B, C)"), path, s.text));
       }
     } else if (key == "amount") {
       has_amount = want_amount(x, path, line.amount);
@@ -505,13 +516,13 @@ void Walker::fee(od::value v, std::size_t index) {
       RateParse r;
       if (s.type != od::json_type::string && !s.number_like) {
         fail(ErrorCode::bad_type, path,
-             fmt::format("{}: expected a rate (a number or a string), got {}", path, type_name(s.type)));
+             message(N_("{}: expected a rate (a number or a string), got {}"), path, type_name(s.type)));
         return;
       }
       r = parse_rate(s.text);
       if (!r) {
         fail(ErrorCode::bad_rate, path,
-             fmt::format("{}: expected a rate in [0, 1] with at most 4 decimals, got {} '{}'", path,
+             message(N_("{}: expected a rate in [0, 1] with at most 4 decimals, got {} '{}'"), path,
                          s.type == od::json_type::string ? "string" : "number", s.text));
       } else {
         ratio = r.value;
@@ -521,26 +532,23 @@ void Walker::fee(od::value v, std::size_t index) {
     } else if (key == "name") {
       want_string(x, path, line.name);
     } else {
-      fail(ErrorCode::unknown_field, path, fmt::format("{}: unknown field", path));
+      fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       skip(x);
     }
   });
   if (!ok) return;
   if (!has_category) {
     const Path at(base, "category");
-    fail(ErrorCode::missing_field, at, fmt::format("{}: required field is missing", at));
+    fail(ErrorCode::missing_field, at, message(N_("{}: required field is missing"), at));
   }
   if (!has_amount) {
     const Path at(base, "amount");
-    fail(ErrorCode::missing_field, at, fmt::format("{}: required field is missing", at));
+    fail(ErrorCode::missing_field, at, message(N_("{}: required field is missing"), at));
   }
-  if (has_over && has_amount && line.over_limit > line.amount) {
-    const Path at(base, "over_limit");
-    fail(ErrorCode::bad_amount, at, fmt::format("{}: more than the line's amount", at));
-  }
-  if (ratio && has_category && line.category != FeeCategory::B) {
-    const Path at(base, "selfpay_ratio");
-    fail(ErrorCode::bad_value, at, fmt::format("{}: only allowed on category B lines", at));
+  if (has_amount && has_category) {
+    if (auto p = detail::check_fee_across(index, line, ratio.has_value())) fail(std::move(*p));
+  } else if (has_over && has_amount && line.over_limit > line.amount) {
+    if (auto p = detail::check_fee_across(index, line, false)) fail(std::move(*p));
   }
   line.selfpay_ratio = ratio;
   scratch_.push_back(std::move(line));
@@ -554,7 +562,7 @@ void Walker::buckets(od::value v) {
   bool ok = want_object(v, "buckets", [&](std::string_view key, const Path& path, od::value& x) {
     auto it = std::find(names.begin(), names.end(), key);
     if (it == names.end()) {
-      fail(ErrorCode::unknown_field, path, fmt::format("{}: unknown field", path));
+      fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       skip(x);
       return;
     }
@@ -567,14 +575,12 @@ void Walker::buckets(od::value v) {
     if (!has[i]) {
       const Path root("buckets");
       const Path path(root, names[i]);
-      fail(ErrorCode::missing_field, path, fmt::format("{}: required field is missing", path));
+      fail(ErrorCode::missing_field, path, message(N_("{}: required field is missing"), path));
       return;
     }
   }
-  Fen sum = b.full_selfpay + b.over_limit + b.pre_selfpay + b.in_scope;
-  if (sum != b.total) {
-    fail(ErrorCode::buckets_mismatch, "buckets",
-         fmt::format("buckets.total {} is not the sum of the other four ({})", format(b.total), format(sum)));
+  if (auto p = detail::check_buckets_sum(b)) {
+    fail(std::move(*p));
     return;
   }
   rec_.stay.buckets = b;
@@ -585,7 +591,7 @@ void Walker::prior(od::value v) {
   bool ok = want_object(v, "prior", [&](std::string_view channel, const Path& path, od::value& x) {
     if (is_null(x)) { skip(x); return; }
     if (entries.size() >= limits_.max_list_items) {
-      fail(ErrorCode::bad_value, "prior", "prior: too many channels");
+      fail(ErrorCode::bad_value, "prior", message(N_("prior: too many channels")));
       skip(x);
       return;
     }
@@ -600,11 +606,11 @@ void Walker::prior(od::value v) {
       } else if (key == "grants") {
         std::int64_t g = 0;
         if (want_integer(y, p, g)) {
-          if (g < 0) fail(ErrorCode::bad_value, p, fmt::format("{}: must not be negative", p));
+          if (auto bad = detail::check_grants(p.str(), g)) fail(std::move(*bad));
           else e.grants = g;
         }
       } else {
-        fail(ErrorCode::unknown_field, p, fmt::format("{}: unknown field", p));
+        fail(ErrorCode::unknown_field, p, message(N_("{}: unknown field"), p));
         skip(y);
       }
     });
@@ -615,7 +621,7 @@ void Walker::prior(od::value v) {
 
 void Walker::finish() {
   auto missing = [&](bool seen, std::string_view field) {
-    if (!seen) fail(ErrorCode::missing_field, field, fmt::format("{}: required field is missing", field));
+    if (!seen) fail(ErrorCode::missing_field, field, message(N_("{}: required field is missing"), field));
   };
   missing(seen_stay_id_, "stay_id");
   missing(seen_person_, "person_id");
@@ -625,30 +631,19 @@ void Walker::finish() {
   missing(seen_admitted_, "admitted");
   missing(seen_discharged_, "discharged");
   missing(seen_diagnoses_, "diagnoses");
-  if (!seen_fees_ && !seen_buckets_) fail(ErrorCode::missing_field, "fees", "fees: required field is missing (or give buckets)");
-  if (seen_fees_ && seen_buckets_) fail(ErrorCode::bad_value, "buckets", "buckets: give either fees or buckets, not both");
-  if (!failed() && admitted_ && rec_.discharged_date && *admitted_ > *rec_.discharged_date) {
-    fail(ErrorCode::bad_date, "admitted", "admitted: after the discharge date");
+  if (!seen_fees_ && !seen_buckets_) fail(ErrorCode::missing_field, "fees", message(N_("fees: required field is missing (or give buckets)")));
+  if (seen_fees_ && seen_buckets_) fail(ErrorCode::bad_value, "buckets", message(N_("buckets: give either fees or buckets, not both")));
+  if (!failed() && admitted_ && rec_.discharged_date) {
+    if (auto p = detail::check_stay_dates(*admitted_, *rec_.discharged_date)) fail(std::move(*p));
   }
   if (!failed() && !rec_.stay.buckets) {
-    // The stay's total must stay within the bound every amount has.
-    Fen total{};
-    for (const FeeLine& f : rec_.stay.fees) {
-      total += f.amount;
-      if (total > max_amount) {
-        fail(ErrorCode::bad_amount, "fees", "fees: the stay's total is above 10^12 yuan");
-        break;
-      }
-    }
+    if (auto p = detail::check_fees_total(rec_.stay.fees)) fail(std::move(*p));
   }
   if (code_) {
-    Rejection r;
-    r.line = rec_.line;
-    if (rec_.has_stay_id) r.stay_id = rec_.stay.stay_id;
-    r.code = *code_;
-    r.field = std::move(field_);
-    r.message = std::move(message_);
-    rec_.rejection = std::move(r);
+    rec_.rejection = detail::rejection(rec_.has_stay_id ? std::optional<std::string>(rec_.stay.stay_id) : std::nullopt,
+                                       rec_.line, *code_, std::move(field_), std::move(what_));
+  } else {
+    rec_.checked = true;
   }
 }
 
@@ -669,13 +664,13 @@ JsonStayReader& JsonStayReader::operator=(JsonStayReader&&) noexcept = default;
 Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
   Record rec;
   rec.line = line;
-  auto reject_not_json = [&](std::string message) {
+  auto reject_not_json = [&](Message what) {
     rec = Record{};
     rec.line = line;
-    rec.rejection = Rejection{std::nullopt, line, ErrorCode::not_json, {}, "not a JSON value: " + message};
+    rec.rejection = detail::rejection(std::nullopt, line, ErrorCode::not_json, {}, std::move(what));
   };
   if (text.size() > impl_->limits.max_record_bytes) {
-    reject_not_json(fmt::format("record longer than {} bytes", impl_->limits.max_record_bytes));
+    reject_not_json(message(N_("not a JSON value: record longer than {} bytes"), impl_->limits.max_record_bytes));
     return rec;
   }
   std::string& buf = impl_->buffer;
@@ -691,7 +686,8 @@ Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
       // not JSON at all. Rare, so a full DOM parse decides.
       sj::dom::parser dom;
       if (auto e = dom.parse(buf.data(), text.size(), false).error(); e) not_json(e);
-      rec.rejection = Rejection{std::nullopt, line, ErrorCode::bad_type, {}, "a stay must be a JSON object"};
+      rec.rejection =
+          detail::rejection(std::nullopt, line, ErrorCode::bad_type, {}, message(N_("a stay must be a JSON object")));
       return rec;
     }
     w.stay(must(doc.get_object()));
@@ -700,9 +696,9 @@ Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
     if (!doc.current_location().error()) throw NotJson{"trailing characters after the object"};
     w.finish();
   } catch (const NotJson& e) {
-    reject_not_json(e.message);
+    reject_not_json(message(N_("not a JSON value: {}"), e.message));
   } catch (const sj::simdjson_error& e) {  // never let a parser error escape: reading does not throw
-    reject_not_json(e.what());
+    reject_not_json(message(N_("not a JSON value: {}"), e.what()));
   }
   return rec;
 }

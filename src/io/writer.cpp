@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "rules/plan_data.hpp"
 
 namespace medsettle {
 
@@ -88,7 +87,7 @@ void money_field(std::string& out, std::string_view key, Fen v) {
 
 }  // namespace
 
-void write_json(std::string& out, const Plan& plan, const Settlement& s) {
+void write_json(std::string& out, const Settlement& s) {
   out += "{\"stay_id\":";
   write_json_string(out, s.stay_id);
   out += ",\"person_id\":";
@@ -114,10 +113,9 @@ void write_json(std::string& out, const Plan& plan, const Settlement& s) {
   money_field(out, "fund_pay_sumamt", s.fund_pay_sumamt);
   money_field(out, "psn_part_amt", s.psn_part_amt);
   out += "\"channels\":[";
-  const auto& channels = plan.data().versions[s.version_index].channels;
   for (std::size_t i = 0; i < s.channels.size(); ++i) {
     const ChannelResult& r = s.channels[i];
-    const auto& ch = channels[r.index];
+    const ChannelInfo ch = s.channel_info(r.index);
     if (i) out += ',';
     out += "{\"id\":";
     write_json_string(out, ch.id);
@@ -135,14 +133,13 @@ void write_json(std::string& out, const Plan& plan, const Settlement& s) {
   out += "]}";
 }
 
-void write_itemization_json(std::string& out, const Plan& plan, const Settlement& s) {
-  const auto& channels = plan.data().versions[s.version_index].channels;
+void write_itemization_json(std::string& out, const Settlement& s) {
   out += '[';
   for (std::size_t i = 0; i < s.channels.size(); ++i) {
     const ChannelResult& r = s.channels[i];
     if (i) out += ',';
     out += "{\"id\":";
-    write_json_string(out, channels[r.index].id);
+    write_json_string(out, s.channel_info(r.index).id);
     out += ",\"computed\":\"";
     format_to(out, r.computed);
     out += "\",\"limited_by\":";
@@ -171,15 +168,15 @@ void write_itemization_json(std::string& out, const Plan& plan, const Settlement
   out += ']';
 }
 
-void write_json_itemized(std::string& out, const Plan& plan, const Settlement& s) {
-  write_json(out, plan, s);
+void write_json_itemized(std::string& out, const Settlement& s) {
+  write_json(out, s);
   out.pop_back();  // the settlement's closing brace
   out += ",\"itemization\":";
-  write_itemization_json(out, plan, s);
+  write_itemization_json(out, s);
   out += '}';
 }
 
-void write_json(std::string& out, const Rejection& r) {
+void write_json(std::string& out, const Rejection& r, Language language) {
   out += "{\"stay_id\":";
   if (r.stay_id) write_json_string(out, *r.stay_id);
   else out += "null";
@@ -187,7 +184,8 @@ void write_json(std::string& out, const Rejection& r) {
   if (r.field.empty()) out += "null";
   else write_json_string(out, r.field);
   out += ",\"message\":";
-  write_json_string(out, r.message);
+  if (language == Language::en) write_json_string(out, r.message);
+  else write_json_string(out, r.message_in(language));
   out += "}}";
 }
 
@@ -206,7 +204,7 @@ std::string csv_header(const Plan& plan) {
   return h;
 }
 
-void write_csv(std::string& out, const Plan& plan, const Settlement& s) {
+void write_csv(std::string& out, const Settlement& s) {
   write_csv_cell(out, s.stay_id);
   out += ',';
   write_csv_cell(out, s.person_id);
@@ -223,7 +221,7 @@ void write_csv(std::string& out, const Plan& plan, const Settlement& s) {
     format_to(out, v);
   }
   // One column per ledger slot; a channel the applied version lacks is empty.
-  std::vector<const ChannelResult*> by_slot(plan.ledger_slots().size(), nullptr);
+  std::vector<const ChannelResult*> by_slot(s.slot_count(), nullptr);
   for (const auto& r : s.channels) by_slot[r.slot] = &r;
   for (const ChannelResult* r : by_slot) {
     out += ',';

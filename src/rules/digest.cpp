@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "rules/plan_data.hpp"
+#include "rules/compile.hpp"
 
 namespace medsettle::detail {
 

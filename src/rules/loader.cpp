@@ -9,23 +9,10 @@
 
 #include <fmt/format.h>
 
-#include "rules/plan_data.hpp"
+#include "rules/compile.hpp"
 #include "rules/yaml_reader.hpp"
 
 namespace medsettle::detail {
-
-std::string_view name(ChangeKind k) noexcept {
-  switch (k) {
-    case ChangeKind::rate_add: return "rate_add";
-    case ChangeKind::rate_set: return "rate_set";
-    case ChangeKind::deductible_scale: return "deductible_scale";
-    case ChangeKind::deductible_set: return "deductible_set";
-    case ChangeKind::cap_year_set: return "cap_year_set";
-    case ChangeKind::cap_stay_set: return "cap_stay_set";
-    case ChangeKind::limit_set: return "limit_set";
-  }
-  return "?";
-}
 
 namespace {
 
@@ -309,7 +296,7 @@ void Compiler::identity_sets(const YNode& n) {
       if (!members) continue;
     }
     if (!expect_list(*members, fmt::format("identity set '{}'", k.text))) continue;
-    IdentitySet set = 0;
+    IdentitySet set{};
     for (const YNode& m : members->items) {
       auto t = text(m, "identity");
       if (!t) continue;
@@ -414,8 +401,8 @@ std::int32_t Compiler::condition(const YNode& n, std::string_view what, int dept
     } else if (key == "identity") {
       node.op = CondOp::identity;
       node.mask = mask_of(v, key, [&](const YNode& at, const std::string& t) -> std::uint64_t {
-        if (auto id = identity_from(t)) return bit(*id);
-        if (auto it = sets_.find(t); it != sets_.end()) return it->second;
+        if (auto id = identity_from(t)) return bit(*id).bits();
+        if (auto it = sets_.find(t); it != sets_.end()) return it->second.bits();
         err(at, fmt::format("identity: '{}' is neither an identity ({}) nor a defined identity set", t, identity_names()));
         return 0;
       });

@@ -1419,8 +1419,12 @@ TEST(EngineReferral, ReferralsFindTheirStayAmongMany) {
       EXPECT_EQ(r.channels[0].paid, yuan(paid)) << i;
     }
   }
-  // S0 is found at every size; a second S0 (600.00 applied) does not replace the first (10.00).
-  (void)run(p, stay("S0", in_scope(yuan(600)), day(2020, 3, 1)), ledger);
+  // S0 is found at every size; a second S0 is refused (duplicate_stay_id) and leaves the first (10.00).
+  const Ledger before = ledger;
+  const Outcome again = settle(p, stay("S0", in_scope(yuan(600)), day(2020, 3, 1)), ledger);
+  ASSERT_FALSE(again.settled());
+  EXPECT_EQ(again.rejection().code, ErrorCode::duplicate_stay_id);
+  EXPECT_EQ(ledger, before);
   ASSERT_NE(ledger.deductibles_of("S0"), nullptr);
   EXPECT_EQ((*ledger.deductibles_of("S0"))[0], yuan(10));
   EXPECT_EQ(ledger.deductibles_of("S40"), nullptr);

@@ -97,9 +97,12 @@ TEST(HostileLedger, TenThousandStaysOfTheLargestTotalFitAndTheNextIsRejected) {
 
 TEST(HostileLedger, FiguresNearInt64AreRejectedAndTheLedgerIsUntouched) {
   const Plan plan = Plan::load_string(kRules, "big.yaml");
-  Ledger ledger(plan);
-  // A library caller's ledger that already holds absurd figures.
-  ledger.at(2019, 0).accumulated = Fen(INT64_MAX - 10);
+  // A ledger read back from data that already holds absurd figures.
+  LedgerSnapshot snap;
+  snap.person_id = "P1";
+  snap.rules = "big";
+  snap.years = {LedgerYear{2019, true, {LedgerFigures{"year", ChannelLedger{Fen(INT64_MAX - 10), Fen(0), 0}}}}};
+  Ledger ledger = Ledger::restore(plan, snap);
   const ChannelLedger before = ledger.get(2019, 0);
   Outcome o = settle(plan, small_stay(), ledger, {}, 7);
   ASSERT_FALSE(o.settled());
@@ -107,17 +110,18 @@ TEST(HostileLedger, FiguresNearInt64AreRejectedAndTheLedgerIsUntouched) {
   EXPECT_EQ(o.rejection().line, 7u);
   EXPECT_NE(o.rejection().message.find("the person's yearly figures exceed the supported range"), std::string::npos);
   EXPECT_EQ(ledger.get(2019, 0), before);
-  EXPECT_FALSE(ledger.year_started(2019));
+  EXPECT_EQ(ledger.snapshot(), snap);
   EXPECT_EQ(ledger.deductibles_of("S1"), nullptr);
-  // Negative figures are out of range too.
-  Ledger negative(plan);
-  negative.at(2019, 1).paid = Fen(-1);
-  EXPECT_EQ(settle(plan, small_stay(), negative).rejection().code, ErrorCode::bad_amount);
+  // Negative figures cannot be read back at all.
+  snap.years[0].channels[0].figures = ChannelLedger{Fen(0), Fen(-1), 0};
+  EXPECT_THROW((void)Ledger::restore(plan, snap), Error);
 }
 
-TEST(HostileLedger, StaysBuiltByACallerAreHeldToTheEnginesRange) {
-  // A caller's stay may go beyond what the readers accept (10^12 yuan) and is
-  // settled exactly up to 10^16 yuan; beyond, or negative, it is rejected.
+TEST(HostileLedger, StaysBuiltByACallerAreHeldToTheReadersRules) {
+  // A caller's stay gets exactly the rejection (code, field, message) that
+  // the same stay read from JSON gets: amounts within [0, 10^12 yuan], a
+  // stay's total within 10^12 yuan, over_limit within its line, ratios in
+  // [0, 1], buckets that add up, prior figures in range.
   const Plan& plan = Plan::builtin();
   auto code = [&](const Stay& s) {
     Ledger ledger(plan);
@@ -127,35 +131,39 @@ TEST(HostileLedger, StaysBuiltByACallerAreHeldToTheEnginesRange) {
   };
   Stay s = small_stay();
   EXPECT_EQ(code(s), "settled");
-  s.fees[0].amount = Fen(1'000'000'000'000'000'000);  // 10^16 yuan
+  s.fees[0].amount = max_amount;  // 10^12 yuan: the largest amount there is
   EXPECT_EQ(code(s), "settled");
+  s.fees[0].amount = max_amount + Fen(1);
+  EXPECT_EQ(code(s), "bad_amount fees[0].amount: fees[0].amount: amount above 10^12 yuan");
   s.fees[0].amount = Fen(-100);
-  EXPECT_EQ(code(s), "bad_amount fees[0].amount: fees[0].amount: -1.00 is outside the supported range [0, 10^16 yuan]");
+  EXPECT_EQ(code(s), "bad_amount fees[0].amount: fees[0].amount: negative amount: '-1.00'");
   s = small_stay();
   s.fees[0].amount = Fen(INT64_MAX);
-  EXPECT_EQ(code(s), "bad_amount fees[0].amount: fees[0].amount: 92233720368547758.07 is outside the supported range [0, 10^16 yuan]");
+  EXPECT_EQ(code(s), "bad_amount fees[0].amount: fees[0].amount: amount above 10^12 yuan");
   s = small_stay();
   s.fees.push_back(s.fees[0]);
-  s.fees[0].amount = s.fees[1].amount = Fen(600'000'000'000'000'000);
-  EXPECT_EQ(code(s), "bad_amount fees: fees: the stay's total is outside the supported range [0, 10^16 yuan]");
+  s.fees[0].amount = s.fees[1].amount = Fen(60'000'000'000'000);  // 6 × 10^11 yuan each, 1.2 × 10^12 in all
+  EXPECT_EQ(code(s), "bad_amount fees: fees: the stay's total is above 10^12 yuan");
   s = small_stay();
   s.fees[0].over_limit = Fen(100'001);
-  EXPECT_EQ(code(s), "bad_amount fees[0].over_limit: fees[0].over_limit: 1000.01 is not within [0, the line's amount]");
+  EXPECT_EQ(code(s), "bad_amount fees[0].over_limit: fees[0].over_limit: more than the line's amount");
   s = small_stay();
   s.fees[0].category = FeeCategory::B;
   s.fees[0].selfpay_ratio = Rate(10'001);
-  EXPECT_EQ(code(s), "bad_rate fees[0].selfpay_ratio: fees[0].selfpay_ratio: not a rate in [0, 1]");
+  EXPECT_EQ(code(s),
+            "bad_rate fees[0].selfpay_ratio: fees[0].selfpay_ratio: expected a rate in [0, 1] with at most 4 "
+            "decimals, got number '1.0001'");
   s = small_stay();
   s.fees.clear();
   s.buckets = Buckets{Fen(100), Fen(50), Fen(0), Fen(0), Fen(49)};
   EXPECT_EQ(code(s), "buckets_mismatch buckets: buckets.total 1.00 is not the sum of the other four (0.99)");
   s.buckets = Buckets{Fen(0), Fen(-5), Fen(0), Fen(0), Fen(5)};
-  EXPECT_EQ(code(s), "bad_amount buckets.full_selfpay: buckets.full_selfpay: -0.05 is outside the supported range [0, 10^16 yuan]");
+  EXPECT_EQ(code(s), "bad_amount buckets.full_selfpay: buckets.full_selfpay: negative amount: '-0.05'");
   s.buckets = Buckets{Fen(INT64_MAX), Fen(INT64_MAX), Fen(0), Fen(0), Fen(1)};
-  EXPECT_EQ(code(s), "bad_amount buckets.total: buckets.total: 92233720368547758.07 is outside the supported range [0, 10^16 yuan]");
+  EXPECT_EQ(code(s), "bad_amount buckets.total: buckets.total: amount above 10^12 yuan");
   s = small_stay();
   s.prior = std::vector<PriorEntry>{PriorEntry{"basic", Fen(0), Fen(0), INT64_MAX}};
   EXPECT_EQ(code(s), "bad_value prior.basic.grants: prior.basic.grants: 9223372036854775807 is out of range");
   s.prior = std::vector<PriorEntry>{PriorEntry{"basic", Fen(-1), Fen(0), 0}};
-  EXPECT_EQ(code(s), "bad_amount prior.basic.accumulated: prior.basic.accumulated: -0.01 is outside the supported range [0, 10^16 yuan]");
+  EXPECT_EQ(code(s), "bad_amount prior.basic.accumulated: prior.basic.accumulated: negative amount: '-0.01'");
 }

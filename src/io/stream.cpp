@@ -12,15 +12,16 @@
 #include <fmt/format.h>
 
 #include "core/engine_internal.hpp"
+#include "core/text.hpp"
 #include "core/id_table.hpp"
 #include "io/line_source.hpp"
 
 namespace medsettle {
 
 NotGroupedError::NotGroupedError(std::uint64_t line_, std::string person_)
-    : std::runtime_error(fmt::format("line {}: the stays of person {} are not consecutive in the input "
-                                     "(settle needs a person's stays together to stream; sort by person_id)",
-                                     line_, person_)),
+    : Error(detail::message(N_("line {}: the stays of person {} are not consecutive in the input "
+                               "(settle needs a person's stays together to stream; sort by person_id)"),
+                            line_, person_)),
       line(line_),
       person(std::move(person_)) {}
 
@@ -100,13 +101,9 @@ class Waves {
       Item& it = pending_[i];
       const Record& rec = it.record;
       if (rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, 0).second) {
-        Rejection r;
-        r.stay_id = rec.stay.stay_id;
-        r.line = rec.line;
-        r.code = ErrorCode::duplicate_stay_id;
-        r.field = "stay_id";
-        r.message = fmt::format("stay_id: '{}' already used by an earlier record", rec.stay.stay_id);
-        it.decided.emplace(std::move(r));
+        it.decided.emplace(detail::rejection(rec.stay.stay_id, rec.line, ErrorCode::duplicate_stay_id, "stay_id",
+                                             detail::message(N_("stay_id: '{}' already used by an earlier record"),
+                                                             rec.stay.stay_id)));
       } else if (rec.has_person_id && rec.stay.person_id != current_) {
         if (done_persons_.find(rec.stay.person_id)) throw NotGroupedError(rec.line, rec.stay.person_id);
         if (!current_.empty()) done_persons_.insert_copy(current_, 0);

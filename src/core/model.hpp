@@ -1,6 +1,6 @@
-// The compiled form of a rule set. Internal: the engine reads it, the loader
-// writes it. Every name is resolved to an index; positions and sources are
-// kept for explanations.
+// The compiled model of a rule set: what the engine reads. Internal; the
+// rules layer (src/rules) compiles rule files into it. Every name is resolved
+// to an index; positions and sources are kept for explanations.
 #pragma once
 
 #include <array>
@@ -14,6 +14,7 @@
 #include "medsettle/money.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/stay.hpp"
+#include "medsettle/trace.hpp"
 
 namespace medsettle::detail {
 
@@ -55,10 +56,7 @@ struct Limit {
   Cited cite;
 };
 
-enum class ChangeKind : std::uint8_t {
-  rate_add, rate_set, deductible_scale, deductible_set, cap_year_set, cap_stay_set, limit_set
-};
-std::string_view name(ChangeKind) noexcept;
+using ChangeKind = AdjustmentKind;
 
 struct Change {
   ChangeKind kind = ChangeKind::rate_add;
@@ -152,12 +150,5 @@ struct PlanData {
     return c.source == no_source ? std::string_view{} : std::string_view(sources[c.source]);
   }
 };
-
-/// Compiles rule-file text; problems are appended to `diags` (nullptr result then).
-std::shared_ptr<const PlanData> compile_rules(std::string_view text, const std::string& file,
-                                              std::vector<RuleDiagnostic>& diags);
-
-/// "sha256:<hex>" of the bytes.
-std::string sha256_digest(std::string_view bytes);
 
 }  // namespace medsettle::detail

@@ -1,18 +1,12 @@
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <system_error>
+// A compiled rule set and what a settlement knows of it. (Loading rule
+// files is the rules layer's: src/rules/load.cpp.)
+#include <stdexcept>
 
+#include "core/model.hpp"
 #include "medsettle/plan.hpp"
-#include "rules/plan_data.hpp"
-#include "rules/yaml_reader.hpp"
+#include "medsettle/settlement.hpp"
 
 namespace medsettle {
-
-namespace detail {
-extern const std::string_view default_rules_text;
-extern const std::string_view default_rules_name;
-}  // namespace detail
 
 std::string_view name(ReportsAs r) noexcept {
   switch (r) {
@@ -23,43 +17,6 @@ std::string_view name(ReportsAs r) noexcept {
     case ReportsAs::oth_pay: return "oth_pay";
   }
   return "?";
-}
-
-Plan Plan::load_string(std::string_view text, const std::string& file) {
-  std::vector<RuleDiagnostic> diags;
-  auto data = detail::compile_rules(text, file, diags);
-  if (!data) throw RuleFileError(std::move(diags));
-  return Plan(std::move(data));
-}
-
-Plan Plan::load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::system_error(errno, std::generic_category(), "cannot open rule file " + path);
-  // Read at most one byte past the size limit: a huge (or endless) file is
-  // refused without being held in memory.
-  const std::size_t limit = detail::YamlLimits{}.max_bytes;
-  std::string text(limit + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) throw std::system_error(errno, std::generic_category(), "cannot read rule file " + path);
-  if (text.size() > limit) {
-    std::error_code ec;
-    std::uintmax_t size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
-    if (ec || size <= limit) size = text.size();  // not a regular file: at least this much
-    throw RuleFileError({detail::oversize(path, size)});
-  }
-  return load_string(text, path);
-}
-
-const Plan& Plan::builtin() {
-  static const Plan plan = load_string(detail::default_rules_text, std::string(detail::default_rules_name));
-  return plan;
-}
-
-std::vector<RuleDiagnostic> Plan::check(std::string_view text, const std::string& file) {
-  std::vector<RuleDiagnostic> diags;
-  (void)detail::compile_rules(text, file, diags);
-  return diags;
 }
 
 std::string_view Plan::id() const noexcept { return data_->id; }
@@ -74,6 +31,8 @@ std::vector<Date> Plan::versions() const {
   for (const auto& v : data_->versions) out.push_back(v.from);
   return out;
 }
+
+std::optional<Date> Plan::until() const noexcept { return data_->until; }
 
 std::optional<std::size_t> Plan::version_on(Date day) const noexcept {
   const auto& vs = data_->versions;
@@ -104,6 +63,24 @@ std::optional<std::size_t> Plan::slot_of(std::string_view channel_id) const noex
     if (data_->slots[i] == channel_id) return i;
   }
   return std::nullopt;
+}
+
+// ---- a settlement's own description -----------------------------------------------
+
+ChannelInfo Settlement::channel_info(std::size_t i) const {
+  if (!rule_set) throw std::logic_error("a settlement without its rule set");
+  const auto& c = rule_set->versions.at(version_index).channels.at(i);
+  return {c.id, c.name, c.fund_pay_type, c.reports_as};
+}
+
+std::string_view Settlement::title() const noexcept { return rule_set ? std::string_view(rule_set->title) : ""; }
+std::string_view Settlement::file() const noexcept { return rule_set ? std::string_view(rule_set->file) : ""; }
+
+std::size_t Settlement::slot_count() const noexcept { return rule_set ? rule_set->slots.size() : 0; }
+
+Plan Settlement::plan() const {
+  if (!rule_set) throw std::logic_error("a settlement without its rule set");
+  return Plan(rule_set);
 }
 
 }  // namespace medsettle

@@ -1,0 +1,89 @@
+// medsettle/settle.hpp: settling stays (SEMANTICS.md §4–§11).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "medsettle/errors.hpp"
+#include "medsettle/export.hpp"
+#include "medsettle/ledger.hpp"
+#include "medsettle/plan.hpp"
+#include "medsettle/record.hpp"
+#include "medsettle/settlement.hpp"
+#include "medsettle/stay.hpp"
+#include "medsettle/trace.hpp"
+
+namespace medsettle {
+
+struct SettleOptions {
+  bool trace = false;  ///< attach the steps to the settlement (Settlement::trace)
+  /// Settle under the version in force on this date instead of the
+  /// discharge date (auditors' "as of" replays). The ledger year is still
+  /// the discharge date's.
+  std::optional<Date> as_of;
+  /// Receives every step as it happens (with or without `trace`). Not owned.
+  Observer* observer = nullptr;
+};
+
+/// A settled stay, or why it was rejected: failure is ordinary data.
+class Outcome {
+ public:
+  Outcome(Settlement s) : v_(std::move(s)) {}  // NOLINT: implicit by design
+  Outcome(Rejection r) : v_(std::move(r)) {}   // NOLINT
+  [[nodiscard]] bool settled() const noexcept { return v_.index() == 0; }
+  [[nodiscard]] const Settlement& settlement() const { return std::get<0>(v_); }
+  [[nodiscard]] Settlement& settlement() { return std::get<0>(v_); }
+  [[nodiscard]] const Rejection& rejection() const { return std::get<1>(v_); }
+  [[nodiscard]] Rejection& rejection() { return std::get<1>(v_); }
+
+ private:
+  std::variant<Settlement, Rejection> v_;
+};
+
+/// Settles one stay of a person against that person's ledger, per
+/// SEMANTICS.md §2–§8 and §10: the stay is validated (validate()), then
+/// checked against the ledger (another person's stay: bad_value at
+/// person_id; a stay id the ledger holds: duplicate_stay_id; a referral to
+/// a stay it does not hold; a `prior` on a year that has started), then
+/// settled. On success the ledger records the stay; on a rejection or an
+/// exception it is exactly as before. `line` goes into a rejection.
+/// Throws UsageError for a ledger of another rule set or one in use by
+/// another thread. Thread-safe for distinct ledgers: the Plan is shared
+/// read-only.
+[[nodiscard]] MEDSETTLE_API Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger,
+                                           const SettleOptions& options = {}, std::uint64_t line = 0);
+
+/// What reversing a stay did (SEMANTICS.md §11).
+struct Reversal {
+  std::vector<LedgerStay> reversed;   ///< the stays reversed, latest first (as the ledger held them)
+  std::optional<Rejection> refused;   ///< unknown_stay or not_last; then nothing changed
+  [[nodiscard]] bool ok() const noexcept { return !refused; }
+};
+
+/// Reverses settled stay `stay_id` (撤销结算): the ledger returns exactly to
+/// what it was before that stay. The stay must be the person's last
+/// settled stay (else not_last, naming the later stays), unless `cascade`,
+/// which reverses the later stays first, latest first.
+[[nodiscard]] MEDSETTLE_API Reversal reverse(Ledger& ledger, std::string_view stay_id, bool cascade = false);
+
+/// The most threads a batch uses, whatever it is asked for.
+inline constexpr unsigned max_batch_threads = 256;
+
+struct BatchOptions {
+  SettleOptions settle;
+  /// Persons are partitioned across threads (at most max_batch_threads, and
+  /// at most one per person); the result does not depend on it.
+  unsigned threads = 1;
+};
+
+/// Settles a batch of records (SEMANTICS.md §8, §10): duplicate stay ids,
+/// processing order per person, ledgers, referrals, `prior`, rejections
+/// and their cascade. Returns one Outcome per record, in input order.
+[[nodiscard]] MEDSETTLE_API std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& records,
+                                                              const BatchOptions& options = {});
+
+}  // namespace medsettle

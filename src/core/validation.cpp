@@ -1,0 +1,283 @@
+// One validation for every caller: SEMANTICS.md §2–§3 and §10 for a stay.
+#include "core/validation.hpp"
+
+#include <algorithm>
+
+#include "core/text.hpp"
+
+namespace medsettle::detail {
+
+namespace {
+
+Problem problem(ErrorCode code, std::string_view field, Message what) {
+  return Problem{code, std::string(field), std::move(what)};
+}
+
+/// The half-width form of a code written in full-width ASCII (Ｃ１５ -> C15),
+/// or "" if it has other characters.
+std::string half_width(std::string_view code) {
+  std::string out;
+  for (std::size_t i = 0; i < code.size();) {
+    const auto c = static_cast<unsigned char>(code[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // U+FF01..U+FF5E are EF BC 81..EF BD 9E in UTF-8: ASCII 0x21..0x7E plus 0xFEE0.
+    if (c == 0xEF && i + 2 < code.size()) {
+      const auto b1 = static_cast<unsigned char>(code[i + 1]), b2 = static_cast<unsigned char>(code[i + 2]);
+      const unsigned cp = ((c & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
+      if (cp >= 0xFF01 && cp <= 0xFF5E) {
+        out += static_cast<char>(cp - 0xFEE0);
+        i += 3;
+        continue;
+      }
+    }
+    return {};
+  }
+  return out;
+}
+
+bool printable_code(std::string_view code) {
+  return !code.empty() && code.size() <= 32 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= '!' && c <= '~'; });
+}
+
+template <class E, class Names>
+Check check_enum(std::string_view field, E value, std::size_t count, Names names) {
+  if (static_cast<std::size_t>(value) < count) return std::nullopt;
+  return unknown_value(field, std::to_string(static_cast<unsigned>(value)), names());
+}
+
+}  // namespace
+
+Check check_not_empty(std::string_view field, std::string_view value) {
+  if (!value.empty()) return std::nullopt;
+  return problem(ErrorCode::bad_value, field, message(N_("{}: must not be empty"), field));
+}
+
+Problem unknown_value(std::string_view field, std::string_view text, std::string_view expected) {
+  return problem(ErrorCode::bad_value, field,
+                 message(N_("{}: unknown value '{}' (expected one of {})"), field, text, expected));
+}
+
+Check check_age(std::int64_t age) {
+  if (age >= 0 && age <= 150) return std::nullopt;
+  return problem(ErrorCode::bad_value, "age", message(N_("age: {} is not within 0..150"), age));
+}
+
+Check check_diagnosis(std::size_t index, std::string_view code) {
+  const std::string field = "diagnoses[" + std::to_string(index) + "]";
+  if (code.empty()) return check_not_empty(field, code);
+  if (printable_code(code)) return std::nullopt;
+  const std::string half = half_width(code);
+  if (printable_code(half)) {
+    return problem(ErrorCode::bad_value, field,
+                   message(N_("{}: '{}' is not a diagnosis code (printable ASCII without spaces, 1 to 32 "
+                              "characters); written in half-width characters it is '{}'"),
+                           field, code, half));
+  }
+  return problem(ErrorCode::bad_value, field,
+                 message(N_("{}: '{}' is not a diagnosis code (printable ASCII without spaces, 1 to 32 characters)"),
+                         field, code));
+}
+
+Check check_diagnosis_count(std::size_t count) {
+  if (count > 0) return std::nullopt;
+  return problem(ErrorCode::bad_value, "diagnoses", message(N_("diagnoses: at least one diagnosis is required")));
+}
+
+Check check_date(std::string_view field, Date day) {
+  const int y = day.year();
+  if (y >= 1000 && y <= 9999) return std::nullopt;
+  return problem(ErrorCode::bad_date, field, message(N_("{}: not an ISO date (YYYY-MM-DD): '{}'"), field, day));
+}
+
+Check check_stay_dates(Date admitted, Date discharged) {
+  if (admitted <= discharged) return std::nullopt;
+  return problem(ErrorCode::bad_date, "admitted", message(N_("admitted: after the discharge date")));
+}
+
+Problem amount_text_problem(std::string_view field, NumberError error, std::string_view text) {
+  switch (error) {
+    case NumberError::too_large:
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: amount above 10^12 yuan"), field));
+    case NumberError::empty: return problem(ErrorCode::bad_amount, field, message(N_("{}: empty: '{}'"), field, text));
+    case NumberError::junk:
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: not a decimal number: '{}'"), field, text));
+    case NumberError::sign:
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: signs are not allowed: '{}'"), field, text));
+    case NumberError::negative:
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: negative amount: '{}'"), field, text));
+    case NumberError::leading_zero:
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: leading zeros are not allowed: '{}'"), field, text));
+    case NumberError::bare_point:
+      return problem(ErrorCode::bad_amount, field,
+                     message(N_("{}: a decimal point needs digits on both sides: '{}'"), field, text));
+    case NumberError::too_many_decimals:
+      return problem(ErrorCode::bad_amount, field,
+                     message(N_("{}: more than 2 fractional digits: '{}'"), field, text));
+    case NumberError::exponent:
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: exponents are not allowed: '{}'"), field, text));
+    case NumberError::not_a_number:
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: not a number: '{}'"), field, text));
+    case NumberError::ok: break;
+  }
+  return problem(ErrorCode::bad_amount, field, message(N_("{}: invalid: '{}'"), field, text));
+}
+
+Check check_amount(std::string_view field, Fen amount) {
+  if (amount < Fen(0)) return amount_text_problem(field, NumberError::negative, format(amount));
+  if (amount > max_amount) return amount_text_problem(field, NumberError::too_large, format(amount));
+  return std::nullopt;
+}
+
+Check check_ratio(std::string_view field, Rate ratio) {
+  if (ratio >= Rate::zero() && ratio <= Rate::one()) return std::nullopt;
+  return problem(ErrorCode::bad_rate, field,
+                 message(N_("{}: expected a rate in [0, 1] with at most 4 decimals, got {} '{}'"), field, "number", ratio));
+}
+
+Check check_fee_across(std::size_t index, const FeeLine& line, bool has_ratio) {
+  const std::string base = "fees[" + std::to_string(index) + "]";
+  if (line.over_limit > line.amount) {
+    const std::string field = base + ".over_limit";
+    return problem(ErrorCode::bad_amount, field, message(N_("{}: more than the line's amount"), field));
+  }
+  if (has_ratio && line.category != FeeCategory::B) {
+    const std::string field = base + ".selfpay_ratio";
+    return problem(ErrorCode::bad_value, field, message(N_("{}: only allowed on category B lines"), field));
+  }
+  return std::nullopt;
+}
+
+Check check_fees_total(std::span<const FeeLine> fees) {
+  Fen total{};
+  for (const FeeLine& f : fees) {
+    total += f.amount;  // each at most 10^12 yuan: no overflow before the check
+    if (total > max_amount) {
+      return problem(ErrorCode::bad_amount, "fees", message(N_("fees: the stay's total is above 10^12 yuan")));
+    }
+  }
+  return std::nullopt;
+}
+
+Check check_buckets_sum(const Buckets& b) {
+  const Fen sum = b.full_selfpay + b.over_limit + b.pre_selfpay + b.in_scope;
+  if (sum == b.total) return std::nullopt;
+  return problem(ErrorCode::buckets_mismatch, "buckets",
+                 message(N_("buckets.total {} is not the sum of the other four ({})"), b.total, sum));
+}
+
+Check check_grants(std::string_view field, std::int64_t grants) {
+  if (grants < 0) return problem(ErrorCode::bad_value, field, message(N_("{}: must not be negative"), field));
+  if (grants > 999'999'999'999) {
+    return problem(ErrorCode::bad_value, field, message(N_("{}: {} is out of range"), field, grants));
+  }
+  return std::nullopt;
+}
+
+Problem too_many_items(std::string_view field, std::size_t max) {
+  return problem(ErrorCode::bad_value, field, message(N_("{}: more than {} items"), field, max));
+}
+
+Rejection rejection_of(Problem p, std::optional<std::string> stay_id, std::uint64_t line) {
+  return rejection(std::move(stay_id), line, p.code, std::move(p.field), std::move(p.what));
+}
+
+namespace {
+
+Check check_identity_fields(const Stay& s) {
+  if (auto p = check_not_empty("stay_id", s.stay_id)) return p;
+  if (auto p = check_not_empty("person_id", s.person_id)) return p;
+  if (s.identities.bits() >> identity_count) {
+    return unknown_value("identities", std::to_string(s.identities.bits()), identity_names());
+  }
+  if (auto p = check_enum("category", s.category, 4, [] { return std::string_view("I, II, III"); })) return p;
+  if (auto p = check_age(s.age)) return p;
+  if (auto p = check_enum("insurance", s.insurance, 2, [] { return std::string_view("resident, employee"); })) return p;
+  if (auto p = check_enum("hospital_level", s.hospital_level, hospital_level_count, hospital_level_names)) return p;
+  if (auto p = check_enum("region", s.region, 4, region_names)) return p;
+  if (auto p = check_date("admitted", s.admitted)) return p;
+  return check_date("discharged", s.discharged);
+}
+
+Check check_lists(const Stay& s) {
+  if (s.diagnoses.size() > max_list_items) return too_many_items("diagnoses", max_list_items);
+  for (std::size_t i = 0; i < s.diagnoses.size(); ++i) {
+    if (auto p = check_diagnosis(i, s.diagnoses[i])) return p;
+  }
+  if (auto p = check_diagnosis_count(s.diagnoses.size())) return p;
+  if (s.flags.bits() >> flag_count) return unknown_value("flags", std::to_string(s.flags.bits()), flag_names());
+  if (s.referred_from) return check_not_empty("referred_from", *s.referred_from);
+  return std::nullopt;
+}
+
+Check check_cost(const Stay& s) {
+  if (s.fees.size() > max_fee_lines) return too_many_items("fees", max_fee_lines);
+  for (std::size_t i = 0; i < s.fees.size(); ++i) {
+    const FeeLine& f = s.fees[i];
+    const std::string base = "fees[" + std::to_string(i) + "]";
+    if (static_cast<std::size_t>(f.category) > 2) return unknown_value(base + ".category", "?", "A, B, C");
+    if (auto p = check_amount(base + ".amount", f.amount)) return p;
+    if (auto p = check_amount(base + ".over_limit", f.over_limit)) return p;
+    if (f.selfpay_ratio) {
+      if (auto p = check_ratio(base + ".selfpay_ratio", *f.selfpay_ratio)) return p;
+    }
+    if (auto p = check_fee_across(i, f, f.selfpay_ratio.has_value())) return p;
+  }
+  if (!s.buckets) return std::nullopt;
+  const Buckets& b = *s.buckets;
+  for (auto [key, value] : {std::pair{"buckets.total", b.total}, std::pair{"buckets.full_selfpay", b.full_selfpay},
+                            std::pair{"buckets.over_limit", b.over_limit}, std::pair{"buckets.pre_selfpay", b.pre_selfpay},
+                            std::pair{"buckets.in_scope", b.in_scope}}) {
+    if (auto p = check_amount(key, value)) return p;
+  }
+  return check_buckets_sum(b);
+}
+
+Check check_prior(const Stay& s) {
+  if (!s.prior) return std::nullopt;
+  if (s.prior->size() > max_list_items) {
+    return problem(ErrorCode::bad_value, "prior", message(N_("prior: too many channels")));
+  }
+  for (std::size_t i = 0; i < s.prior->size(); ++i) {
+    const PriorEntry& e = (*s.prior)[i];
+    const std::string base = "prior." + e.channel;
+    for (std::size_t j = 0; j < i; ++j) {
+      if ((*s.prior)[j].channel == e.channel) {
+        return problem(ErrorCode::duplicate_key, base, message(N_("{}: key given more than once"), base));
+      }
+    }
+    if (auto p = check_amount(base + ".accumulated", e.accumulated)) return p;
+    if (auto p = check_amount(base + ".paid", e.paid)) return p;
+    if (auto p = check_grants(base + ".grants", e.grants)) return p;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+}  // namespace medsettle::detail
+
+namespace medsettle {
+
+std::optional<Rejection> validate(const Stay& stay, std::uint64_t line) {
+  using namespace detail;
+  Check p = check_identity_fields(stay);
+  if (!p) p = check_lists(stay);
+  if (!p) p = check_cost(stay);
+  if (!p) p = check_prior(stay);
+  if (!p && !stay.fees.empty() && stay.buckets) {
+    p = Problem{ErrorCode::bad_value, "buckets", message(N_("buckets: give either fees or buckets, not both"))};
+  }
+  if (!p) p = check_stay_dates(stay.admitted, stay.discharged);
+  if (!p && !stay.buckets) p = check_fees_total(stay.fees);
+  if (!p) return std::nullopt;
+  std::optional<std::string> id;
+  if (!stay.stay_id.empty()) id = stay.stay_id;
+  return rejection_of(std::move(*p), std::move(id), line);
+}
+
+}  // namespace medsettle

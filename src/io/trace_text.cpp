@@ -1,0 +1,180 @@
+// Rendering a settlement's trace: a table for clerks, JSON for machines.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "medsettle/writer.hpp"
+
+namespace medsettle {
+
+namespace {
+
+/// Display width of UTF-8 text in a terminal: East Asian wide characters
+/// take two columns.
+std::size_t display_width(std::string_view s) {
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::uint32_t cp = c;
+    std::size_t len = 1;
+    if (c >= 0xF0 && i + 3 < s.size() + 0) { cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu); len = 4; }
+    else if (c >= 0xE0 && i + 2 < s.size()) { cp = ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu); len = 3; }
+    else if (c >= 0xC0 && i + 1 < s.size()) { cp = ((c & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu); len = 2; }
+    bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+                (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+    w += wide ? 2 : 1;
+    i += len;
+  }
+  return w;
+}
+
+void pad(std::string& out, std::string_view text, std::size_t width, bool right = false) {
+  std::size_t w = display_width(text);
+  std::string fill(width > w ? width - w : 0, ' ');
+  if (right) out += fill;
+  out += text;
+  if (!right) out += fill;
+}
+
+std::string file_tail(std::string_view path) {
+  auto slash = path.find_last_of('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+}  // namespace
+
+std::string render_trace_text(const Settlement& s, Language language) {
+  std::string out = fmt::format("stay {} (person {}) under rule set {} ({}), version {}, {}\n", s.stay_id, s.person_id,
+                                s.rules, s.title().empty() ? s.file() : s.title(), format(s.version), s.digest);
+  const std::string file = file_tail(s.file());
+
+  // Steps: one row each; the source on a second row under the detail.
+  if (s.trace) {
+    std::size_t wname = display_width("channel"), wkind = display_width("step"), wline = display_width("rule");
+    std::vector<std::string> names, lines;
+    for (const auto& st : s.trace->steps) {
+      names.push_back(st.channel < 0 ? "(stay)" : std::string(s.channel_info(static_cast<std::size_t>(st.channel)).name));
+      lines.push_back(st.line ? fmt::format("{}:{}", file, st.line) : "");
+      wname = std::max(wname, display_width(names.back()));
+      wkind = std::max(wkind, display_width(st.kind));
+      wline = std::max(wline, display_width(lines.back()));
+    }
+    out += "\n";
+    pad(out, "#", 4, true);
+    out += "  ";
+    pad(out, "channel", wname);
+    out += "  ";
+    pad(out, "step", wkind);
+    out += "  ";
+    pad(out, "rule", wline);
+    out += "  detail\n";
+    for (std::size_t i = 0; i < s.trace->steps.size(); ++i) {
+      const auto& st = s.trace->steps[i];
+      pad(out, std::to_string(i + 1), 4, true);
+      out += "  ";
+      pad(out, names[i], wname);
+      out += "  ";
+      pad(out, st.kind, wkind);
+      out += "  ";
+      pad(out, lines[i], wline);
+      out += "  ";
+      out += language == Language::en ? st.message : describe(s, st, language);
+      out += '\n';
+      if (!st.source.empty()) {
+        out += std::string(4 + 2 + wname + 2 + wkind + 2 + wline + 2, ' ');
+        out += "source: ";
+        out += st.source;
+        out += '\n';
+      }
+    }
+  }
+
+  // The itemized settlement.
+  std::size_t wname = display_width("channel"), wid = display_width("id");
+  for (const auto& r : s.channels) {
+    wname = std::max(wname, display_width(s.channel_info(r.index).name));
+    wid = std::max(wid, display_width(s.channel_info(r.index).id));
+  }
+  constexpr std::size_t wm = 13;
+  out += "\n";
+  pad(out, "channel", wname);
+  out += "  ";
+  pad(out, "id", wid);
+  out += "  fund    eligible";
+  for (auto h : {"base", "deductible", "paid"}) {
+    out += "  ";
+    pad(out, h, wm, true);
+  }
+  out += "\n";
+  for (const auto& r : s.channels) {
+    const ChannelInfo ch = s.channel_info(r.index);
+    pad(out, ch.name, wname);
+    out += "  ";
+    pad(out, ch.id, wid);
+    out += "  ";
+    pad(out, ch.fund_pay_type, 6);
+    out += r.eligible ? "  yes     " : "  no      ";
+    for (Fen v : {r.base, r.deductible, r.paid}) {
+      out += "  ";
+      pad(out, format(v), wm, true);
+    }
+    out += '\n';
+  }
+  out += "\n";
+  auto line = [&](std::string_view label, Fen v) {
+    out += "  ";
+    pad(out, label, 34);
+    pad(out, format(v), wm, true);
+    out += '\n';
+  };
+  line("total (medfee_sumamt)", s.buckets.total);
+  line("  full self-pay (fulamt_ownpay_amt)", s.buckets.full_selfpay);
+  line("  over limit (overlmt_selfpay)", s.buckets.over_limit);
+  line("  pre self-pay (preselfpay_amt)", s.buckets.pre_selfpay);
+  line("  in scope (inscp_scp_amt)", s.buckets.in_scope);
+  line("basic insurance (hifp_pay)", s.hifp_pay);
+  line("  deductible (act_pay_dedc)", s.act_pay_dedc);
+  line("critical illness (hifmi_pay)", s.hifmi_pay);
+  line("medical aid (maf_pay)", s.maf_pay);
+  line("other funds (oth_pay)", s.oth_pay);
+  line("funds in all (fund_pay_sumamt)", s.fund_pay_sumamt);
+  line("hospital (hosp_part_amt)", s.hosp_part_amt);
+  line("patient pays (psn_part_amt)", s.psn_part_amt);
+  return out;
+}
+
+void write_trace_json(std::string& out, const Settlement& s, Language language) {
+  out += "{\"settlement\":";
+  write_json(out, s);
+  out += ",\"itemization\":";
+  write_itemization_json(out, s);
+  out += ",\"steps\":[";
+  if (s.trace) {
+    for (std::size_t i = 0; i < s.trace->steps.size(); ++i) {
+      const auto& st = s.trace->steps[i];
+      if (i) out += ',';
+      out += "{\"channel\":";
+      if (st.channel < 0) out += "null";
+      else write_json_string(out, s.channel_info(static_cast<std::size_t>(st.channel)).id);
+      out += ",\"kind\":";
+      write_json_string(out, st.kind);
+      out += ",\"message\":";
+      write_json_string(out, language == Language::en ? st.message : describe(s, st, language));
+      if (st.line) {
+        fmt::format_to(std::back_inserter(out), ",\"file\":");
+        write_json_string(out, s.file());
+        fmt::format_to(std::back_inserter(out), ",\"line\":{},\"column\":{}", st.line, st.column);
+      } else {
+        out += ",\"file\":null,\"line\":null,\"column\":null";
+      }
+      out += ",\"source\":";
+      if (st.source.empty()) out += "null";
+      else write_json_string(out, st.source);
+      out += '}';
+    }
+  }
+  out += "]}";
+}
+
+}  // namespace medsettle
