@@ -35,6 +35,8 @@ struct ChannelInfo {
 class MEDSETTLE_API Plan {
  public:
   using ChannelInfo = medsettle::ChannelInfo;
+  /// Rule files are small: a larger one is refused without being read.
+  static constexpr std::size_t max_rule_file_bytes = 1u << 20;
 
   /// Loads and compiles a rule file. Throws RuleFileError with every problem
   /// found (`file:line:column: message`), or std::system_error if the file

@@ -16,6 +16,7 @@
 
 #include "medsettle/errors.hpp"
 #include "medsettle/export.hpp"
+#include "medsettle/ledger.hpp"
 #include "medsettle/record.hpp"
 #include "medsettle/stay.hpp"
 
@@ -68,5 +69,12 @@ MEDSETTLE_API void for_each_json_line(std::istream& in, const std::function<void
 MEDSETTLE_API bool read_csv(std::istream& in, const std::function<void(Record&&)>& sink, std::string* error = nullptr,
               ReadLimits limits = {});
 [[nodiscard]] MEDSETTLE_API std::vector<Record> read_csv(std::istream& in, ReadLimits limits = {});
+
+/// Reads a person's ledger written by write_ledger_json (INTERCHANGE.md):
+/// unknown keys, keys given twice, wrong types and malformed amounts are
+/// errors (Error, naming the field). With `records`, a key "records" (the
+/// settlement records of an export line) is accepted and its JSON text is
+/// returned there; without, it is an unknown key.
+[[nodiscard]] MEDSETTLE_API LedgerSnapshot read_ledger_json(std::string_view text, std::string* records = nullptr);
 
 }  // namespace medsettle

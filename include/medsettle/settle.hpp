@@ -86,4 +86,12 @@ struct BatchOptions {
 [[nodiscard]] MEDSETTLE_API std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& records,
                                                               const BatchOptions& options = {});
 
+/// The outcome of the stay `stay_id` among `records`, settled as in a batch
+/// of them (the person's other records are settled too, so that the year's
+/// ledger is right; the first record of the id stands), with `options`
+/// (SettleOptions::trace, for `explain`). nullopt if no record has that id.
+[[nodiscard]] MEDSETTLE_API std::optional<Outcome> settle_one_of(const Plan& plan, const std::vector<Record>& records,
+                                                                 std::string_view stay_id,
+                                                                 const SettleOptions& options = {});
+
 }  // namespace medsettle

@@ -6,6 +6,7 @@
 
 #include "medsettle/errors.hpp"
 #include "medsettle/language.hpp"
+#include "medsettle/ledger.hpp"
 #include "medsettle/export.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/settlement.hpp"
@@ -30,6 +31,11 @@ MEDSETTLE_API void write_json(std::string& out, const Rejection& r, Language lan
 /// Appends one settlement as a CSV row (no line end), in the columns of
 /// csv_header() of the plan that settled it.
 MEDSETTLE_API void write_csv(std::string& out, const Settlement& s);
+
+/// Appends a person's ledger as one JSON object (INTERCHANGE.md, "A person's
+/// ledger as JSON"; no line end). Deterministic: the same ledger gives the
+/// same bytes.
+MEDSETTLE_API void write_ledger_json(std::string& out, const LedgerSnapshot& ledger);
 
 /// Appends `text` as a JSON string literal, quotes included.
 MEDSETTLE_API void write_json_string(std::string& out, std::string_view text);

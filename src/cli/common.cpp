@@ -2,55 +2,61 @@
 
 #include <unistd.h>
 
-#include <fmt/format.h>
+#include <iostream>
 
 namespace medsettle::cli {
+
+namespace {
+Language chosen = Language::en;
+bool chosen_explicitly = false;
+}  // namespace
+
+Language language() noexcept { return chosen; }
+bool language_explicit() noexcept { return chosen_explicitly; }
+void set_language(Language l, bool explicit_choice) {
+  chosen = l;
+  chosen_explicitly = explicit_choice;
+}
 
 Plan load_plan(const std::string& path) {
   if (path.empty()) return Plan::builtin();
   try {
     return Plan::load_file(path);
   } catch (const RuleFileError& e) {
-    for (const auto& d : e.diagnostics()) std::cerr << d.to_string() << '\n';
-    throw UsageError(fmt::format("{}: {} error{} in the rule file", path, e.diagnostics().size(),
-                                 e.diagnostics().size() == 1 ? "" : "s"));
+    for (const auto& d : e.diagnostics()) std::cerr << d.to_string(language()) << '\n';
+    const std::size_t n = e.diagnostics().size();
+    throw UsageError(n == 1 ? tr(N_("{}: 1 error in the rule file"), path)
+                            : tr(N_("{}: {} errors in the rule file"), path, n));
   } catch (const std::system_error& e) {
     throw UsageError(e.what());
   }
 }
 
-Format input_format(const std::string& given, const std::string& path) {
-  if (given == "csv") return Format::csv;
-  if (given == "jsonl" || given == "json") return Format::jsonl;
-  if (!given.empty()) throw UsageError(fmt::format("unknown format '{}' (jsonl or csv)", given));
-  if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0) return Format::csv;
-  return Format::jsonl;
+InputFormat input_format(const std::string& given, const std::string& path) {
+  if (given == "csv") return InputFormat::csv;
+  if (given == "jsonl" || given == "json") return InputFormat::jsonl;
+  if (!given.empty()) throw UsageError(tr(N_("unknown format '{}' (jsonl or csv)"), given));
+  if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0) return InputFormat::csv;
+  return InputFormat::jsonl;
 }
 
-Input::Input(const std::string& path) : name_(path.empty() || path == "-" ? "<stdin>" : path) {
-  if (path.empty() || path == "-") return;
-  file_ = std::make_unique<std::ifstream>(path, std::ios::binary);
-  if (!*file_) throw UsageError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-}
-
-Output::Output(const std::string& path, bool to_stderr) : stderr_(to_stderr) {
-  if (path.empty() || path == "-") return;
-  file_ = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
-  if (!*file_) throw UsageError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-}
-
-bool Output::is_terminal() const { return !file_ && ::isatty(stderr_ ? 2 : 1); }
-
-bool stderr_is_terminal() { return ::isatty(2) != 0; }
-
-std::vector<Record> read_records(Input& in, Format format) {
-  if (format == Format::jsonl) return read_jsonl(in.stream());
+std::vector<Record> read_records(InputFile& in, InputFormat format) {
+  if (format == InputFormat::jsonl) return read_jsonl(in.stream());
   std::vector<Record> out;
   std::string error;
   if (!read_csv(in.stream(), [&](Record&& r) { out.push_back(std::move(r)); }, &error)) {
-    throw UsageError(fmt::format("{}: {}", in.name(), error));
+    throw UsageError(in.name() + ": " + error);
   }
   return out;
 }
+
+std::optional<Date> date_option(const std::string& text, std::string_view option) {
+  if (text.empty()) return std::nullopt;
+  const DateParse d = parse_date(text);
+  if (!d) throw UsageError(tr(N_("{} '{}' is not a date (YYYY-MM-DD)"), option, text));
+  return d.value;
+}
+
+bool stderr_is_terminal() { return ::isatty(2) != 0; }
 
 }  // namespace medsettle::cli

@@ -1,10 +1,8 @@
-// Shared pieces of the medsettle subcommands. The CLI holds no policy logic:
-// it reads, calls the library, and writes.
+// Shared pieces of the medsettle subcommands. The command holds no rule of
+// its own: it parses options, calls the library and prints.
 #pragma once
 
-#include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,9 +10,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include "medsettle/engine.hpp"
+#include "cli/text.hpp"
+#include "medsettle/files.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/reader.hpp"
+#include "medsettle/stream.hpp"
 
 namespace medsettle::cli {
 
@@ -30,36 +30,14 @@ struct UsageError : std::runtime_error {
 /// Rule-file errors are printed as file:line:column: message and end with status 2.
 Plan load_plan(const std::string& path);
 
-enum class Format { jsonl, csv };
 /// The format given, or guessed from the file name (".csv"), else JSON Lines.
-Format input_format(const std::string& given, const std::string& path);
-
-/// An input stream: a file, or standard input for "" and "-".
-class Input {
- public:
-  explicit Input(const std::string& path);
-  std::istream& stream() { return file_ ? *file_ : std::cin; }
-  const std::string& name() const { return name_; }
-
- private:
-  std::unique_ptr<std::ifstream> file_;
-  std::string name_;
-};
-
-/// An output stream: a file, or standard output for "" and "-".
-class Output {
- public:
-  explicit Output(const std::string& path, bool to_stderr = false);
-  std::ostream& stream() { return file_ ? *file_ : (stderr_ ? std::cerr : std::cout); }
-  bool is_terminal() const;
-
- private:
-  std::unique_ptr<std::ofstream> file_;
-  bool stderr_ = false;
-};
+InputFormat input_format(const std::string& given, const std::string& path);
 
 /// Reads every record of an input, in the given format.
-std::vector<Record> read_records(Input& in, Format format);
+std::vector<Record> read_records(InputFile& in, InputFormat format);
+
+/// A date option (YYYY-MM-DD), or nullopt when empty.
+std::optional<Date> date_option(const std::string& text, std::string_view option);
 
 /// Whether standard error is a terminal (progress is shown only then).
 bool stderr_is_terminal();

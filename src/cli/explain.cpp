@@ -1,7 +1,8 @@
 // medsettle explain: one stay, step by step.
-#include <fmt/format.h>
+#include <iostream>
 
 #include "cli/common.hpp"
+#include "medsettle/settle.hpp"
 #include "medsettle/writer.hpp"
 
 namespace medsettle::cli {
@@ -14,57 +15,46 @@ struct ExplainArgs {
 };
 
 int run_explain(const ExplainArgs& a) {
-  Plan plan = load_plan(a.rules);
-  Input in(a.in);
-  std::vector<Record> records = read_records(in, input_format(a.in_format, a.in));
-  // The stay is settled as in a batch, so its ledger holds the person's
-  // earlier stays of the year; only the asked-for stay carries a trace.
-  bool found = false;
-  for (const Record& r : records) {
-    if (r.has_stay_id && r.stay.stay_id == a.stay_id) found = true;
+  const Plan plan = load_plan(a.rules);
+  InputFile in(a.in);
+  const std::vector<Record> records = read_records(in, input_format(a.in_format, a.in));
+  SettleOptions options;
+  options.trace = true;
+  const std::optional<Outcome> o = settle_one_of(plan, records, a.stay_id, options);
+  if (!o) throw UsageError(tr(N_("no stay '{}' in {}"), a.stay_id, in.name()));
+  std::string out;
+  if (!o->settled()) {
+    write_json(out, o->rejection(), json_language());
+    std::cerr << tr(N_("stay {} is rejected: {}"), a.stay_id, o->rejection().message_in(language())) << '\n'
+              << out << '\n';
+    return some_rejected;
   }
-  if (!found) throw UsageError(fmt::format("no stay '{}' in {}", a.stay_id, in.name()));
-  std::string person;
-  for (const Record& r : records) {
-    if (r.has_stay_id && r.stay.stay_id == a.stay_id) { person = r.stay.person_id; break; }
+  if (a.json) {
+    write_trace_json(out, o->settlement(), json_language());
+    out += '\n';
+  } else {
+    out = render_trace_text(o->settlement(), language());
   }
-  BatchOptions options;
-  options.settle.trace = true;
-  auto outcomes = settle_batch(plan, std::move(records), options);
-  for (const Outcome& o : outcomes) {
-    if (o.settled() && o.settlement().stay_id == a.stay_id) {
-      std::string out;
-      if (a.json) {
-        write_trace_json(out, plan, o.settlement());
-        out += '\n';
-      } else {
-        out = render_trace_text(plan, o.settlement());
-      }
-      std::cout << out;
-      return ok;
-    }
-    if (!o.settled() && o.rejection().stay_id == a.stay_id) {
-      std::string out;
-      write_json(out, o.rejection());
-      std::cerr << "stay " << a.stay_id << " is rejected: " << o.rejection().message << '\n' << out << '\n';
-      return some_rejected;
-    }
-  }
-  return some_rejected;
+  std::cout << out << std::flush;
+  if (!std::cout) throw UsageError(tr(N_("writing the explanation failed")));
+  return ok;
 }
 
 }  // namespace
 
 Run add_explain(CLI::App& app) {
   auto a = std::make_shared<ExplainArgs>();
-  CLI::App* c = app.add_subcommand("explain", "Settle one stay step by step, citing the rule file for each step");
-  c->add_option("--rules", a->rules, "Rule file (default: the built-in hunan rule set)");
-  c->add_option("--stay-id", a->stay_id, "The stay to explain")->required();
-  c->add_option("--in", a->in, "Stays, JSON Lines or CSV (default: standard input); the person's other stays "
-                               "are settled too, so the year's ledger is right");
-  c->add_option("--in-format", a->in_format, "Input format: jsonl or csv (default: from the file name)");
-  c->add_flag("--json", a->json, "Print the explanation as JSON");
-  c->footer("Example:\n  medsettle explain --rules rules/hunan.yaml --in tests/golden/hunan.stays.jsonl --stay-id S7294443");
+  CLI::App* c =
+      app.add_subcommand("explain", tr(N_("Settle one stay step by step, citing the rule file for each step")));
+  c->add_option("--rules", a->rules, tr(N_("Rule file (default: the built-in hunan rule set)")));
+  c->add_option("--stay-id", a->stay_id, tr(N_("The stay to explain")))->required();
+  c->add_option("--in", a->in,
+                tr(N_("Stays, JSON Lines or CSV (default: standard input); the person's other stays are settled "
+                      "too, so the year's ledger is right")));
+  c->add_option("--in-format", a->in_format, tr(N_("Input format: jsonl or csv (default: from the file name)")));
+  c->add_flag("--json", a->json, tr(N_("Print the explanation as JSON")));
+  c->footer(tr(N_("Example:\n  medsettle explain --rules rules/hunan.yaml --in tests/golden/hunan.stays.jsonl "
+                  "--stay-id S7294443")));
   return [a] { return run_explain(*a); };
 }
 

@@ -20,9 +20,12 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "io/json_names.hpp"
+#include "io/json_names.hpp"  // TEMPORARY: until replay moves into the audit layer
+
+#include <iostream>
 
 #include "cli/common.hpp"
+#include "medsettle/settle.hpp"
 #include "medsettle/writer.hpp"
 
 namespace medsettle::cli {
@@ -849,13 +852,13 @@ int run_replay(const ReplayArgs& a) {
     }
     as_of = d.value;
   }
-  const Format in_fmt = input_format(a.in_format, a.in);
+  const InputFormat in_fmt = input_format(a.in_format, a.in);
   if ((a.recorded == "-") && (a.in.empty() || a.in == "-")) {
     throw UsageError("--recorded and --in cannot both be standard input");
   }
-  Input rec_in(a.recorded);  // opened first: a missing file is a usage error before any work
-  Input in(a.in);
-  Output out(a.out);
+  InputFile rec_in(a.recorded);  // opened first: a missing file is a usage error before any work
+  InputFile in(a.in);
+  OutputFile out(a.out);
 
   Report rep;
   // 1. Recompute: the stays, settled as one batch.
@@ -944,8 +947,7 @@ int run_replay(const ReplayArgs& a) {
 
   const std::string report = a.json ? render_json(rep, plan, a, as_of) : render_text(rep, plan, a, as_of);
   out.stream().write(report.data(), static_cast<std::streamsize>(report.size()));
-  out.stream().flush();
-  if (!out.stream()) throw UsageError("writing the report failed");
+  out.commit();
   std::cerr << fmt::format("replayed {} recorded, {} match, {} differ, {} not recomputable, {} not recorded, {} malformed\n",
                            rep.recorded, rep.matching_stays, rep.differing_stays, rep.missing.size(),
                            rep.unrecorded.size(), rep.malformed.size());

@@ -1,43 +1,50 @@
 // medsettle validate: check rule files, every error at its line.
-#include <fstream>
-#include <sstream>
-
-#include <fmt/format.h>
+#include <iostream>
 
 #include "cli/common.hpp"
 
 namespace medsettle::cli {
 
+namespace {
+
+/// "rules/hunan.yaml: ok: rule set hunan, 2 versions (2017-07-01, 2019-01-01), 6 channels, sha256:…"
+std::string summary(const std::string& file, const Plan& p) {
+  const std::size_t channels = p.ledger_slots().size(), versions = p.versions().size();
+  std::string dates;
+  for (Date d : p.versions()) dates += (dates.empty() ? "" : ", ") + format(d);
+  return tr(N_("{}: ok: rule set {}, {} version{} ({}), {} channel{}, {}"), file, p.id(), versions,
+            versions == 1 ? "" : "s", dates, channels, channels == 1 ? "" : "s", p.digest());
+}
+
+/// Checks one file; true if it is valid.
+bool check(const std::string& f) {
+  try {
+    std::cout << summary(f, Plan::load_file(f)) << '\n';
+    return true;
+  } catch (const RuleFileError& e) {
+    for (const auto& d : e.diagnostics()) std::cerr << d.to_string(language()) << '\n';
+    const std::size_t n = e.diagnostics().size();
+    std::cerr << (n == 1 ? tr(N_("{}: 1 error"), f) : tr(N_("{}: {} errors"), f, n)) << '\n';
+  } catch (const std::system_error& e) {
+    std::cerr << e.what() << '\n';
+  }
+  return false;
+}
+
+}  // namespace
+
 Run add_validate(CLI::App& app) {
   auto files = std::make_shared<std::vector<std::string>>();
-  CLI::App* c = app.add_subcommand("validate", "Check rule files; every error as file:line:column: message");
-  c->add_option("files", *files, "Rule files")->required();
-  c->footer("Example:\n  medsettle validate rules/*.yaml\nExit 2 if any file has an error.");
+  CLI::App* c = app.add_subcommand("validate", tr(N_("Check rule files; every error as file:line:column: message")));
+  c->add_option("files", *files, tr(N_("Rule files")))->required();
+  c->footer(tr(N_("Example:\n  medsettle validate rules/*.yaml\nExit 2 if any file has an error.")));
   return [files] {
     int status = ok;
     for (const std::string& f : *files) {
-      std::ifstream in(f, std::ios::binary);
-      if (!in) {
-        std::cerr << fmt::format("{}: cannot open: {}\n", f, std::strerror(errno));
-        status = usage;
-        continue;
-      }
-      std::ostringstream buf;
-      buf << in.rdbuf();
-      try {
-        Plan p = Plan::load_string(buf.str(), f);
-        std::size_t channels = p.ledger_slots().size();
-        std::string dates;
-        for (Date d : p.versions()) dates += (dates.empty() ? "" : ", ") + format(d);
-        std::cout << fmt::format("{}: ok: rule set {}, {} version{} ({}), {} channel{}, {}\n", f, p.id(),
-                                 p.versions().size(), p.versions().size() == 1 ? "" : "s", dates, channels,
-                                 channels == 1 ? "" : "s", p.digest());
-      } catch (const RuleFileError& e) {
-        for (const auto& d : e.diagnostics()) std::cerr << d.to_string() << '\n';
-        std::cerr << fmt::format("{}: {} error{}\n", f, e.diagnostics().size(), e.diagnostics().size() == 1 ? "" : "s");
-        status = usage;
-      }
+      if (!check(f)) status = usage;
     }
+    std::cout.flush();
+    if (!std::cout) throw UsageError(tr(N_("writing to standard output failed")));
     return status;
   };
 }

@@ -119,6 +119,37 @@ std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& r
   return out;
 }
 
+std::optional<Outcome> settle_one_of(const Plan& plan, const std::vector<Record>& records, std::string_view stay_id,
+                                     const SettleOptions& options) {
+  // Only the records of the stay's person matter (and, for duplicates, the
+  // order of the ids before them).
+  std::optional<std::size_t> target;
+  for (std::size_t i = 0; i < records.size() && !target; ++i) {
+    if (records[i].has_stay_id && records[i].stay.stay_id == stay_id) target = i;
+  }
+  if (!target) return std::nullopt;
+  const Record& t = records[*target];
+  if (!t.has_person_id) return Outcome(*t.rejection);
+  std::vector<const Record*> refs(records.size(), nullptr);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (records[i].has_person_id && records[i].stay.person_id == t.stay.person_id) refs[i] = &records[i];
+  }
+  // A record of the person whose id an earlier record (of anyone) holds is a duplicate.
+  detail::IdTable first(records.size());
+  std::vector<Outcome> out(records.size(), Outcome(Rejection{}));
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Record& r = records[i];
+    if (!r.has_stay_id || first.insert(r.stay.stay_id, 0).second || !refs[i]) continue;
+    out[i] = record_rejection(r, ErrorCode::duplicate_stay_id, "stay_id",
+                              message(N_("stay_id: '{}' already used by an earlier record"), r.stay.stay_id));
+    refs[i] = nullptr;
+  }
+  BatchOptions batch;
+  batch.settle = options;
+  detail::settle_batch_into(plan, refs, out, batch);
+  return std::move(out[*target]);
+}
+
 namespace detail {
 
 namespace {

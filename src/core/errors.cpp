@@ -37,7 +37,11 @@ std::string Message::text(Language language) const {
     return fmt::vformat(pattern, store);
   } catch (const fmt::format_error&) {
     // A translation whose placeholders do not match: the English text is right.
-    return fmt::vformat(id, store);
+    try {
+      return fmt::vformat(id, store);
+    } catch (const fmt::format_error&) {
+      return id;
+    }
   }
 }
 

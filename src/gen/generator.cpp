@@ -37,7 +37,7 @@
 #include <random>
 #include <string_view>
 
-#include "gen/generator.hpp"
+#include "medsettle/generate.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // Names of JSON value types for messages ("expected a list, got an object").
-// Internal: shared by the stay reader and the replay command.
+// Internal: shared by the readers (stays, ledgers, recorded settlements).
 #pragma once
 
 #include <string_view>
@@ -17,6 +17,21 @@ inline std::string_view json_type_name(simdjson::ondemand::json_type t) noexcept
     case json_type::string: return "a string";
     case json_type::boolean: return "a boolean";
     case json_type::null: return "null";
+  }
+  return "a value";
+}
+
+inline std::string_view json_type_name_dom(simdjson::dom::element e) noexcept {
+  using simdjson::dom::element_type;
+  switch (e.type()) {
+    case element_type::ARRAY: return "a list";
+    case element_type::OBJECT: return "an object";
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE: return "a number";
+    case element_type::STRING: return "a string";
+    case element_type::BOOL: return "a boolean";
+    case element_type::NULL_VALUE: return "null";
   }
   return "a value";
 }

@@ -15,6 +15,7 @@
 #include "core/text.hpp"
 #include "core/id_table.hpp"
 #include "io/line_source.hpp"
+#include "io/stream_internal.hpp"
 
 namespace medsettle {
 
@@ -179,14 +180,14 @@ StreamCounts settle_stream_waves(const Plan& plan, std::istream& in, const Strea
   return waves.counts();
 }
 
-bool grouped_by_person(std::istream& in, InputFormat format) {
+std::optional<detail::Apart> detail::first_ungrouped(std::istream& in, InputFormat format) {
   detail::IdTable done;
   std::string current, person;
-  bool grouped = true;
-  auto see = [&](const std::string& p) {
-    if (!grouped || p == current) return;
+  std::optional<Apart> apart;
+  auto see = [&](const std::string& p, std::uint64_t line) {
+    if (apart || p == current) return;
     if (done.find(p)) {
-      grouped = false;
+      apart = Apart{line, p};
       return;
     }
     if (!current.empty()) done.insert_copy(current, 0);
@@ -194,21 +195,23 @@ bool grouped_by_person(std::istream& in, InputFormat format) {
   };
   if (format == InputFormat::csv) {
     read_csv(in, [&](Record&& r) {
-      if (r.has_person_id) see(r.stay.person_id);
+      if (r.has_person_id) see(r.stay.person_id, r.line);
     });
-    return grouped;
+    return apart;
   }
   JsonStayReader reader;
   detail::LineSource source(in, ReadLimits{}.max_record_bytes);
   std::vector<detail::Line> lines;
   bool more = true;
-  while (more && grouped) {
+  while (more && !apart) {
     more = source.next_batch(lines, 65'536);
     for (const auto& l : lines) {
-      if (reader.peek_person(l.text, person)) see(person);
+      if (reader.peek_person(l.text, person)) see(person, l.number);
     }
   }
-  return grouped;
+  return apart;
 }
+
+bool grouped_by_person(std::istream& in, InputFormat format) { return !detail::first_ungrouped(in, format); }
 
 }  // namespace medsettle

@@ -1,5 +1,7 @@
 // The statistics of `medsettle compare` and their integer-only display forms.
-#include "report/compare.hpp"
+#include "medsettle/compare.hpp"
+
+#include "medsettle/writer.hpp"
 
 #include <algorithm>
 #include <map>
@@ -170,7 +172,7 @@ std::vector<StayFacts> facts_of(const std::vector<Record>& records) {
   return out;
 }
 
-bool settlement_changed(const Plan& plan_a, const Settlement& a, const Plan& plan_b, const Settlement& b) {
+bool settlement_changed(const Settlement& a, const Settlement& b) {
   for (std::size_t i = 0; i < field_names.size(); ++i) {
     if (field_value(a, i) != field_value(b, i)) return true;
   }
@@ -178,7 +180,7 @@ bool settlement_changed(const Plan& plan_a, const Settlement& a, const Plan& pla
   for (std::size_t i = 0; i < a.channels.size(); ++i) {
     const ChannelResult& x = a.channels[i];
     const ChannelResult& y = b.channels[i];
-    if (plan_a.channel(a.version_index, x.index).id != plan_b.channel(b.version_index, y.index).id) return true;
+    if (a.channel_info(x.index).id != b.channel_info(y.index).id) return true;
     if (x.eligible != y.eligible || x.base != y.base || x.deductible != y.deductible || x.paid != y.paid) return true;
   }
   return false;
@@ -252,7 +254,7 @@ Comparison compare(const Plan& plan_a, const Plan& plan_b, const CompareOptions&
     ++c.paired;
     ++applied_a[sa.version];
     ++applied_b[sb.version];
-    if (settlement_changed(plan_a, sa, plan_b, sb)) ++c.changed;
+    if (settlement_changed(sa, sb)) ++c.changed;
     for (std::size_t k = 0; k < field_names.size(); ++k) {
       c.fields[k].a += field_value(sa, k).count();
       c.fields[k].b += field_value(sb, k).count();
@@ -370,6 +372,35 @@ std::string applied_text(const SideInfo& s) {
     out += fmt::format("{} ({} stay{})", format(d), n, n == 1 ? "" : "s");
   }
   return out;
+}
+
+WhatIf what_if(const Plan& plan_a, const Plan& plan_b, const std::vector<Record>& stays, const CompareOptions& options,
+               unsigned threads) {
+  const std::vector<StayFacts> facts = facts_of(stays);
+  BatchOptions batch_a, batch_b;
+  batch_a.threads = batch_b.threads = threads;
+  batch_a.settle.as_of = options.as_of_a;
+  batch_b.settle.as_of = options.as_of_b;
+  WhatIf w;
+  w.a = settle_batch(plan_a, stays, batch_a);
+  w.b = settle_batch(plan_b, stays, batch_b);
+  w.comparison = compare(plan_a, plan_b, options, facts, w.a, w.b);
+  return w;
+}
+
+void write_changed_jsonl(std::string& out, const WhatIf& w) {
+  for (std::size_t i = 0; i < w.a.size() && i < w.b.size(); ++i) {
+    const Outcome& oa = w.a[i];
+    const Outcome& ob = w.b[i];
+    if (!oa.settled() || !ob.settled() || !settlement_changed(oa.settlement(), ob.settlement())) continue;
+    out += "{\"stay_id\":";
+    write_json_string(out, oa.settlement().stay_id);
+    out += ",\"a\":";
+    write_json(out, oa.settlement());
+    out += ",\"b\":";
+    write_json(out, ob.settlement());
+    out += "}\n";
+  }
 }
 
 }  // namespace medsettle::report

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "report/compare.hpp"
+#include "medsettle/compare.hpp"
 
 namespace medsettle::report {
 

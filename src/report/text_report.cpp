@@ -1,7 +1,7 @@
 // The aligned text summary of `medsettle compare`.
 #include <fmt/format.h>
 
-#include "report/compare.hpp"
+#include "medsettle/compare.hpp"
 #include "report/text_width.hpp"
 
 namespace medsettle::report {

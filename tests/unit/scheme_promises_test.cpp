@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "gen/generator.hpp"
+#include "medsettle/generate.hpp"
 #include "medsettle/engine.hpp"
 #include "medsettle/reader.hpp"
 

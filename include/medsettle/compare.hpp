@@ -1,5 +1,6 @@
-// The what-if comparison of two rule sets on one population of stays
-// (`medsettle compare`): the statistics, and their text and HTML renderings.
+// medsettle/compare.hpp: the what-if comparison of two rule sets on one
+// population of stays (`medsettle compare`): the statistics, and their text
+// and HTML renderings.
 //
 // Money is summed in 128-bit integers of fen; every percentage and ratio is
 // computed from those integers with integer division (basis points, rounded
@@ -15,9 +16,11 @@
 #include <vector>
 
 #include "medsettle/date.hpp"
-#include "medsettle/engine.hpp"
+#include "medsettle/export.hpp"
+#include "medsettle/language.hpp"
 #include "medsettle/plan.hpp"
-#include "medsettle/reader.hpp"
+#include "medsettle/record.hpp"
+#include "medsettle/settle.hpp"
 #include "medsettle/settlement.hpp"
 
 namespace medsettle::report {
@@ -35,7 +38,7 @@ struct StayFacts {
   bool readable = false;  ///< the record was a valid stay
 };
 /// The facts of each record, in input order.
-[[nodiscard]] std::vector<StayFacts> facts_of(const std::vector<Record>& records);
+[[nodiscard]] MEDSETTLE_API std::vector<StayFacts> facts_of(const std::vector<Record>& records);
 
 /// A value under rule set A and under rule set B.
 struct PairSum {
@@ -57,7 +60,7 @@ inline constexpr std::array<std::string_view, 13> field_names{
     "act_pay_dedc",  "hifp_pay",          "hifmi_pay",       "maf_pay",        "hosp_part_amt",
     "oth_pay",       "fund_pay_sumamt",   "psn_part_amt"};
 /// The Chinese name of a settlement field (接口 2304 setlinfo).
-[[nodiscard]] std::string_view field_label(std::string_view field) noexcept;
+[[nodiscard]] MEDSETTLE_API std::string_view field_label(std::string_view field) noexcept;
 
 struct ChannelRow {
   std::string id, name;  ///< as the rule file writes it (A's, else B's; "A's / B's" if they differ)
@@ -85,7 +88,7 @@ struct Distribution {
 inline constexpr std::array<std::int64_t, 4> threshold_yuan{1'000, 5'000, 10'000, 20'000};
 /// Bin k holds amounts in (edge[k-1], edge[k]] yuan; bin 0 is [0, 500], the last is > 20,000.
 inline constexpr std::array<std::int64_t, 6> histogram_edges_yuan{500, 1'000, 2'000, 5'000, 10'000, 20'000};
-[[nodiscard]] std::string histogram_bin_label(std::size_t bin);
+[[nodiscard]] MEDSETTLE_API std::string histogram_bin_label(std::size_t bin);
 
 struct PersonChange {
   std::string person_id;
@@ -118,44 +121,58 @@ struct CompareOptions {
 
 /// Builds the comparison. `outcomes_a[i]`, `outcomes_b[i]` and `facts[i]`
 /// belong to input record i.
-[[nodiscard]] Comparison compare(const Plan& plan_a, const Plan& plan_b, const CompareOptions& options,
+[[nodiscard]] MEDSETTLE_API Comparison compare(const Plan& plan_a, const Plan& plan_b, const CompareOptions& options,
                                  const std::vector<StayFacts>& facts, const std::vector<Outcome>& outcomes_a,
                                  const std::vector<Outcome>& outcomes_b);
 
 /// Whether two settlements of the same stay differ in any amount: a
 /// settlement field, or a channel's id, eligibility, base, deductible or
 /// payment. The rule id, version, digest and channel names are not compared.
-[[nodiscard]] bool settlement_changed(const Plan& plan_a, const Settlement& a, const Plan& plan_b,
-                                      const Settlement& b);
+[[nodiscard]] MEDSETTLE_API bool settlement_changed(const Settlement& a, const Settlement& b);
+
+/// A what-if run: both rule sets' outcomes, record by record, and their comparison.
+struct WhatIf {
+  Comparison comparison;
+  std::vector<Outcome> a, b;  ///< one per input record, in input order
+};
+
+/// Settles `stays` under both rule sets (each as one batch, on `threads`
+/// threads) and compares them.
+[[nodiscard]] MEDSETTLE_API WhatIf what_if(const Plan& plan_a, const Plan& plan_b, const std::vector<Record>& stays,
+                                           const CompareOptions& options, unsigned threads = 1);
+
+/// Appends one JSON line {"stay_id", "a", "b"} per stay settled under both
+/// whose settlement changed, in input order.
+MEDSETTLE_API void write_changed_jsonl(std::string& out, const WhatIf& w);
 
 // ---- display formatting (integers only) ------------------------------------
 
 /// A non-negative integer with thousands separators: "20,000".
-[[nodiscard]] std::string thousands(Sum v);
+[[nodiscard]] MEDSETTLE_API std::string thousands(Sum v);
 /// "1,234,567.89"; negative "-1,234.50".
-[[nodiscard]] std::string yuan(Sum fen);
+[[nodiscard]] MEDSETTLE_API std::string yuan(Sum fen);
 /// Like yuan() with a sign: "+1,234.50", "-3.00", "0.00".
-[[nodiscard]] std::string signed_yuan(Sum fen);
+[[nodiscard]] MEDSETTLE_API std::string signed_yuan(Sum fen);
 /// round(num × 10000 ÷ den) half away from zero; den > 0.
-[[nodiscard]] std::int64_t basis_points(Sum num, Sum den);
+[[nodiscard]] MEDSETTLE_API std::int64_t basis_points(Sum num, Sum den);
 /// "87.31%" from basis points; with `sign`, "+1.20%".
-[[nodiscard]] std::string percent(std::int64_t bp, bool sign = false);
+[[nodiscard]] MEDSETTLE_API std::string percent(std::int64_t bp, bool sign = false);
 /// The change from a to b in percent of a: "+12.34%", "n/a" when a is 0 and b is not.
-[[nodiscard]] std::string percent_change(Sum a, Sum b);
+[[nodiscard]] MEDSETTLE_API std::string percent_change(Sum a, Sum b);
 /// 1 − patient ÷ total in basis points, or nullopt when total is 0.
-[[nodiscard]] std::optional<std::int64_t> ratio_bp(Sum total, Sum patient);
+[[nodiscard]] MEDSETTLE_API std::optional<std::int64_t> ratio_bp(Sum total, Sum patient);
 /// The ratio "87.31%" or "n/a".
-[[nodiscard]] std::string ratio_text(Sum total, Sum patient);
+[[nodiscard]] MEDSETTLE_API std::string ratio_text(Sum total, Sum patient);
 /// The change of the ratio in percentage points: "+1.23 pp", or "n/a".
-[[nodiscard]] std::string ratio_change_text(const RatioRow& r);
+[[nodiscard]] MEDSETTLE_API std::string ratio_change_text(const RatioRow& r);
 /// "as of 2018-06-30" or "as of the discharge date".
-[[nodiscard]] std::string as_of_text(const SideInfo& s);
+[[nodiscard]] MEDSETTLE_API std::string as_of_text(const SideInfo& s);
 /// "2017-07-01 (31 stays), 2019-01-01 (9 stays)".
-[[nodiscard]] std::string applied_text(const SideInfo& s);
+[[nodiscard]] MEDSETTLE_API std::string applied_text(const SideInfo& s);
 
 /// The aligned text summary printed on standard output.
-[[nodiscard]] std::string render_text(const Comparison& c);
+[[nodiscard]] MEDSETTLE_API std::string render_text(const Comparison& c);
 /// The self-contained HTML report (inline CSS and SVG, no script, no network).
-[[nodiscard]] std::string render_html(const Comparison& c);
+[[nodiscard]] MEDSETTLE_API std::string render_html(const Comparison& c);
 
 }  // namespace medsettle::report

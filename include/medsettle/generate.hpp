@@ -1,11 +1,14 @@
-// A deterministic synthetic population of stays, for `medsettle generate`,
-// the tests, the benchmarks and the sanity table. Same options, same bytes.
+// medsettle/generate.hpp: a deterministic synthetic population of stays,
+// for `medsettle generate`, the tests, the benchmarks, the Python module and
+// the sanity table. Same options, same bytes.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "medsettle/export.hpp"
 
 namespace medsettle::gen {
 
@@ -17,7 +20,7 @@ struct Options {
 };
 
 /// Generates persons one at a time, appending their stays as text.
-class Population {
+class MEDSETTLE_API Population {
  public:
   explicit Population(const Options& options);
   ~Population();
@@ -32,6 +35,6 @@ class Population {
 };
 
 /// Appends the whole population (with the CSV header when csv); returns the number of stays.
-std::uint64_t generate(std::string& out, const Options& options);
+MEDSETTLE_API std::uint64_t generate(std::string& out, const Options& options);
 
 }  // namespace medsettle::gen

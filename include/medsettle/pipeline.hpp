@@ -1,0 +1,61 @@
+// medsettle/pipeline.hpp: a file of stays in, settlements and rejections
+// out, in input order, on several threads, in bounded memory when the
+// input allows it: what `medsettle settle` runs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <ostream>
+
+#include "medsettle/export.hpp"
+#include "medsettle/files.hpp"
+#include "medsettle/language.hpp"
+#include "medsettle/plan.hpp"
+#include "medsettle/reader.hpp"
+#include "medsettle/settle.hpp"
+#include "medsettle/stream.hpp"
+
+namespace medsettle {
+
+enum class OutputFormat : std::uint8_t { jsonl, csv };
+
+/// How the input is held: `automatic` streams a regular file whose stays
+/// are grouped by person (checked by a first, cheap pass) and reads
+/// anything else whole; `stream` requires the grouping (NotGroupedError
+/// otherwise, before anything is written); `whole` reads everything first.
+enum class PipelineMode : std::uint8_t { automatic, stream, whole };
+
+/// How far a run has come.
+struct PipelineProgress {
+  std::uint64_t records = 0;      ///< records settled or rejected so far
+  std::uint64_t bytes_read = 0;   ///< of the input
+  std::uint64_t input_size = 0;   ///< 0 if unknown (standard input)
+};
+
+struct PipelineOptions {
+  unsigned threads = 0;  ///< 0: one per core; at most max_batch_threads
+  InputFormat input = InputFormat::jsonl;
+  OutputFormat output = OutputFormat::jsonl;
+  bool itemize = false;  ///< JSON Lines only: add each channel's itemization
+  PipelineMode mode = PipelineMode::automatic;
+  SettleOptions settle;  ///< as_of; no trace
+  /// The language of the rejections' messages (JSON keys and codes stay English).
+  Language messages = Language::en;
+  ReadLimits limits;
+  /// Called now and then from the calling thread.
+  std::function<void(const PipelineProgress&)> progress;
+};
+
+struct PipelineCounts {
+  std::uint64_t read = 0, settled = 0, rejected = 0;
+};
+
+/// Settles the stays of `in` (SEMANTICS.md §8, §10): settlements to `out`
+/// (JSON Lines or CSV with its header), rejections to `errors` (JSON
+/// Lines), both in input order. The result does not depend on the number
+/// of threads or on the mode. Throws NotGroupedError (mode stream), InputError
+/// (an unusable CSV header), IoError (reading or writing).
+MEDSETTLE_API PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
+                                         const PipelineOptions& options);
+
+}  // namespace medsettle

@@ -1,0 +1,230 @@
+// The file pipeline: read, settle, format and write, in input order. A
+// wave of outcomes is formatted on several threads and written by a writer
+// thread while the next wave is read and settled.
+#include "medsettle/pipeline.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <span>
+#include <thread>
+
+#include "io/stream_internal.hpp"
+#include "medsettle/writer.hpp"
+
+namespace medsettle {
+
+namespace {
+
+/// Formats settlements and rejections, and writes them on a writer thread.
+/// A large wave is formatted on `threads` threads, a slice each; the slices
+/// are written in input order. At most about 64 MiB of text waits.
+class Sink {
+ public:
+  Sink(const Plan& plan, const PipelineOptions& o, unsigned threads, std::ostream& out, std::ostream& errors)
+      : options_(o), threads_(std::max(1u, threads)), out_(out), errors_(errors) {
+    if (o.output == OutputFormat::csv) {
+      Chunk header;
+      header.out = csv_header(plan) + '\n';
+      push(std::move(header));
+    }
+    writer_ = std::thread([this] { write_loop(); });
+  }
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+  ~Sink() { stop(); }
+
+  void operator()(std::span<const Outcome> wave) {
+    constexpr std::size_t min_slice = 2048;
+    const std::size_t slices = std::max<std::size_t>(1, std::min<std::size_t>(threads_, wave.size() / min_slice));
+    std::vector<Chunk> chunks(slices);
+    for (Chunk& c : chunks) c = recycled();
+    auto work = [&](std::size_t t) {
+      const std::size_t from = wave.size() * t / slices, to = wave.size() * (t + 1) / slices;
+      for (std::size_t i = from; i < to; ++i) format_one(wave[i], chunks[t].out, chunks[t].err);
+    };
+    run_slices(slices, work);
+    for (Chunk& c : chunks) push(std::move(c));
+  }
+
+  /// Everything written; rethrows a write error.
+  void finish() {
+    stop();
+    if (failure_) std::rethrow_exception(failure_);
+    out_.flush();
+    errors_.flush();
+  }
+
+ private:
+  struct Chunk {
+    std::string out, err;
+  };
+  static constexpr std::size_t max_waiting = 64u << 20;  // bytes of text queued for the writer
+
+  const PipelineOptions& options_;
+  unsigned threads_;
+  std::ostream& out_;
+  std::ostream& errors_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Chunk> queue_, free_;  // to write; written, their room kept for reuse
+  std::size_t waiting_ = 0;         // bytes in queue_
+  bool done_ = false;
+  std::exception_ptr failure_;      // the writer's error, if it had one
+  std::thread writer_;
+
+  void format_one(const Outcome& o, std::string& out, std::string& err) const {
+    if (o.settled()) {
+      if (options_.output == OutputFormat::csv) write_csv(out, o.settlement());
+      else if (options_.itemize) write_json_itemized(out, o.settlement());
+      else write_json(out, o.settlement());
+      out += '\n';
+    } else {
+      write_json(err, o.rejection(), options_.messages);
+      err += '\n';
+    }
+  }
+  /// Runs work(0..slices-1), slice 0 here; a thread that cannot start leaves its slice here too.
+  template <class Work>
+  static void run_slices(std::size_t slices, Work& work) {
+    std::vector<std::thread> pool;
+    std::vector<std::size_t> here{0};
+    for (std::size_t t = 1; t < slices; ++t) {
+      try {
+        pool.emplace_back(work, t);
+      } catch (const std::system_error&) {
+        here.push_back(t);
+      }
+    }
+    for (std::size_t t : here) work(t);
+    for (auto& th : pool) th.join();
+  }
+  Chunk recycled() {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) return {};
+    Chunk c = std::move(free_.front());
+    free_.pop_front();
+    return c;
+  }
+  void push(Chunk c) {
+    const std::size_t size = c.out.size() + c.err.size();
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return waiting_ == 0 || waiting_ + size <= max_waiting || failure_; });
+    if (failure_) std::rethrow_exception(failure_);
+    waiting_ += size;
+    queue_.push_back(std::move(c));
+    changed_.notify_all();
+  }
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      if (done_) return;
+      done_ = true;
+    }
+    changed_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
+  /// Writes in pieces of 1 MiB (one large write costs the kernel more).
+  static void write_in_pieces(std::ostream& to, const std::string& text) {
+    constexpr std::size_t piece = 1u << 20;
+    for (std::size_t at = 0; at < text.size(); at += piece) {
+      to.write(text.data() + at, static_cast<std::streamsize>(std::min(piece, text.size() - at)));
+    }
+  }
+  void write_loop() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      changed_.wait(lock, [&] { return done_ || !queue_.empty(); });
+      if (queue_.empty() || failure_) return;  // done, and everything written (or nothing more can be)
+      Chunk c = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      try {
+        write_in_pieces(out_, c.out);
+        write_in_pieces(errors_, c.err);
+      } catch (...) {
+        lock.lock();
+        failure_ = std::current_exception();
+        changed_.notify_all();
+        return;
+      }
+      const std::size_t size = c.out.size() + c.err.size();
+      c.out.clear();
+      c.err.clear();
+      lock.lock();
+      waiting_ -= size;
+      if (free_.size() < 2 * threads_) free_.push_back(std::move(c));
+      changed_.notify_all();
+    }
+  }
+};
+
+std::vector<Record> read_all(InputFile& in, const PipelineOptions& o) {
+  if (o.input == InputFormat::jsonl) return read_jsonl(in.stream(), o.limits);
+  std::vector<Record> out;
+  std::string error;
+  if (!read_csv(in.stream(), [&](Record&& r) { out.push_back(std::move(r)); }, &error, o.limits)) {
+    throw InputError(in.name() + ": " + error);
+  }
+  return out;
+}
+
+PipelineCounts settle_whole(const Plan& plan, InputFile& in, Sink& sink, const PipelineOptions& o, unsigned threads) {
+  std::vector<Record> records = read_all(in, o);
+  PipelineCounts counts;
+  counts.read = records.size();
+  BatchOptions batch;
+  batch.threads = threads;
+  batch.settle = o.settle;
+  const std::vector<Outcome> outcomes = settle_batch(plan, records, batch);
+  records.clear();
+  records.shrink_to_fit();
+  for (const Outcome& out : outcomes) (out.settled() ? counts.settled : counts.rejected) += 1;
+  // Formatted a slice at a time: the text of a slice, not of the whole input, is held.
+  constexpr std::size_t slice = 65'536;
+  for (std::size_t from = 0; from < outcomes.size(); from += slice) {
+    sink(std::span<const Outcome>(outcomes).subspan(from, std::min(slice, outcomes.size() - from)));
+    if (o.progress) o.progress({from + std::min(slice, outcomes.size() - from), in.offset(), in.size()});
+  }
+  return counts;
+}
+
+PipelineCounts settle_streamed(const Plan& plan, InputFile& in, Sink& sink, const PipelineOptions& o,
+                               unsigned threads) {
+  StreamOptions stream;
+  stream.batch.threads = threads;
+  stream.batch.settle = o.settle;
+  stream.format = o.input;
+  stream.limits = o.limits;
+  if (o.progress) stream.progress = [&](std::size_t done) { o.progress({done, in.offset(), in.size()}); };
+  const StreamCounts c = settle_stream_waves(plan, in.stream(), stream, [&](std::span<const Outcome> wave) { sink(wave); });
+  return {c.read, c.settled, c.rejected};
+}
+
+}  // namespace
+
+PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
+                           const PipelineOptions& options) {
+  const unsigned threads =
+      std::clamp(options.threads ? options.threads : std::thread::hardware_concurrency(), 1u, max_batch_threads);
+  // Streaming needs each person's stays together. A regular file is checked
+  // first (a cheap pass reading only person ids), so that a refusal comes
+  // before anything is written; standard input streams only when the mode
+  // promises the grouping.
+  bool stream = options.mode == PipelineMode::stream;
+  if (options.mode != PipelineMode::whole && in.regular()) {
+    const auto apart = detail::first_ungrouped(in.stream(), options.input);
+    in.rewind();
+    if (apart && options.mode == PipelineMode::stream) throw NotGroupedError(apart->line, apart->person);
+    stream = !apart;
+  }
+  Sink sink(plan, options, threads, out, errors);
+  const PipelineCounts counts =
+      stream ? settle_streamed(plan, in, sink, options, threads) : settle_whole(plan, in, sink, options, threads);
+  sink.finish();
+  return counts;
+}
+
+}  // namespace medsettle
