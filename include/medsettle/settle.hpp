@@ -73,11 +73,26 @@ struct Reversal {
 /// The most threads a batch uses, whatever it is asked for.
 inline constexpr unsigned max_batch_threads = 256;
 
+/// Where a batch finds each person's ledger before the run and leaves it
+/// after: a kept ledger (SEMANTICS.md §11). Both are called once per person
+/// that has a record placed in the run, from the thread that settles that
+/// person: an implementation must allow calls for different persons at once.
+class MEDSETTLE_API LedgerBook {
+ public:
+  virtual ~LedgerBook();
+  /// The person's ledger before the run; an empty one if the person has none.
+  virtual Ledger open(std::string_view person_id) = 0;
+  /// The person's ledger after the run (the run's settled stays posted).
+  virtual void close(std::string_view person_id, Ledger&& ledger) = 0;
+};
+
 struct BatchOptions {
   SettleOptions settle;
   /// Persons are partitioned across threads (at most max_batch_threads, and
   /// at most one per person); the result does not depend on it.
   unsigned threads = 1;
+  /// Kept ledgers to settle against (not owned); none: every person starts empty.
+  LedgerBook* ledgers = nullptr;
 };
 
 /// Settles a batch of records (SEMANTICS.md §8, §10): duplicate stay ids,

@@ -85,7 +85,10 @@ void settle_person(const Plan& plan, const std::shared_ptr<const detail::PlanDat
     if (int c = records[a]->stay.stay_id.compare(records[b]->stay.stay_id); c != 0) return c < 0;
     return records[a]->line < records[b]->line;
   });
-  PersonRun run{plan, ref, options, detail::LedgerAccess::for_batch(ref), {}};
+  const std::string_view person = records[mine.front()]->stay.person_id;
+  PersonRun run{plan, ref, options,
+                options.ledgers ? options.ledgers->open(person) : detail::LedgerAccess::for_batch(ref), {}};
+  if (options.ledgers) detail::LedgerAccess::bind(run.ledger, ref);
   for (std::size_t idx : mine) {
     const Record& rec = *records[idx];
     const Key& key = keys[idx];
@@ -106,9 +109,12 @@ void settle_person(const Plan& plan, const std::shared_ptr<const detail::PlanDat
     }
     out[idx] = invalid ? std::move(*invalid) : *rec.rejection;
   }
+  if (options.ledgers) options.ledgers->close(person, std::move(run.ledger));
 }
 
 }  // namespace
+
+LedgerBook::~LedgerBook() = default;
 
 std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& records, const BatchOptions& options) {
   std::vector<const Record*> refs(records.size());
