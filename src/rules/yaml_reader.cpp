@@ -9,6 +9,8 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
+#include "core/text.hpp"
+
 namespace medsettle::detail {
 
 namespace {
@@ -27,7 +29,7 @@ class TreeBuilder : public YAML::EventHandler {
   void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { attach(make(YNode::Kind::null, mark)); }
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
-    error(mark, "aliases (*name) are not allowed in rule files; write the value out");
+    error(mark, message(N_("aliases (*name) are not allowed in rule files; write the value out")));
     // Stand in with an empty scalar: the alias is the one error to report here.
     YNode n = make(YNode::Kind::scalar, mark);
     n.plain = true;
@@ -37,7 +39,7 @@ class TreeBuilder : public YAML::EventHandler {
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, const std::string& value) override {
     YNode n = make(YNode::Kind::scalar, mark);
-    if (tag != "?" && tag != "!") error(mark, fmt::format("tags ({}) are not allowed in rule files", tag));
+    if (tag != "?" && tag != "!") error(mark, message(N_("tags ({}) are not allowed in rule files"), tag));
     n.plain = tag == "?";
     n.text = value;
     attach(std::move(n));
@@ -69,12 +71,13 @@ class TreeBuilder : public YAML::EventHandler {
   std::size_t too_deep_ = 0;  // frames opened past the depth limit (not kept)
   bool reported_depth_ = false, reported_nodes_ = false;
 
-  void error(const YAML::Mark& mark, std::string message) {
-    diags_.push_back({file_, static_cast<std::uint32_t>(mark.line + 1), static_cast<std::uint32_t>(mark.column + 1),
-                      std::move(message)});
+  void error(const YAML::Mark& mark, Message what) {
+    diags_.push_back(diagnostic(file_, static_cast<std::uint32_t>(mark.line + 1),
+                                static_cast<std::uint32_t>(mark.column + 1), std::move(what)));
   }
+  void error(const YNode& at, Message what) { diags_.push_back(diagnostic(file_, at.line, at.column, std::move(what))); }
   void check_tag(const YAML::Mark& mark, const std::string& tag) {
-    if (!tag.empty() && tag != "?" && tag != "!") error(mark, fmt::format("tags ({}) are not allowed in rule files", tag));
+    if (!tag.empty() && tag != "?" && tag != "!") error(mark, message(N_("tags ({}) are not allowed in rule files"), tag));
   }
   YNode make(YNode::Kind kind, const YAML::Mark& mark) {
     YNode n;
@@ -83,7 +86,7 @@ class TreeBuilder : public YAML::EventHandler {
     n.column = static_cast<std::uint32_t>(mark.column + 1);
     if (++nodes_ > limits_.max_nodes && !reported_nodes_) {
       reported_nodes_ = true;
-      error(mark, fmt::format("more than {} values in one rule file", limits_.max_nodes));
+      error(mark, message(N_("more than {} values in one rule file"), limits_.max_nodes));
     }
     return n;
   }
@@ -91,7 +94,7 @@ class TreeBuilder : public YAML::EventHandler {
     if (too_deep_ > 0 || stack_.size() >= limits_.max_depth) {
       if (!reported_depth_) {
         reported_depth_ = true;
-        diags_.push_back({file_, n.line, n.column, fmt::format("nested deeper than {} levels", limits_.max_depth)});
+        error(n, message(N_("nested deeper than {} levels"), limits_.max_depth));
       }
       ++too_deep_;
       return;
@@ -111,7 +114,7 @@ class TreeBuilder : public YAML::EventHandler {
     if (too_deep_ > 0) return;
     if (stack_.empty()) {
       if (have_root) {
-        diags_.push_back({file_, n.line, n.column, "a rule file holds one YAML document"});
+        error(n, message(N_("a rule file holds one YAML document")));
         return;
       }
       root = std::move(n);
@@ -123,7 +126,7 @@ class TreeBuilder : public YAML::EventHandler {
       top.node.items.push_back(std::move(n));
     } else if (!top.has_key) {
       if (n.kind != YNode::Kind::scalar) {
-        diags_.push_back({file_, n.line, n.column, "map keys must be plain names"});
+        error(n, message(N_("map keys must be plain names")));
       }
       top.key = std::move(n);
       top.has_key = true;
@@ -131,8 +134,7 @@ class TreeBuilder : public YAML::EventHandler {
       top.has_key = false;
       for (const auto& [k, v] : top.node.pairs) {
         if (k.text == top.key.text && k.kind == top.key.kind) {
-          diags_.push_back({file_, top.key.line, top.key.column,
-                            fmt::format("duplicate key '{}' (first given at line {})", top.key.text, k.line)});
+          error(top.key, message(N_("duplicate key '{}' (first given at line {})"), top.key.text, k.line));
           return;  // the first one stands
         }
       }
@@ -178,8 +180,13 @@ std::pair<std::uint32_t, std::uint32_t> position(std::string_view text, std::siz
 
 }  // namespace
 
+RuleDiagnostic diagnostic(const std::string& file, std::uint32_t line, std::uint32_t column, Message what) {
+  std::string english = what.text(Language::en);
+  return {file, line ? line : 1, column ? column : 1, std::move(english), std::move(what)};
+}
+
 RuleDiagnostic oversize(const std::string& file, std::uintmax_t bytes, const YamlLimits& limits) {
-  return {file, 1, 1, fmt::format("file is {} bytes; rule files are limited to {} bytes", bytes, limits.max_bytes)};
+  return diagnostic(file, 1, 1, message(N_("file is {} bytes; rule files are limited to {} bytes"), bytes, limits.max_bytes));
 }
 
 YNode parse_yaml(std::string_view text, const std::string& file, std::vector<RuleDiagnostic>& diags,
@@ -190,7 +197,7 @@ YNode parse_yaml(std::string_view text, const std::string& file, std::vector<Rul
   }
   if (std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
     auto [line, col] = position(text, nul);
-    diags.push_back({file, line, col, "NUL byte in a rule file"});
+    diags.push_back(diagnostic(file, line, col, message(N_("NUL byte in a rule file"))));
     return {};
   }
   // yaml-cpp would quietly read broken UTF-8 as U+FFFD (and guess UTF-16 or
@@ -198,9 +205,9 @@ YNode parse_yaml(std::string_view text, const std::string& file, std::vector<Rul
   // not is an error at its place.
   if (std::size_t bad = invalid_utf8(text); bad != std::string_view::npos) {
     auto [line, col] = position(text, bad);
-    diags.push_back({file, line, col,
-                     fmt::format("invalid UTF-8 (byte 0x{:02X}): rule files are UTF-8 text",
-                                 static_cast<unsigned char>(text[bad]))});
+    diags.push_back(diagnostic(file, line, col,
+                               message(N_("invalid UTF-8 (byte 0x{}): rule files are UTF-8 text"),
+                                       fmt::format("{:02X}", static_cast<unsigned char>(text[bad])))));
     return {};
   }
   std::istringstream in{std::string(text)};
@@ -210,20 +217,21 @@ YNode parse_yaml(std::string_view text, const std::string& file, std::vector<Rul
     int documents = 0;
     while (parser.HandleNextDocument(builder)) {
       if (++documents > 1) {
-        diags.push_back({file, 1, 1, "a rule file holds one YAML document"});
+        diags.push_back(diagnostic(file, 1, 1, message(N_("a rule file holds one YAML document"))));
         break;
       }
     }
   } catch (const YAML::DeepRecursion& e) {
-    diags.push_back({file, static_cast<std::uint32_t>(e.mark.line + 1), static_cast<std::uint32_t>(e.mark.column + 1),
-                     fmt::format("nested deeper than {} levels", limits.max_depth)});
+    diags.push_back(diagnostic(file, static_cast<std::uint32_t>(e.mark.line + 1),
+                               static_cast<std::uint32_t>(e.mark.column + 1),
+                               message(N_("nested deeper than {} levels"), limits.max_depth)));
     return {};
   } catch (const YAML::Exception& e) {
-    diags.push_back({file, static_cast<std::uint32_t>(e.mark.line + 1), static_cast<std::uint32_t>(e.mark.column + 1),
-                     "YAML syntax: " + e.msg});
+    diags.push_back(diagnostic(file, static_cast<std::uint32_t>(e.mark.line + 1),
+                               static_cast<std::uint32_t>(e.mark.column + 1), message(N_("YAML syntax: {}"), e.msg)));
     return {};
   }
-  if (!builder.have_root) diags.push_back({file, 1, 1, "the file is empty"});
+  if (!builder.have_root) diags.push_back(diagnostic(file, 1, 1, message(N_("the file is empty"))));
   return std::move(builder.root);
 }
 

@@ -57,6 +57,9 @@ struct YamlLimits {
 YNode parse_yaml(std::string_view text, const std::string& file, std::vector<RuleDiagnostic>& diags,
                  const YamlLimits& limits = {});
 
+/// A diagnostic at a 1-based line and column (1 when 0), in English and in catalogue form.
+RuleDiagnostic diagnostic(const std::string& file, std::uint32_t line, std::uint32_t column, Message what);
+
 /// The diagnostic for a rule file of `bytes` bytes, over the size limit.
 RuleDiagnostic oversize(const std::string& file, std::uintmax_t bytes, const YamlLimits& limits = {});
 

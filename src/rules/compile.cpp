@@ -1,0 +1,186 @@
+// Step 3: the merged rule model -> PlanData. Resolves names (identity sets,
+// disease groups, channel ids) and checks what depends on more than one
+// value. Strict: every problem is reported at its line and column, all at
+// once, and nothing is silently ignored. The format is documented in
+// rules/README.md.
+#include <algorithm>
+#include <set>
+
+#include "rules/compile.hpp"
+#include "rules/compile_support.hpp"
+#include "rules/parse.hpp"
+#include "rules/yaml_reader.hpp"
+
+namespace medsettle::detail {
+
+namespace rule {
+
+void Compiler::error(Pos at, Message what) {
+  std::string english = what.text(Language::en);
+  diags_.push_back({file_, at.line ? at.line : 1, at.column ? at.column : 1, std::move(english), std::move(what)});
+}
+
+std::uint32_t Compiler::intern(const Source& s) {
+  if (!s) return no_source;
+  auto it = source_index_.find(*s);
+  if (it != source_index_.end()) return it->second;
+  auto idx = static_cast<std::uint32_t>(p_.sources.size());
+  p_.sources.push_back(*s);
+  source_index_.emplace(*s, idx);
+  return idx;
+}
+
+Limit Compiler::limit(const LimitSpec& l) {
+  Limit out;
+  out.kind = l.kind;
+  if (l.kind == LimitKind::amount) {
+    out.amount = leveled(l.amount);
+    out.cite = out.amount.cite;
+  } else {
+    out.cite = cite(l.at, intern(l.source));
+    out.fraction = l.fraction;
+  }
+  return out;
+}
+
+void Compiler::identity_sets(const RuleFile& f) {
+  report(f.identity_sets_problems);
+  for (const IdentitySetSpec& s : f.identity_sets) {
+    report(s.problems);
+    if (!s.usable) continue;
+    (void)intern(s.source);
+    IdentitySet set{};
+    for (const Name& m : s.members) {
+      if (auto id = identity_from(m.text)) {
+        set |= bit(*id);
+      } else {
+        error(m.at, message(N_("unknown identity '{}' (expected one of: {})"), m.text, identity_names()));
+      }
+    }
+    sets_[s.name.text] = set;
+    p_.identity_sets.emplace_back(s.name.text, set);
+  }
+}
+
+void Compiler::disease_groups(const RuleFile& f) {
+  report(f.groups_problems);
+  for (const DiseaseGroupSpec& g : f.groups) {
+    if (p_.groups.size() >= 64) {
+      error(g.name.at, message(N_("more than 64 disease groups")));
+      break;
+    }
+    report(g.problems);
+    if (!g.usable) continue;
+    DiseaseGroup group;
+    group.name = g.name.text;
+    group.cite = cite(g.name.at, intern(g.source));
+    for (const DiseaseEntrySpec& e : g.entries) {
+      if (e.valid) group.entries.push_back(e.entry);
+    }
+    group_index_[group.name] = p_.groups.size();
+    p_.groups.push_back(std::move(group));
+  }
+}
+
+std::uint16_t Compiler::slot(const std::string& id) {
+  auto it = std::find(p_.slots.begin(), p_.slots.end(), id);
+  if (it != p_.slots.end()) return static_cast<std::uint16_t>(it - p_.slots.begin());
+  p_.slots.push_back(id);
+  return static_cast<std::uint16_t>(p_.slots.size() - 1);
+}
+
+void Compiler::version_channels(const VersionSpec& v, Version& ver) {
+  std::set<std::string, std::less<>> ids;
+  for (const ChannelSpec& c : v.channels) {
+    auto ch = channel(c);
+    if (!ch) continue;
+    if (!ch->id.empty() && !ids.insert(ch->id).second) {
+      error(c.at, message(N_("channel id '{}' is used twice in this version"), ch->id));
+      continue;
+    }
+    if (!ch->id.empty()) ch->slot = slot(ch->id);
+    ver.band_count += ch->bands.size();
+    p_.has_referral = p_.has_referral || ch->referral_continuous;
+    ver.channels.push_back(std::move(*ch));
+  }
+}
+
+void Compiler::versions(const RuleFile& f) {
+  for (const VersionSpec& v : f.versions) {
+    report(v.head);
+    if (!v.usable) continue;
+    Version ver;
+    ver.cite = cite(v.at, intern(v.source));
+    if (v.from) {
+      ver.from = *v.from;
+      if (!p_.versions.empty() && ver.from <= p_.versions.back().from) {
+        error(v.from_at, message(N_("from: versions must be in date order; {} is not after {}"), ver.from,
+                                 p_.versions.back().from));
+      }
+    }
+    report(v.body);
+    if (v.over_limit) break;
+    version_channels(v, ver);
+    p_.versions.push_back(std::move(ver));
+  }
+}
+
+void Compiler::file(const RuleFile& f) {
+  report(f.head);
+  if (!f.usable) return;
+  p_.id = f.id;
+  p_.title = f.title;
+  p_.documents = f.documents;
+  p_.rounding = f.rounding;
+  if (f.class_b_selfpay) {
+    const Leveled<Rate> r = leveled(*f.class_b_selfpay);
+    p_.class_b_selfpay = r.by_level[0];
+    p_.class_b_cite = r.cite;
+  }
+  p_.until = f.until;
+  identity_sets(f);
+  disease_groups(f);
+  report(f.versions_problems);
+  if (!f.has_versions) return;
+  versions(f);
+  if (p_.until && !p_.versions.empty() && *p_.until < p_.versions.back().from) {
+    error(f.until_at, message(N_("until: {} is before the last version's from date {}"), *p_.until,
+                              p_.versions.back().from));
+  }
+}
+
+void compile_plan(const RuleFile& file, const std::string& name, std::vector<RuleDiagnostic>& diags, PlanData& plan) {
+  Compiler(name, diags, plan).file(file);
+}
+
+}  // namespace rule
+
+std::shared_ptr<const PlanData> compile_rules(std::string_view text, const std::string& file,
+                                              std::vector<RuleDiagnostic>& diags) {
+  std::size_t before = diags.size();
+  YNode root = parse_yaml(text, file, diags);
+  if (diags.size() > before && root.kind == YNode::Kind::null) return nullptr;
+  auto plan = std::make_shared<PlanData>();
+  plan->file = file;
+  plan->digest = sha256_digest(text);
+  rule::RuleFile model = rule::parse_rule_file(root);
+  rule::merge_changes(model);
+  rule::compile_plan(model, file, diags, *plan);
+  if (diags.size() > before) {
+    std::stable_sort(diags.begin() + static_cast<std::ptrdiff_t>(before), diags.end(),
+                     [](const RuleDiagnostic& a, const RuleDiagnostic& b) {
+                       return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                     });
+    // A channel carried into a later version by 'changes' is compiled again:
+    // report each problem once.
+    auto last = std::unique(diags.begin() + static_cast<std::ptrdiff_t>(before), diags.end(),
+                            [](const RuleDiagnostic& a, const RuleDiagnostic& b) {
+                              return a.line == b.line && a.column == b.column && a.message == b.message;
+                            });
+    diags.erase(last, diags.end());
+    return nullptr;
+  }
+  return plan;
+}
+
+}  // namespace medsettle::detail

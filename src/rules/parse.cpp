@@ -1,0 +1,204 @@
+// Step 1: the YAML tree -> the typed rule model (rules/rule_model.hpp). Reads
+// every value into its type and keeps where it was written; resolves no name.
+#include "rules/parse.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "rules/parse_support.hpp"
+
+namespace medsettle::detail::rule {
+
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string u(s);
+  for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return u;
+}
+
+bool valid_code(std::string_view s) {
+  return !s.empty() && s.size() <= 10 && std::isalpha(static_cast<unsigned char>(s[0])) &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.'; });
+}
+
+/// The list of a named set or group: the value itself (short form) or its
+/// `key` beside a `source` (long form); nullptr when there is none.
+const YNode* named_list(const YNode& v, std::string_view key, const std::string& what, Source& source,
+                        Problems& out) {
+  const YNode* list = with_source(v, key, what, source, out);
+  return list && expect_list(*list, what, out) ? list : nullptr;
+}
+
+IdentitySetSpec parse_identity_set(const YNode& k, const YNode& v) {
+  IdentitySetSpec s;
+  s.name = {k.text, pos(k)};
+  if (identity_from(k.text)) {
+    add(s.problems, k, message(N_("identity set '{}' has the name of an identity"), k.text));
+    return s;
+  }
+  const YNode* members = named_list(v, "members", "identity set '" + k.text + "'", s.source, s.problems);
+  if (!members) return s;
+  for (const YNode& m : members->items) {
+    if (auto t = text(m, "identity", s.problems)) s.members.push_back({*t, pos(m)});
+  }
+  s.usable = true;
+  return s;
+}
+
+/// One entry of a disease group: a code prefix or a range, maybe with an age bound.
+void parse_disease_entry(const YNode& e, DiseaseGroupSpec& g) {
+  const YNode* code = &e;
+  DiseaseEntry entry;
+  if (e.is_map()) {
+    check_keys(e, {"code", "max_age"}, "a disease entry", g.problems);
+    code = require(e, "code", "a disease entry", g.problems);
+    if (!code) return;
+    if (const YNode* age = e.find("max_age")) {
+      auto a = age->is_scalar() ? small_integer(age->text) : std::nullopt;
+      if (!a || *a > 150) add(g.problems, *age, message(N_("max_age: expected a whole number of years from 0 to 150")));
+      else entry.max_age = static_cast<int>(*a);
+    }
+  }
+  auto t = text(*code, "a disease entry", g.problems);
+  if (!t) return;
+  std::string u = upper(*t);
+  if (auto dash = u.find('-'); dash != std::string::npos) {
+    std::string lo = u.substr(0, dash), hi = u.substr(dash + 1);
+    if (lo.size() != 3 || hi.size() != 3 || !valid_code(lo) || !valid_code(hi) || lo > hi) {
+      add(g.problems, *code, message(N_("'{}' is not a range of three-character categories like C00-C97"), *t));
+      return;
+    }
+    entry.low = lo;
+    entry.high = hi;
+  } else {
+    if (!valid_code(u)) {
+      add(g.problems, *code, message(N_("'{}' is not an ICD-10 code prefix like C15 or N18.5"), *t));
+      return;
+    }
+    entry.prefix = u;
+  }
+  g.entries.push_back({*t, pos(*code), true, std::move(entry)});
+}
+
+DiseaseGroupSpec parse_disease_group(const YNode& k, const YNode& v) {
+  DiseaseGroupSpec g;
+  g.name = {k.text, pos(k)};
+  const YNode* entries = named_list(v, "entries", "disease group '" + k.text + "'", g.source, g.problems);
+  if (!entries) return g;
+  for (const YNode& e : entries->items) parse_disease_entry(e, g);
+  g.usable = true;
+  return g;
+}
+
+void parse_changes(const YNode& changes, VersionSpec& v) {
+  if (!expect_map(changes, "changes", v.changes_problems)) return;
+  v.changes_usable = true;
+  for (const YPair& change : changes.pairs) {
+    ChannelChange c;
+    c.channel = {change.first.text, pos(change.first)};
+    if (change.second.is_map()) {
+      c.spec = parse_channel(change.second);
+    } else {
+      c.spec.at = pos(change.second);
+      expect_map(change.second, "changes." + change.first.text, c.spec.problems);
+    }
+    v.changes.push_back(std::move(c));
+  }
+}
+
+VersionSpec parse_version(const YNode& vn, std::size_t index) {
+  VersionSpec v;
+  v.at = pos(vn);
+  const std::string what = "versions[" + std::to_string(index) + "]";
+  if (!expect_map(vn, what, v.head)) return v;
+  v.usable = true;
+  check_keys(vn, {"from", "source", "channels", "changes"}, what, v.head);
+  v.source = source_of(vn, v.head);
+  if (const YNode* f = require(vn, "from", what, v.head)) {
+    v.from = date(*f, "from", v.head);
+    v.from_at = pos(*f);
+  }
+  const YNode* channels = vn.find("channels");
+  const YNode* changes = vn.find("changes");
+  v.has_channels = channels != nullptr;
+  v.has_changes = changes != nullptr;
+  if (channels && changes) {
+    add(v.body, *changes, message(N_("{}: give 'channels' or 'changes', not both"), what));
+  } else if (channels) {
+    v.channels_at = pos(*channels);
+    if (expect_list(*channels, "channels", v.body)) {
+      for (const YNode& c : channels->items) v.channels.push_back(parse_channel(c));
+      if (channels->items.empty()) add(v.body, *channels, message(N_("channels: at least one channel is required")));
+    }
+  } else if (changes) {
+    v.changes_at = pos(*changes);
+    parse_changes(*changes, v);
+  } else {
+    add(v.body, vn, message(N_("{}: give 'channels' (the full list) or 'changes' (to the previous version)"), what));
+  }
+  return v;
+}
+
+void parse_header(const YNode& root, RuleFile& f) {
+  Problems& out = f.head;
+  check_keys(root,
+             {"medsettle", "id", "title", "documents", "rounding", "class_b_selfpay", "until", "identity_sets",
+              "disease_groups", "versions"},
+             "the rule file", out);
+  if (const YNode* v = require(root, "medsettle", "the rule file", out)) {
+    if (!v->is_scalar() || v->text != "1") add(out, *v, message(N_("medsettle: this program reads rule-file format 1")));
+  }
+  if (const YNode* v = require(root, "id", "the rule file", out)) f.id = text(*v, "id", out).value_or("");
+  if (const YNode* v = root.find("title")) f.title = text(*v, "title", out).value_or("");
+  if (const YNode* v = root.find("documents")) {
+    if (expect_map(*v, "documents", out)) {
+      for (const auto& [k, d] : v->pairs) {
+        if (auto t = text(d, "documents", out)) f.documents.emplace_back(k.text, *t);
+      }
+    }
+  }
+  if (const YNode* v = root.find("rounding")) {
+    if (auto r = choice(*v, "rounding", rounding_names, out)) f.rounding = *r;
+  }
+  if (const YNode* v = require(root, "class_b_selfpay", "the rule file", out)) {
+    if (auto r = rate_value(*v, "class_b_selfpay", out)) {
+      if (r->per_level) add(out, *v, message(N_("class_b_selfpay: one value for every level")));
+      f.class_b_selfpay = r;
+    }
+  }
+  if (const YNode* v = root.find("until")) {
+    f.until = date(*v, "until", out);
+    f.until_at = pos(*v);
+  }
+}
+
+}  // namespace
+
+RuleFile parse_rule_file(const YNode& root) {
+  RuleFile f;
+  f.at = pos(root);
+  if (!expect_map(root, "the rule file", f.head)) return f;
+  f.usable = true;
+  parse_header(root, f);
+  if (const YNode* v = root.find("identity_sets")) {
+    if (expect_map(*v, "identity_sets", f.identity_sets_problems)) {
+      for (const auto& [k, s] : v->pairs) f.identity_sets.push_back(parse_identity_set(k, s));
+    }
+  }
+  if (const YNode* v = root.find("disease_groups")) {
+    if (expect_map(*v, "disease_groups", f.groups_problems)) {
+      for (const auto& [k, g] : v->pairs) f.groups.push_back(parse_disease_group(k, g));
+    }
+  }
+  const YNode* versions = require(root, "versions", "the rule file", f.versions_problems);
+  if (!versions || !expect_list(*versions, "versions", f.versions_problems)) return f;
+  f.has_versions = true;
+  if (versions->items.empty()) {
+    add(f.versions_problems, *versions, message(N_("versions: at least one version is required")));
+  }
+  for (std::size_t i = 0; i < versions->items.size(); ++i) f.versions.push_back(parse_version(versions->items[i], i));
+  return f;
+}
+
+}  // namespace medsettle::detail::rule

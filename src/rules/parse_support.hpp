@@ -1,0 +1,75 @@
+// Reading YAML values into the typed rule model: scalars, values given once
+// or per level, and the checks every map gets. Each problem is appended to
+// the Problems of the part being read. Internal to the rules layer.
+#pragma once
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/text.hpp"
+#include "rules/names.hpp"
+#include "rules/rule_model.hpp"
+#include "rules/yaml_reader.hpp"
+
+namespace medsettle::detail::rule {
+
+inline Pos pos(const YNode& n) noexcept { return {n.line, n.column}; }
+inline void add(Problems& out, const YNode& at, Message what) { out.push_back({pos(at), std::move(what)}); }
+
+/// The YAML values (scalars, lists, maps, nulls; keys included) in a tree.
+std::uint32_t count_values(const YNode& n);
+
+bool expect_map(const YNode& n, std::string_view what, Problems& out);
+bool expect_list(const YNode& n, std::string_view what, Problems& out);
+/// Every key of `map` not in `allowed` is a problem at the key.
+void check_keys(const YNode& map, std::initializer_list<std::string_view> allowed, std::string_view what,
+                Problems& out);
+/// The problem for a key of `map` that is not one of `allowed` (also used by compile for channels).
+Message unknown_key(std::string_view key, std::string_view what, std::string_view allowed);
+const YNode* require(const YNode& map, std::string_view key, std::string_view what, Problems& out);
+
+std::optional<std::string> text(const YNode& n, std::string_view what, Problems& out);
+/// A scalar read by `parse(text, why)`, which returns nullopt and sets `why` when the text will not do.
+template <class T, class Parse>
+std::optional<T> read_scalar(const YNode& n, std::string_view what, Problems& out, Parse parse) {
+  auto t = text(n, what, out);
+  if (!t) return std::nullopt;
+  Message why;
+  std::optional<T> v = parse(*t, why);
+  if (!v) add(out, n, std::move(why));
+  return v;
+}
+
+std::optional<Fen> amount(const YNode& n, std::string_view what, Problems& out);
+std::optional<Rate> rate(const YNode& n, std::string_view what, Problems& out);
+std::optional<Date> date(const YNode& n, std::string_view what, Problems& out);
+/// A plain non-negative integer without leading zeros, at most 9 digits.
+std::optional<long long> small_integer(std::string_view t);
+/// A scale factor: up to two integer digits and four decimals (0.5, 1.2).
+std::optional<Rate> parse_factor(std::string_view t);
+/// The `source` of a map, if it has a usable one.
+Source source_of(const YNode& map, Problems& out);
+/// A value written alone (`2000`) or as `key` beside a `source` (`{value: 2000, source: ...}`):
+/// the value, or nullptr when the map lacks `key`.
+const YNode* with_source(const YNode& v, std::string_view key, std::string_view what, Source& source, Problems& out);
+
+template <class E, std::size_t N>
+std::optional<E> choice(const YNode& n, std::string_view what, const std::array<Named<E>, N>& table, Problems& out) {
+  auto t = text(n, what, out);
+  if (!t) return std::nullopt;
+  if (auto v = value_named(table, *t)) return v;
+  add(out, n, message(N_("{}: unknown value '{}' (expected one of: {})"), what, *t, names_of(table)));
+  return std::nullopt;
+}
+
+std::optional<LeveledSpec<Fen>> amount_value(const YNode& n, std::string_view what, Problems& out);
+std::optional<LeveledSpec<Rate>> rate_value(const YNode& n, std::string_view what, Problems& out);
+
+// The parts of a file (parse.cpp, parse_channel.cpp, parse_condition.cpp).
+ChannelSpec parse_channel(const YNode& n);
+ConditionSpec parse_condition(const YNode& n, std::string_view what, int depth = 0);
+LimitSpec parse_limit(const YNode& n, std::string_view what, Problems& out, bool& ok);
+
+}  // namespace medsettle::detail::rule
