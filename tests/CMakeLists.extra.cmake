@@ -11,3 +11,6 @@ if(TARGET medsettle_cli)
   add_test(NAME e2e.generate_replay
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_generate_replay.sh $<TARGET_FILE:medsettle_cli> ${PROJECT_SOURCE_DIR})
 endif()
+# medsettle validate on rule-file mistakes and limits; show and diff: end to end (the installed command).
+add_test(NAME e2e.rules COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/rules_test.sh ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+set_tests_properties(e2e.rules PROPERTIES RUN_SERIAL TRUE)

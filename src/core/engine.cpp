@@ -146,8 +146,16 @@ std::optional<Rejection> refusal(const Plan& plan, const Stay& stay, const Ledge
   const Date day = options.as_of.value_or(stay.discharged);
   vi = plan.version_on(day);
   if (!vi) {
+    // Say when the rule set is in force, so that the reader sees whether the
+    // stay is too early, too late, or the rule file lacks a version.
+    const Date first = p.versions.empty() ? day : p.versions.front().from;
     return reject(stay, line, ErrorCode::no_version, "discharged",
-                  message(N_("discharged: no version of rule set {} is in force on {}"), p.id, day));
+                  p.until ? message(N_("discharged: no version of rule set {} is in force on {}; its versions run from "
+                                       "{} to {}"),
+                                    p.id, day, first, *p.until)
+                          : message(N_("discharged: no version of rule set {} is in force on {}; its versions run from "
+                                       "{} with no end"),
+                                    p.id, day, first));
   }
   return check_links(p, stay, ledger, *vi, line);
 }

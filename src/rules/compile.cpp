@@ -9,6 +9,7 @@
 #include "rules/compile.hpp"
 #include "rules/compile_support.hpp"
 #include "rules/parse.hpp"
+#include "rules/parse_support.hpp"
 #include "rules/yaml_reader.hpp"
 
 namespace medsettle::detail {
@@ -43,6 +44,61 @@ Limit Compiler::limit(const LimitSpec& l) {
   return out;
 }
 
+namespace {
+
+const IdentitySetSpec* set_named(const RuleFile& f, std::string_view name) {
+  for (const IdentitySetSpec& s : f.identity_sets) {
+    if (s.name.text == name) return &s;
+  }
+  return nullptr;
+}
+
+const DiseaseGroupSpec* group_named(const RuleFile& f, std::string_view name) {
+  for (const DiseaseGroupSpec& g : f.groups) {
+    if (g.name.text == name) return &g;
+  }
+  return nullptr;
+}
+
+/// A set's or group's items as written, for messages: "dibao, tekun".
+template <class Items, class Text>
+std::string listed(const Items& items, Text text) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + text(i);
+  return out;
+}
+
+/// An identity set's member that is not an identity: the name of another
+/// set (sets do not nest: the members are listed), or an unknown word.
+Message not_an_identity(const std::string& word, const RuleFile& f) {
+  if (const IdentitySetSpec* other = set_named(f, word)) {
+    return message(N_("'{}' is an identity set, not an identity: a set cannot contain a set; list its members here "
+                      "({})"),
+                   word, listed(other->members, [](const Name& n) { return n.text; }));
+  }
+  const std::vector<std::string_view> identities = split(identity_names());
+  if (auto near = nearest(word, identities)) {
+    return message(N_("unknown identity '{}' (expected one of: {}); did you mean '{}'?"), word, identity_names(), *near);
+  }
+  return message(N_("unknown identity '{}' (expected one of: {})"), word, identity_names());
+}
+
+/// A disease entry that is not an ICD-10 code or range: the name of a group
+/// (groups do not nest), or a malformed code.
+Message not_a_code(const DiseaseEntrySpec& e, const DiseaseGroupSpec& in, const RuleFile& f) {
+  if (!e.range && group_named(f, e.text)) {
+    return message(N_("'{}' is a disease group, not an ICD-10 code: a group cannot contain a group; list its codes "
+                      "here, or name both groups in the condition (any_diagnosis: [{}, {}])"),
+                   e.text, in.name.text, e.text);
+  }
+  if (e.range) return message(N_("'{}' is not a range of three-character categories like C00-C97"), e.text);
+  return message(N_("'{}' is not an ICD-10 code prefix like C15 or N18.5 (a letter and two digits, then optionally a "
+                    "dot and letters or digits)"),
+                 e.text);
+}
+
+}  // namespace
+
 void Compiler::identity_sets(const RuleFile& f) {
   report(f.identity_sets_problems);
   for (const IdentitySetSpec& s : f.identity_sets) {
@@ -54,7 +110,7 @@ void Compiler::identity_sets(const RuleFile& f) {
       if (auto id = identity_from(m.text)) {
         set |= bit(*id);
       } else {
-        error(m.at, message(N_("unknown identity '{}' (expected one of: {})"), m.text, identity_names()));
+        error(m.at, not_an_identity(m.text, f));
       }
     }
     sets_[s.name.text] = set;
@@ -75,7 +131,11 @@ void Compiler::disease_groups(const RuleFile& f) {
     group.name = g.name.text;
     group.cite = cite(g.name.at, intern(g.source));
     for (const DiseaseEntrySpec& e : g.entries) {
-      if (e.valid) group.entries.push_back(e.entry);
+      if (e.valid) {
+        group.entries.push_back(e.entry);
+      } else {
+        error(e.at, not_a_code(e, g, f));
+      }
     }
     group_index_[group.name] = p_.groups.size();
     p_.groups.push_back(std::move(group));

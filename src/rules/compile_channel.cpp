@@ -34,13 +34,21 @@ std::span<const ChannelKey> keys_of(Kind kind) {
   return {};
 }
 
-std::string names(std::span<const ChannelKey> keys) {
-  std::string s;
-  for (ChannelKey k : keys) {
-    if (!s.empty()) s += ", ";
-    s += name_of(channel_key_names, k);
+std::vector<std::string_view> names(std::span<const ChannelKey> keys) {
+  std::vector<std::string_view> out;
+  for (ChannelKey k : keys) out.push_back(name_of(channel_key_names, k));
+  return out;
+}
+
+/// "cap channels", "coinsurance and cap channels": the kinds that use a key.
+std::string kinds_using(ChannelKey key) {
+  std::string out;
+  for (const auto& kind : kind_names) {
+    const std::span<const ChannelKey> keys = keys_of(kind.value);
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
+    out += (out.empty() ? "" : " and ") + std::string(kind.name);
   }
-  return s;
+  return out;
 }
 
 /// The place of each key a channel has, whatever its kind.
@@ -65,11 +73,13 @@ std::vector<std::pair<ChannelKey, Pos>> present_keys(const ChannelSpec& s) {
 void Compiler::check_channel_keys(const ChannelSpec& s, Kind kind, const std::string& what) {
   const std::span<const ChannelKey> allowed = keys_of(kind);
   const std::string where = what + " (kind " + std::string(name_of(kind_names, kind)) + ")";
-  const std::string expected = names(allowed);
+  const std::vector<std::string_view> expected = names(allowed);
   for (const auto& [key, at] : present_keys(s)) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      error(at, unknown_key(name_of(channel_key_names, key), where, expected));
-    }
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    // A key of another kind: say which kinds use it.
+    const std::string_view name = name_of(channel_key_names, key);
+    error(at, message(N_("unknown key '{}' in {} (expected one of: {}); '{}' is a key of {} channels"), name, where,
+                      join(expected), name, kinds_using(key)));
   }
   for (const UnknownKey& u : s.unknown) error(u.key.at, unknown_key(u.key.text, where, expected));
 }

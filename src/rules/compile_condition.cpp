@@ -3,6 +3,7 @@
 // laid out as the engine's nodes.
 #include "rules/compile_support.hpp"
 #include "rules/names.hpp"
+#include "rules/parse_support.hpp"
 
 namespace medsettle::detail::rule {
 
@@ -11,7 +12,7 @@ namespace {
 /// A word of the vocabulary as its bit, and the words a test accepts.
 struct Vocabulary {
   std::optional<unsigned> bit;
-  std::string_view expected;
+  std::vector<std::string_view> expected;
 };
 
 template <class E>
@@ -22,15 +23,25 @@ std::optional<unsigned> bit_of(std::optional<E> e) {
 
 Vocabulary vocabulary(CondOp op, const std::string& word) {
   switch (op) {
-    case CondOp::hospital_level: return {bit_of(hospital_level_from(word)), hospital_level_names()};
-    case CondOp::region: return {bit_of(region_from(word)), region_names()};
-    case CondOp::category: return {bit_of(category_from(word)), "I, II, III"};
-    case CondOp::insurance: return {bit_of(insurance_from(word)), "resident, employee"};
-    default: return {bit_of(flag_from(word)), flag_names()};
+    case CondOp::hospital_level: return {bit_of(hospital_level_from(word)), split(hospital_level_names())};
+    case CondOp::region: return {bit_of(region_from(word)), split(region_names())};
+    case CondOp::category: return {bit_of(category_from(word)), {"I", "II", "III"}};
+    case CondOp::insurance: return {bit_of(insurance_from(word)), {"resident", "employee"}};
+    default: return {bit_of(flag_from(word)), split(flag_names())};
   }
 }
 
 }  // namespace
+
+Message Compiler::unknown_identity(const std::string& word) const {
+  std::vector<std::string_view> known = split(identity_names());
+  for (const auto& [name, set] : sets_) known.push_back(name);
+  if (auto near = nearest(word, known)) {
+    return message(N_("identity: '{}' is neither an identity ({}) nor a defined identity set; did you mean '{}'?"), word,
+                   identity_names(), *near);
+  }
+  return message(N_("identity: '{}' is neither an identity ({}) nor a defined identity set"), word, identity_names());
+}
 
 std::uint32_t Compiler::add_node(CondNode node, const std::vector<std::int32_t>& kids) {
   node.first_child = static_cast<std::uint32_t>(p_.children.size());
@@ -50,20 +61,25 @@ std::uint64_t Compiler::names_mask(const TestSpec& t) {
       } else if (auto it = sets_.find(n.text); it != sets_.end()) {
         mask |= it->second.bits();
       } else {
-        error(n.at, message(N_("identity: '{}' is neither an identity ({}) nor a defined identity set"), n.text,
-                            identity_names()));
+        error(n.at, unknown_identity(n.text));
       }
     } else if (t.op == CondOp::principal_diagnosis || t.op == CondOp::any_diagnosis) {
       auto it = group_index_.find(n.text);
       if (it == group_index_.end()) {
-        error(n.at, message(N_("{}: '{}' is not a defined disease group"), key, n.text));
+        std::vector<std::string_view> groups;
+        for (const DiseaseGroup& g : p_.groups) groups.push_back(g.name);
+        if (auto near = nearest(n.text, groups)) {
+          error(n.at, message(N_("{}: '{}' is not a defined disease group; did you mean '{}'?"), key, n.text, *near));
+        } else {
+          error(n.at, message(N_("{}: '{}' is not a defined disease group"), key, n.text));
+        }
       } else {
         mask |= std::uint64_t{1} << it->second;
       }
     } else {
       const Vocabulary v = vocabulary(t.op, n.text);
       if (!v.bit) {
-        error(n.at, message(N_("{}: unknown value '{}' (expected one of: {})"), key, n.text, v.expected));
+        error(n.at, unknown_value(key, n.text, v.expected));
       } else {
         mask |= std::uint64_t{1} << *v.bit;
       }

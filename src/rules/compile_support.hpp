@@ -67,6 +67,7 @@ class Compiler {
   // ---- conditions (compile_condition.cpp) -------------------------------------
   std::int32_t condition(const ConditionSpec& c);
   std::uint64_t names_mask(const TestSpec& t);
+  Message unknown_identity(const std::string& word) const;
   std::uint32_t add_node(CondNode node, const std::vector<std::int32_t>& kids);
 };
 

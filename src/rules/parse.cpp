@@ -17,9 +17,19 @@ std::string upper(std::string_view s) {
   return u;
 }
 
-bool valid_code(std::string_view s) {
-  return !s.empty() && s.size() <= 10 && std::isalpha(static_cast<unsigned char>(s[0])) &&
-         std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.'; });
+bool letter(char c) { return c >= 'A' && c <= 'Z'; }
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+/// An ICD-10 category: a letter and two digits (C15, upper case here).
+bool icd10_category(std::string_view s) { return s.size() == 3 && letter(s[0]) && digit(s[1]) && digit(s[2]); }
+
+/// An ICD-10 code (a prefix of the codes it matches): a category, then
+/// optionally a dot and letters or digits (N18.5, C16.9x), at most 10 characters.
+bool icd10_code(std::string_view s) {
+  if (s.size() > 10 || !icd10_category(s.substr(0, 3))) return false;
+  if (s.size() == 3) return true;
+  return s[3] == '.' && s.size() > 4 &&
+         std::all_of(s.begin() + 4, s.end(), [](char c) { return letter(c) || digit(c); });
 }
 
 /// The list of a named set or group: the value itself (short form) or its
@@ -62,23 +72,19 @@ void parse_disease_entry(const YNode& e, DiseaseGroupSpec& g) {
   }
   auto t = text(*code, "a disease entry", g.problems);
   if (!t) return;
-  std::string u = upper(*t);
+  DiseaseEntrySpec spec{*t, pos(*code), false, false, std::move(entry)};
+  const std::string u = upper(*t);
   if (auto dash = u.find('-'); dash != std::string::npos) {
-    std::string lo = u.substr(0, dash), hi = u.substr(dash + 1);
-    if (lo.size() != 3 || hi.size() != 3 || !valid_code(lo) || !valid_code(hi) || lo > hi) {
-      add(g.problems, *code, message(N_("'{}' is not a range of three-character categories like C00-C97"), *t));
-      return;
-    }
-    entry.low = lo;
-    entry.high = hi;
+    const std::string lo = u.substr(0, dash), hi = u.substr(dash + 1);
+    spec.range = true;
+    spec.valid = icd10_category(lo) && icd10_category(hi) && lo <= hi;
+    spec.entry.low = lo;
+    spec.entry.high = hi;
   } else {
-    if (!valid_code(u)) {
-      add(g.problems, *code, message(N_("'{}' is not an ICD-10 code prefix like C15 or N18.5"), *t));
-      return;
-    }
-    entry.prefix = u;
+    spec.valid = icd10_code(u);
+    spec.entry.prefix = u;
   }
-  g.entries.push_back({*t, pos(*code), true, std::move(entry)});
+  g.entries.push_back(std::move(spec));
 }
 
 DiseaseGroupSpec parse_disease_group(const YNode& k, const YNode& v) {

@@ -6,13 +6,20 @@ namespace medsettle::detail::rule {
 
 namespace {
 
-std::string join(std::initializer_list<std::string_view> names) {
-  std::string s;
-  for (auto n : names) {
-    if (!s.empty()) s += ", ";
-    s += n;
+/// Edit distance with adjacent swaps (optimal string alignment): `cap_yaer`
+/// is one step from `cap_year`.
+std::size_t distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t change = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + change});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
   }
-  return s;
+  return d[a.size()][b.size()];
 }
 
 /// A value given once (`500`), once with a source (`{value: 500, source: ...}`)
@@ -50,17 +57,35 @@ std::optional<LeveledSpec<T>> leveled(const YNode& n, std::string_view what, Pro
     return x;
   }
   x.per_level = true;
-  bool ok = true;
+  // Every level is required: a level left out has no default, since a value
+  // silently taken for a forgotten level is the mistake this would hide.
+  std::vector<std::string_view> missing;
+  for (const auto& level : level_names) {
+    if (!n.find(level.name)) missing.push_back(level.name);
+  }
+  if (missing.size() == 1) {
+    add(out, n,
+        message(N_("{}: missing the value for hospital level '{}' (give all five: village, township, county, city, "
+                   "province)"),
+                what, missing.front()));
+  } else if (missing.size() == level_names.size()) {
+    add(out, n,
+        message(N_("{}: give 'value', or one value for each hospital level (village, township, county, city, "
+                   "province)"),
+                what));
+  } else if (!missing.empty()) {
+    std::string quoted(1, '\'');  // 'city', 'province'
+    quoted += join(missing, "', '");
+    quoted += '\'';
+    add(out, n,
+        message(N_("{}: missing the values for hospital levels {} (give all five: village, township, county, city, "
+                   "province)"),
+                what, quoted));
+  }
+  bool ok = missing.empty();
   for (std::size_t i = 0; i < level_names.size(); ++i) {
     const YNode* v = n.find(level_names[i].name);
-    if (!v) {
-      add(out, n,
-          message(N_("{}: missing the value for hospital level '{}' (give all five: village, township, county, city, "
-                     "province)"),
-                  what, level_names[i].name));
-      ok = false;
-      continue;
-    }
+    if (!v) continue;
     auto val = parse(*v, std::string(what) + "." + std::string(level_names[i].name), out);
     if (!val) {
       ok = false;
@@ -94,15 +119,61 @@ bool expect_list(const YNode& n, std::string_view what, Problems& out) {
   return false;
 }
 
-Message unknown_key(std::string_view key, std::string_view what, std::string_view allowed) {
-  return message(N_("unknown key '{}' in {} (expected one of: {})"), key, what, allowed);
+std::vector<std::string_view> split(std::string_view list) {
+  std::vector<std::string_view> out;
+  while (!list.empty()) {
+    const std::size_t comma = list.find(", ");
+    out.push_back(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 2);
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string_view>& names, std::string_view separator) {
+  std::string s;
+  for (auto n : names) {
+    if (!s.empty()) s += separator;
+    s += n;
+  }
+  return s;
+}
+
+std::optional<std::string_view> nearest(std::string_view word, const std::vector<std::string_view>& allowed) {
+  // Words of hostile length are not compared (the cost is their length squared).
+  if (word.size() > 64) return std::nullopt;
+  std::optional<std::string_view> best;
+  std::size_t best_distance = 3;
+  for (std::string_view a : allowed) {
+    const std::size_t d = distance(word, a);
+    if (d < best_distance && d * 3 <= word.size()) {
+      best = a;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+Message unknown_key(std::string_view key, std::string_view what, const std::vector<std::string_view>& allowed) {
+  if (auto near = nearest(key, allowed)) {
+    return message(N_("unknown key '{}' in {} (expected one of: {}); did you mean '{}'?"), key, what, join(allowed),
+                   *near);
+  }
+  return message(N_("unknown key '{}' in {} (expected one of: {})"), key, what, join(allowed));
+}
+
+Message unknown_value(std::string_view what, std::string_view value, const std::vector<std::string_view>& allowed) {
+  if (auto near = nearest(value, allowed)) {
+    return message(N_("{}: unknown value '{}' (expected one of: {}); did you mean '{}'?"), what, value, join(allowed),
+                   *near);
+  }
+  return message(N_("{}: unknown value '{}' (expected one of: {})"), what, value, join(allowed));
 }
 
 void check_keys(const YNode& map, std::initializer_list<std::string_view> allowed, std::string_view what,
                 Problems& out) {
   for (const auto& [k, v] : map.pairs) {
     if (std::find(allowed.begin(), allowed.end(), k.text) == allowed.end()) {
-      add(out, k, unknown_key(k.text, what, join(allowed)));
+      add(out, k, unknown_key(k.text, what, std::vector<std::string_view>(allowed)));
     }
   }
 }
@@ -125,7 +196,14 @@ std::optional<Fen> amount(const YNode& n, std::string_view what, Problems& out) 
   return read_scalar<Fen>(n, what, out, [what](const std::string& t, Message& why) -> std::optional<Fen> {
     AmountParse a = parse_amount(t);
     if (a) return a.value;
-    why = message(N_("{}: '{}' is not an amount of yuan ({})"), what, t, describe(a.error));
+    std::string plain = t;
+    std::erase(plain, ',');
+    if (plain != t && parse_amount(plain)) {
+      why = message(N_("{}: '{}' is not an amount of yuan (thousands separators are not allowed: write {})"), what, t,
+                    plain);
+    } else {
+      why = message(N_("{}: '{}' is not an amount of yuan ({})"), what, t, describe(a.error));
+    }
     return std::nullopt;
   });
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,8 +27,17 @@ bool expect_list(const YNode& n, std::string_view what, Problems& out);
 /// Every key of `map` not in `allowed` is a problem at the key.
 void check_keys(const YNode& map, std::initializer_list<std::string_view> allowed, std::string_view what,
                 Problems& out);
-/// The problem for a key of `map` that is not one of `allowed` (also used by compile for channels).
-Message unknown_key(std::string_view key, std::string_view what, std::string_view allowed);
+/// The problem for a key that is not one of `allowed`, suggesting the nearest
+/// allowed key when the key looks like a misspelling of it (also used by
+/// compile for channels).
+Message unknown_key(std::string_view key, std::string_view what, const std::vector<std::string_view>& allowed);
+/// The allowed word `word` is most likely a misspelling of, if any: at most
+/// two letters added, left out, changed or swapped, and at most a third of the word's.
+std::optional<std::string_view> nearest(std::string_view word, const std::vector<std::string_view>& allowed);
+/// "a, b, c" -> {"a", "b", "c"}.
+std::vector<std::string_view> split(std::string_view list);
+/// {"a", "b", "c"} -> "a, b, c".
+std::string join(const std::vector<std::string_view>& names, std::string_view separator = ", ");
 const YNode* require(const YNode& map, std::string_view key, std::string_view what, Problems& out);
 
 std::optional<std::string> text(const YNode& n, std::string_view what, Problems& out);
@@ -55,12 +65,17 @@ Source source_of(const YNode& map, Problems& out);
 /// the value, or nullptr when the map lacks `key`.
 const YNode* with_source(const YNode& v, std::string_view key, std::string_view what, Source& source, Problems& out);
 
+/// The problem for a value that is not one of `allowed`, with the nearest one if it looks misspelt.
+Message unknown_value(std::string_view what, std::string_view value, const std::vector<std::string_view>& allowed);
+
 template <class E, std::size_t N>
 std::optional<E> choice(const YNode& n, std::string_view what, const std::array<Named<E>, N>& table, Problems& out) {
   auto t = text(n, what, out);
   if (!t) return std::nullopt;
   if (auto v = value_named(table, *t)) return v;
-  add(out, n, message(N_("{}: unknown value '{}' (expected one of: {})"), what, *t, names_of(table)));
+  std::vector<std::string_view> allowed;
+  for (const auto& named : table) allowed.push_back(named.name);
+  add(out, n, unknown_value(what, *t, allowed));
   return std::nullopt;
 }
 

@@ -208,7 +208,8 @@ struct IdentitySetSpec {
 struct DiseaseEntrySpec {
   std::string text;  ///< as written, for messages
   Pos at;
-  bool valid = false;  ///< looks like an ICD-10 code or range
+  bool valid = false;  ///< looks like an ICD-10 code or range (compile explains the others)
+  bool range = false;  ///< written with a dash
   DiseaseEntry entry;
 };
 
@@ -217,7 +218,7 @@ struct DiseaseGroupSpec {
   bool usable = false;  ///< entries could be read as a list
   Source source;
   std::vector<DiseaseEntrySpec> entries;
-  Problems problems;  ///< of the group's map and entries, in order (entries that are not codes excepted)
+  Problems problems;  ///< of the group's map and entries, in order (entries that are not codes are explained by compile)
 };
 
 /// The whole file.

@@ -1,5 +1,8 @@
 #include "rules/yaml_reader.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -51,9 +54,11 @@ class TreeBuilder : public YAML::EventHandler {
   }
   void OnSequenceEnd() override { close(); }
 
-  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t,
+                  YAML::EmitterStyle::value style) override {
     check_tag(mark, tag);
     open(make(YNode::Kind::map, mark));
+    if (!stack_.empty() && too_deep_ == 0) stack_.back().flow = style == YAML::EmitterStyle::Flow;
   }
   void OnMapEnd() override { close(); }
 
@@ -62,6 +67,11 @@ class TreeBuilder : public YAML::EventHandler {
     YNode node;
     bool has_key = false;
     YNode key;
+    bool flow = false;  ///< a {…} map
+    // `{value: 150,000}` reads as `value: 150` and a key `000`: the number
+    // as written so far, and the index of its diagnostic once reported.
+    std::string number;
+    std::size_t number_diagnostic = SIZE_MAX;
   };
   const std::string& file_;
   std::vector<RuleDiagnostic>& diags_;
@@ -99,7 +109,9 @@ class TreeBuilder : public YAML::EventHandler {
       ++too_deep_;
       return;
     }
-    stack_.push_back(Frame{std::move(n), false, {}});
+    Frame f;
+    f.node = std::move(n);
+    stack_.push_back(std::move(f));
   }
   void close() {
     if (too_deep_ > 0) { --too_deep_; return; }
@@ -132,14 +144,46 @@ class TreeBuilder : public YAML::EventHandler {
       top.has_key = true;
     } else {
       top.has_key = false;
+      if (thousands(top, n)) return;
       for (const auto& [k, v] : top.node.pairs) {
         if (k.text == top.key.text && k.kind == top.key.kind) {
           error(top.key, message(N_("duplicate key '{}' (first given at line {})"), top.key.text, k.line));
           return;  // the first one stands
         }
       }
+      top.number = top.flow && n.is_scalar() && n.plain && digits(n.text, 1, 3) ? n.text : std::string();
+      top.number_diagnostic = SIZE_MAX;
       top.node.pairs.emplace_back(std::move(top.key), std::move(n));
     }
+  }
+  static bool digits(std::string_view s, std::size_t min, std::size_t max) {
+    return s.size() >= min && s.size() <= max && s.find_first_not_of("0123456789") == std::string_view::npos;
+  }
+  /// In a {…} map, `150,000` is the value 150 and then a key `000` with no
+  /// value: reported once, as the number written, and the key left out.
+  bool thousands(Frame& top, const YNode& value) {
+    const std::string& k = top.key.text;
+    const std::string_view group = std::string_view(k).substr(0, k.find('.'));
+    const bool decimals = k.size() == group.size() || digits(std::string_view(k).substr(group.size() + 1), 1, 2);
+    if (top.number.empty() || !top.key.plain || value.kind != YNode::Kind::null || !digits(group, 3, 3) || !decimals) {
+      return false;
+    }
+    top.number += ",";
+    top.number += k;
+    std::string plain = top.number;
+    std::erase(plain, ',');
+    const YNode& at = top.node.pairs.back().second;
+    RuleDiagnostic d = diagnostic(file_, at.line, at.column,
+                                  message(N_("'{}': thousands separators are not allowed in rule files; write {} "
+                                             "(inside {{...}} a comma separates entries)"),
+                                          top.number, plain));
+    if (top.number_diagnostic == SIZE_MAX) {
+      top.number_diagnostic = diags_.size();
+      diags_.push_back(std::move(d));
+    } else {
+      diags_[top.number_diagnostic] = std::move(d);
+    }
+    return true;
   }
 };
 
@@ -176,6 +220,23 @@ std::pair<std::uint32_t, std::uint32_t> position(std::string_view text, std::siz
     if (c == '\n') { ++line; col = 1; } else { ++col; }
   }
   return {line, col};
+}
+
+/// The line and column of the tab in the indentation of the last line, up
+/// to `line`, that is indented with a tab: the likely cause of a syntax error
+/// reported there (yaml-cpp says "end of map not found" and the like).
+std::optional<std::pair<std::uint32_t, std::uint32_t>> tab_in_indentation(std::string_view text, std::uint32_t line) {
+  std::optional<std::size_t> found;
+  std::size_t start = 0;
+  for (std::uint32_t l = 1; l <= line && start <= text.size(); ++l) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::size_t indent_end = text.find_first_not_of(" \t", start);
+    const std::size_t tab = text.find('\t', start);
+    if (tab < std::min(end, indent_end)) found = tab;
+    start = end + 1;
+  }
+  if (!found) return std::nullopt;
+  return position(text, *found);
 }
 
 }  // namespace
@@ -227,8 +288,16 @@ YNode parse_yaml(std::string_view text, const std::string& file, std::vector<Rul
                                message(N_("nested deeper than {} levels"), limits.max_depth)));
     return {};
   } catch (const YAML::Exception& e) {
-    diags.push_back(diagnostic(file, static_cast<std::uint32_t>(e.mark.line + 1),
-                               static_cast<std::uint32_t>(e.mark.column + 1), message(N_("YAML syntax: {}"), e.msg)));
+    const auto line = static_cast<std::uint32_t>(e.mark.line + 1);
+    if (auto tab = tab_in_indentation(text, line)) {
+      diags.push_back(diagnostic(file, tab->first, tab->second,
+                                 message(N_("YAML syntax: a tab in the indentation; YAML indents with spaces only "
+                                            "(the parser says: {})"),
+                                         e.msg)));
+    } else {
+      diags.push_back(diagnostic(file, line, static_cast<std::uint32_t>(e.mark.column + 1),
+                                 message(N_("YAML syntax: {}"), e.msg)));
+    }
     return {};
   }
   if (!builder.have_root) diags.push_back(diagnostic(file, 1, 1, message(N_("the file is empty"))));

@@ -1247,10 +1247,28 @@ TEST(EngineVersion, NoVersionInForceIsRejected) {
   EXPECT_EQ(o.rejection().code, ErrorCode::no_version);
   EXPECT_EQ(o.rejection().field, "discharged");
   EXPECT_EQ(o.rejection().line, 3u);
+  // The message says when the rule set's versions run (one version, from 2020-01-01, no until).
+  EXPECT_EQ(o.rejection().message,
+            "discharged: no version of rule set t is in force on 2019-12-31; its versions run from 2020-01-01 with no "
+            "end");
   EXPECT_TRUE(ledger.years().empty());
   EXPECT_EQ(ledger.deductibles_of("S0"), nullptr);
   // The first day of the version settles.
   EXPECT_TRUE(settle(p, stay("S1", in_scope(yuan(100)), day(2020, 1, 1)), ledger).settled());
+}
+
+TEST(EngineVersion, AfterUntilTheMessageSaysWhenTheVersionsEnd) {
+  // Versions from 2020-01-01; until 2020-12-31: a stay discharged 2021-01-01 has none.
+  Plan p = load(rules(coins("ci", "rate: 0.5", "year"), "until: 2020-12-31\n"));
+  Ledger ledger(p);
+  Outcome o = settle(p, stay("S0", in_scope(yuan(100)), day(2021, 1, 1)), ledger);
+  ASSERT_FALSE(o.settled());
+  EXPECT_EQ(o.rejection().code, ErrorCode::no_version);
+  EXPECT_EQ(o.rejection().message,
+            "discharged: no version of rule set t is in force on 2021-01-01; its versions run from 2020-01-01 to "
+            "2020-12-31");
+  // The last day (until) still settles.
+  EXPECT_TRUE(settle(p, stay("S1", in_scope(yuan(100)), day(2020, 12, 31)), ledger).settled());
 }
 
 TEST(EngineVersion, TheDischargeDateChoosesTheVersion) {
