@@ -8,6 +8,7 @@
 
 #include "rules/compile.hpp"
 #include "rules/compile_support.hpp"
+#include "rules/limits.hpp"
 #include "rules/parse.hpp"
 #include "rules/parse_support.hpp"
 #include "rules/yaml_reader.hpp"
@@ -120,9 +121,10 @@ void Compiler::identity_sets(const RuleFile& f) {
 
 void Compiler::disease_groups(const RuleFile& f) {
   report(f.groups_problems);
+  std::size_t entries = 0;
   for (const DiseaseGroupSpec& g : f.groups) {
-    if (p_.groups.size() >= 64) {
-      error(g.name.at, message(N_("more than 64 disease groups")));
+    if (p_.groups.size() >= limits::disease_groups) {
+      error(g.name.at, message(N_("more than {} disease groups"), limits::disease_groups));
       break;
     }
     report(g.problems);
@@ -131,6 +133,10 @@ void Compiler::disease_groups(const RuleFile& f) {
     group.name = g.name.text;
     group.cite = cite(g.name.at, intern(g.source));
     for (const DiseaseEntrySpec& e : g.entries) {
+      if (++entries == limits::all_group_entries + 1) {
+        error(e.at, message(N_("disease_groups: more than {} entries in all groups together"),
+                            limits::all_group_entries));
+      }
       if (e.valid) {
         group.entries.push_back(e.entry);
       } else {
@@ -142,9 +148,15 @@ void Compiler::disease_groups(const RuleFile& f) {
   }
 }
 
-std::uint16_t Compiler::slot(const std::string& id) {
+std::uint16_t Compiler::slot(const std::string& id, Pos at) {
   auto it = std::find(p_.slots.begin(), p_.slots.end(), id);
   if (it != p_.slots.end()) return static_cast<std::uint16_t>(it - p_.slots.begin());
+  if (p_.slots.size() == limits::channel_ids) {
+    error(at, message(N_("channel id '{}': more than {} different channel ids in one rule file (a person's ledger "
+                         "keeps one slot per id)"),
+                      id, limits::channel_ids));
+    return 0;
+  }
   p_.slots.push_back(id);
   return static_cast<std::uint16_t>(p_.slots.size() - 1);
 }
@@ -158,7 +170,7 @@ void Compiler::version_channels(const VersionSpec& v, Version& ver) {
       error(c.at, message(N_("channel id '{}' is used twice in this version"), ch->id));
       continue;
     }
-    if (!ch->id.empty()) ch->slot = slot(ch->id);
+    if (!ch->id.empty()) ch->slot = slot(ch->id, c.at);
     ver.band_count += ch->bands.size();
     p_.has_referral = p_.has_referral || ch->referral_continuous;
     ver.channels.push_back(std::move(*ch));

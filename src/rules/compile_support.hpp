@@ -62,7 +62,7 @@ class Compiler {
   void adjustments(const ChannelSpec& s, Channel& ch);
   std::vector<Band> bands(const BandsSpec& b, Cited& bands_cite);
   std::optional<Adjustment> adjustment(const AdjustmentSpec& a, Kind kind, const std::string& what);
-  std::uint16_t slot(const std::string& id);
+  std::uint16_t slot(const std::string& id, Pos at);
 
   // ---- conditions (compile_condition.cpp) -------------------------------------
   std::int32_t condition(const ConditionSpec& c);

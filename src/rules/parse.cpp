@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "rules/limits.hpp"
 #include "rules/parse_support.hpp"
 
 namespace medsettle::detail::rule {
@@ -43,6 +44,7 @@ const YNode* named_list(const YNode& v, std::string_view key, const std::string&
 IdentitySetSpec parse_identity_set(const YNode& k, const YNode& v) {
   IdentitySetSpec s;
   s.name = {k.text, pos(k)};
+  check_length(k, "identity set name", limits::id_bytes, s.problems);
   if (identity_from(k.text)) {
     add(s.problems, k, message(N_("identity set '{}' has the name of an identity"), k.text));
     return s;
@@ -90,9 +92,17 @@ void parse_disease_entry(const YNode& e, DiseaseGroupSpec& g) {
 DiseaseGroupSpec parse_disease_group(const YNode& k, const YNode& v) {
   DiseaseGroupSpec g;
   g.name = {k.text, pos(k)};
+  check_length(k, "disease group name", limits::id_bytes, g.problems);
   const YNode* entries = named_list(v, "entries", "disease group '" + k.text + "'", g.source, g.problems);
   if (!entries) return g;
-  for (const YNode& e : entries->items) parse_disease_entry(e, g);
+  for (std::size_t i = 0; i < entries->items.size(); ++i) {
+    if (i == limits::group_entries) {
+      add(g.problems, entries->items[i],
+          message(N_("disease group '{}': more than {} entries"), k.text, limits::group_entries));
+      break;
+    }
+    parse_disease_entry(entries->items[i], g);
+  }
   g.usable = true;
   return g;
 }
@@ -134,7 +144,13 @@ VersionSpec parse_version(const YNode& vn, std::size_t index) {
   } else if (channels) {
     v.channels_at = pos(*channels);
     if (expect_list(*channels, "channels", v.body)) {
-      for (const YNode& c : channels->items) v.channels.push_back(parse_channel(c));
+      for (const YNode& c : channels->items) {
+        if (v.channels.size() == limits::channels) {
+          add(v.body, c, message(N_("channels: more than {} channels in one version"), limits::channels));
+          break;
+        }
+        v.channels.push_back(parse_channel(c));
+      }
       if (channels->items.empty()) add(v.body, *channels, message(N_("channels: at least one channel is required")));
     }
   } else if (changes) {
@@ -146,6 +162,21 @@ VersionSpec parse_version(const YNode& vn, std::size_t index) {
   return v;
 }
 
+void parse_documents(const YNode& v, RuleFile& f) {
+  if (!expect_map(v, "documents", f.head)) return;
+  for (const auto& [k, d] : v.pairs) {
+    if (f.documents.size() == limits::documents) {
+      add(f.head, k, message(N_("documents: more than {} documents"), limits::documents));
+      return;
+    }
+    check_length(k, "document name", limits::id_bytes, f.head);
+    if (auto t = text(d, "documents", f.head)) {
+      check_length(d, "document title", limits::source_bytes, f.head);
+      f.documents.emplace_back(k.text, *t);
+    }
+  }
+}
+
 void parse_header(const YNode& root, RuleFile& f) {
   Problems& out = f.head;
   check_keys(root,
@@ -155,15 +186,15 @@ void parse_header(const YNode& root, RuleFile& f) {
   if (const YNode* v = require(root, "medsettle", "the rule file", out)) {
     if (!v->is_scalar() || v->text != "1") add(out, *v, message(N_("medsettle: this program reads rule-file format 1")));
   }
-  if (const YNode* v = require(root, "id", "the rule file", out)) f.id = text(*v, "id", out).value_or("");
-  if (const YNode* v = root.find("title")) f.title = text(*v, "title", out).value_or("");
-  if (const YNode* v = root.find("documents")) {
-    if (expect_map(*v, "documents", out)) {
-      for (const auto& [k, d] : v->pairs) {
-        if (auto t = text(d, "documents", out)) f.documents.emplace_back(k.text, *t);
-      }
-    }
+  if (const YNode* v = require(root, "id", "the rule file", out)) {
+    f.id = text(*v, "id", out).value_or("");
+    check_length(*v, "id", limits::id_bytes, out);
   }
+  if (const YNode* v = root.find("title")) {
+    f.title = text(*v, "title", out).value_or("");
+    check_length(*v, "title", limits::name_bytes, out);
+  }
+  if (const YNode* v = root.find("documents")) parse_documents(*v, f);
   if (const YNode* v = root.find("rounding")) {
     if (auto r = choice(*v, "rounding", rounding_names, out)) f.rounding = *r;
   }
@@ -189,7 +220,14 @@ RuleFile parse_rule_file(const YNode& root) {
   parse_header(root, f);
   if (const YNode* v = root.find("identity_sets")) {
     if (expect_map(*v, "identity_sets", f.identity_sets_problems)) {
-      for (const auto& [k, s] : v->pairs) f.identity_sets.push_back(parse_identity_set(k, s));
+      for (const auto& [k, s] : v->pairs) {
+        if (f.identity_sets.size() == limits::identity_sets) {
+          add(f.identity_sets_problems, k,
+              message(N_("identity_sets: more than {} identity sets"), limits::identity_sets));
+          break;
+        }
+        f.identity_sets.push_back(parse_identity_set(k, s));
+      }
     }
   }
   if (const YNode* v = root.find("disease_groups")) {
@@ -203,7 +241,14 @@ RuleFile parse_rule_file(const YNode& root) {
   if (versions->items.empty()) {
     add(f.versions_problems, *versions, message(N_("versions: at least one version is required")));
   }
-  for (std::size_t i = 0; i < versions->items.size(); ++i) f.versions.push_back(parse_version(versions->items[i], i));
+  for (std::size_t i = 0; i < versions->items.size(); ++i) {
+    if (i == limits::versions) {
+      add(f.versions_problems, versions->items[i],
+          message(N_("versions: more than {} versions in one rule file"), limits::versions));
+      break;
+    }
+    f.versions.push_back(parse_version(versions->items[i], i));
+  }
   return f;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "rules/limits.hpp"
 #include "rules/parse_support.hpp"
 
 namespace medsettle::detail::rule {
@@ -16,7 +17,7 @@ BandsSpec parse_bands(const YNode& n, Problems& out) {
   const YNode* steps = with_source(n, "steps", "bands", bands.source, out);
   if (!steps || !expect_list(*steps, "bands", out)) return bands;
   if (steps->items.empty()) add(out, *steps, message(N_("bands: at least one band is required")));
-  if (steps->items.size() > 16) add(out, *steps, message(N_("bands: at most 16 bands")));
+  if (steps->items.size() > limits::bands) add(out, *steps, message(N_("bands: at most {} bands"), limits::bands));
   std::vector<BandSpec>& out_steps = bands.steps;
   for (std::size_t i = 0; i < steps->items.size(); ++i) {
     const YNode& b = steps->items[i];
@@ -166,6 +167,7 @@ std::vector<Bucket> parse_base(const YNode& v, Problems& out) {
 std::optional<std::string> parse_id(const YNode& v, Problems& out) {
   auto t = text(v, "id", out);
   if (!t) return t;
+  check_length(v, "id", limits::id_bytes, out);
   const bool ok = std::all_of(t->begin(), t->end(), [](char c) {
     return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
   });
@@ -182,18 +184,15 @@ std::optional<std::string> parse_fund_pay_type(const YNode& v, Problems& out) {
   return t;
 }
 
-std::optional<std::string> parse_source(const YNode& v, Problems& out) {
-  if (!v.is_scalar() || v.text.empty()) {
-    add(out, v, message(N_("source: expected the seed document and its wording, or 'illustrative'")));
-    return std::nullopt;
-  }
-  return v.text;
-}
 
 std::optional<std::vector<AdjustmentSpec>> parse_adjustments(const YNode& v, Problems& out) {
   if (!expect_list(v, "adjustments", out)) return std::nullopt;
   std::vector<AdjustmentSpec> list;
   for (std::size_t i = 0; i < v.items.size(); ++i) {
+    if (i == limits::adjustments) {
+      add(out, v.items[i], message(N_("adjustments: more than {} adjustments in one channel"), limits::adjustments));
+      break;
+    }
     list.push_back(parse_adjustment(v.items[i], "adjustments[" + std::to_string(i) + "]"));
   }
   return list;
@@ -212,7 +211,12 @@ void read_field(std::optional<Field<T>>& field, const YNode& k, const YNode& v, 
 void parse_key(ChannelSpec& ch, ChannelKey key, const YNode& k, const YNode& v) {
   switch (key) {
     case ChannelKey::id: read_field(ch.id, k, v, parse_id); ch.id_text = v.text; break;
-    case ChannelKey::name: read_field(ch.name, k, v, [](const YNode& x, Problems& o) { return text(x, "name", o); }); break;
+    case ChannelKey::name:
+      read_field(ch.name, k, v, [](const YNode& x, Problems& o) {
+        check_length(x, "name", limits::name_bytes, o);
+        return text(x, "name", o);
+      });
+      break;
     case ChannelKey::kind:
       read_field(ch.kind, k, v, [](const YNode& x, Problems& o) { return choice(x, "kind", kind_names, o); });
       break;
@@ -236,7 +240,7 @@ void parse_key(ChannelSpec& ch, ChannelKey key, const YNode& k, const YNode& v) 
     case ChannelKey::when:
       read_field(ch.when, k, v, [](const YNode& x, Problems&) { return std::optional(parse_condition(x, "when")); });
       break;
-    case ChannelKey::source: read_field(ch.source, k, v, parse_source); break;
+    case ChannelKey::source: read_field(ch.source, k, v, source_text); break;
     case ChannelKey::deductible:
     case ChannelKey::cap_stay:
     case ChannelKey::cap_year: {

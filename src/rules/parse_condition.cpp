@@ -1,5 +1,6 @@
 // Step 1, conditions: a map of tests as a tree of names. The names (identities,
 // sets, levels, groups, ...) are resolved by compile.
+#include "rules/limits.hpp"
 #include "rules/parse_support.hpp"
 
 namespace medsettle::detail::rule {
@@ -72,8 +73,8 @@ std::size_t ConditionSpec::size() const {
 ConditionSpec parse_condition(const YNode& n, std::string_view what, int depth) {
   ConditionSpec c;
   c.at = pos(n);
-  if (depth > 16) {
-    add(c.problems, n, message(N_("conditions nested deeper than 16 levels")));
+  if (depth > static_cast<int>(limits::condition_depth)) {
+    add(c.problems, n, message(N_("conditions nested deeper than {} levels"), limits::condition_depth));
     return c;
   }
   if (!expect_map(n, what, c.problems)) return c;
@@ -91,6 +92,11 @@ ConditionSpec parse_condition(const YNode& n, std::string_view what, int depth) 
     t.key = pos(k);
     t.usable = read_test(k.text, v, depth, t);
     c.tests.push_back(std::move(t));
+  }
+  if (depth == 0 && c.size() > limits::condition_tests) {
+    add(c.problems, n,
+        message(N_("{}: more than {} tests in one condition (all, any and not count as tests)"), what,
+                limits::condition_tests));
   }
   if (n.pairs.empty() || (n.pairs.size() == 1 && n.find("source"))) {
     add(c.empty, n, message(N_("{}: the condition is empty"), what));

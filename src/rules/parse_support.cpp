@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "rules/limits.hpp"
+
 namespace medsettle::detail::rule {
 
 namespace {
@@ -257,14 +259,27 @@ std::optional<Rate> parse_factor(std::string_view t) {
   return Rate(v * Rate::scale + f);
 }
 
+void check_length(const YNode& n, std::string_view what, std::size_t limit, Problems& out) {
+  if (n.text.size() <= limit) return;
+  add(out, n, message(N_("{}: {} bytes; this is limited to {} bytes"), what, n.text.size(), limit));
+}
+
+Source source_text(const YNode& s, Problems& out) {
+  if (!s.is_scalar() || s.text.empty()) {
+    add(out, s, message(N_("source: expected the seed document and its wording, or 'illustrative'")));
+    return std::nullopt;
+  }
+  if (s.text.size() > limits::source_bytes) {
+    check_length(s, "source", limits::source_bytes, out);
+    return std::nullopt;
+  }
+  return s.text;
+}
+
 Source source_of(const YNode& map, Problems& out) {
   const YNode* s = map.find("source");
   if (!s) return std::nullopt;
-  if (!s->is_scalar() || s->text.empty()) {
-    add(out, *s, message(N_("source: expected the seed document and its wording, or 'illustrative'")));
-    return std::nullopt;
-  }
-  return s->text;
+  return source_text(*s, out);
 }
 
 const YNode* with_source(const YNode& v, std::string_view key, std::string_view what, Source& source, Problems& out) {

@@ -59,8 +59,12 @@ std::optional<Date> date(const YNode& n, std::string_view what, Problems& out);
 std::optional<long long> small_integer(std::string_view t);
 /// A scale factor: up to two integer digits and four decimals (0.5, 1.2).
 std::optional<Rate> parse_factor(std::string_view t);
+/// A problem if the scalar `n` has more than `limit` bytes (rules/limits.hpp).
+void check_length(const YNode& n, std::string_view what, std::size_t limit, Problems& out);
 /// The `source` of a map, if it has a usable one.
 Source source_of(const YNode& map, Problems& out);
+/// A `source:` value, if usable.
+Source source_text(const YNode& s, Problems& out);
 /// A value written alone (`2000`) or as `key` beside a `source` (`{value: 2000, source: ...}`):
 /// the value, or nullptr when the map lacks `key`.
 const YNode* with_source(const YNode& v, std::string_view key, std::string_view what, Source& source, Problems& out);

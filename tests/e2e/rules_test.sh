@@ -82,5 +82,18 @@ printf '%s\n' '{"stay_id":"S1","person_id":"P1","age":40,"hospital_level":"count
 check "no version: exit 1" status 1 "$ms" settle --in "$work/early.jsonl" --errors "$work/early.err"
 check "no version: when the versions run" grep -qF '"message":"discharged: no version of rule set hunan is in force on 2016-05-01; its versions run from 2017-07-01 to 2020-12-31"' "$work/early.err"
 
+# Limits (SECURITY.md): 65 channels in a version (the 65th on line 71), and a file over 1 MiB.
+{ head -n 6 "$work/base.yaml"
+  for i in $(seq 0 64); do
+    echo "      - {id: c$i, name: C, kind: coinsurance, fund_pay_type: \"390100\", reports_as: hifp_pay, base: [in_scope], period: stay, rate: 0.5}"
+  done; } > "$work/channels.yaml"
+check "65 channels: exit 2" status 2 "$ms" validate "$work/channels.yaml"
+check "65 channels: the limit named" has "$work/channels.yaml:71:9: channels: more than 64 channels in one version"
+check "64 channels: valid" status 0 "$ms" validate <(head -n 70 "$work/channels.yaml")
+{ cat "$work/base.yaml"; head -c 1048576 /dev/zero | tr '\0' '#'; } > "$work/big.yaml"
+size=$(wc -c < "$work/big.yaml")
+check "over 1 MiB: exit 2" status 2 "$ms" validate "$work/big.yaml"
+check "over 1 MiB: refused at 1:1" has "$work/big.yaml:1:1: file is $size bytes; rule files are limited to 1048576 bytes"
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]
