@@ -14,3 +14,5 @@ endif()
 # medsettle validate on rule-file mistakes and limits; show and diff: end to end (the installed command).
 add_test(NAME e2e.rules COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/rules_test.sh ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR})
 set_tests_properties(e2e.rules PROPERTIES RUN_SERIAL TRUE)
+add_test(NAME e2e.show_diff COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/show_diff_test.sh ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+set_tests_properties(e2e.show_diff PROPERTIES RUN_SERIAL TRUE)

@@ -22,6 +22,7 @@
 #include "medsettle/record.hpp"
 #include "medsettle/settle.hpp"
 #include "medsettle/settlement.hpp"
+#include "medsettle/show.hpp"
 
 namespace medsettle::report {
 
@@ -112,6 +113,11 @@ struct Comparison {
   Distribution stay_a, stay_b, person_year_a, person_year_b;
   std::size_t top_n = 10;
   std::vector<PersonChange> top;   ///< the person-years whose payment changes most
+  /// The parameters that differ between the versions compared: on each side
+  /// the version in force on its as-of date, or (without one) the version
+  /// most paired stays were settled under, or the last; none when a side has
+  /// no version in force on its date.
+  std::optional<ParameterDiff> parameters;
 };
 
 struct CompareOptions {

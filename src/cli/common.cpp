@@ -59,4 +59,9 @@ std::optional<Date> date_option(const std::string& text, std::string_view option
 
 bool stderr_is_terminal() { return ::isatty(2) != 0; }
 
+void print(const std::string& text) {
+  std::cout << text << std::flush;
+  if (!std::cout) throw UsageError(tr(N_("writing to standard output failed")));
+}
+
 }  // namespace medsettle::cli

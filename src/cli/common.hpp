@@ -42,6 +42,23 @@ std::optional<Date> date_option(const std::string& text, std::string_view option
 /// Whether standard error is a terminal (progress is shown only then).
 bool stderr_is_terminal();
 
+/// Writes `text` to standard output; a failed write is a usage error (exit 2).
+void print(const std::string& text);
+
+/// Prints one of the library's reports (found by its type's namespace) as
+/// text, or as one line of JSON.
+template <class Report>
+void print_report(const Report& report, bool json) {
+  std::string out;
+  if (json) {
+    write_json(out, report);
+    out += '\n';
+  } else {
+    out = render_text(report);
+  }
+  print(out);
+}
+
 /// Registers each subcommand on the app; each returns the code to exit with.
 using Run = std::function<int()>;
 Run add_settle(CLI::App& app);
@@ -50,5 +67,7 @@ Run add_validate(CLI::App& app);
 Run add_replay(CLI::App& app);
 Run add_generate(CLI::App& app);
 Run add_compare(CLI::App& app);
+Run add_show(CLI::App& app);
+Run add_diff(CLI::App& app);
 
 }  // namespace medsettle::cli

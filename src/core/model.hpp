@@ -32,6 +32,9 @@ struct Leveled {
   std::array<T, hospital_level_count> by_level{};
   bool per_level = false;
   Cited cite;
+  /// Where each level's value was written, with the value's source (when
+  /// given once, every level cites the one value): for `medsettle show`.
+  std::array<Cited, hospital_level_count> level_cite{};
   [[nodiscard]] T at(HospitalLevel l) const noexcept { return by_level[static_cast<std::size_t>(l)]; }
   static Leveled once(T v) {
     Leveled x;
@@ -133,6 +136,7 @@ struct DiseaseGroup {
 struct PlanData {
   std::string id, title, file, digest;
   Rounding rounding = Rounding::half_up;
+  Cited rounding_cite;                ///< where `rounding` was given (line 0: the default)
   Rate class_b_selfpay = Rate(1000);
   Cited class_b_cite;
   std::optional<Date> until;

@@ -186,6 +186,26 @@ bool settlement_changed(const Settlement& a, const Settlement& b) {
   return false;
 }
 
+namespace {
+
+/// The date whose version a side is read at (Comparison::parameters).
+std::optional<Date> version_date(const SideInfo& s) {
+  if (s.as_of || s.applied.empty()) return s.as_of;
+  auto most = std::max_element(s.applied.begin(), s.applied.end(),
+                               [](const auto& x, const auto& y) { return x.second < y.second; });
+  return most->first;
+}
+
+std::optional<ParameterDiff> parameters_compared(const Plan& plan_a, const Plan& plan_b, const Comparison& c) {
+  try {
+    return diff_parameters(parameters_in_force(plan_a, version_date(c.a)), parameters_in_force(plan_b, version_date(c.b)));
+  } catch (const UsageError&) {
+    return std::nullopt;  // no version in force on a side's date: every stay was rejected there
+  }
+}
+
+}  // namespace
+
 Comparison compare(const Plan& plan_a, const Plan& plan_b, const CompareOptions& options,
                    const std::vector<StayFacts>& facts, const std::vector<Outcome>& outcomes_a,
                    const std::vector<Outcome>& outcomes_b) {
@@ -304,6 +324,7 @@ Comparison compare(const Plan& plan_a, const Plan& plan_b, const CompareOptions&
   std::partial_sort(changed.begin(), changed.begin() + static_cast<std::ptrdiff_t>(n), changed.end(), before);
   changed.resize(n);
   c.top = std::move(changed);
+  c.parameters = parameters_compared(plan_a, plan_b, c);
   return c;
 }
 

@@ -507,6 +507,42 @@ void persons(std::string& out, const Comparison& c) {
   out += "</table>";
 }
 
+std::string cited(const Parameter& p) {
+  std::string s = p.cite.line ? fmt::format("{}:{}", p.cite.file, p.cite.line) : p.cite.file;
+  return p.cite.source.empty() ? s : s + " · " + p.cite.source;
+}
+
+void parameters(std::string& out, const ParameterDiff& d) {
+  Out o(out);
+  out += "<h2>Parameters that differ</h2>";
+  fmt::format_to(o,
+                 "<p class=\"note\" id=\"parameters-versions\">A: {} version {}; B: {} version {}. Each value with "
+                 "the line of the rule file it is written on and its source.</p>",
+                 esc(d.a.rule_set), format(d.a.from), esc(d.b.rule_set), format(d.b.from));
+  if (d.changes.empty()) {
+    out += "<p id=\"parameters\">No parameter differs.</p>";
+    return;
+  }
+  out += "<table id=\"parameters\"><tr>";
+  for (auto h : {"channel", "parameter", "A", "B"}) th(o, h);
+  out += "</tr>";
+  for (const ParameterChange& c : d.changes) {
+    out += "<tr>";
+    td(o, c.channel.empty() ? std::string("(rule set)") : c.channel);
+    fmt::format_to(o, "<td class=\"mono\">{}</td>", esc(c.key));
+    for (const std::optional<Parameter>* side : {&c.a, &c.b}) {
+      if (!*side) {
+        out += "<td>(absent)</td>";
+        continue;
+      }
+      fmt::format_to(o, "<td><span class=\"mono\">{}</span><br><span class=\"note\">{}</span></td>",
+                     esc((*side)->value), esc(cited(**side)));
+    }
+    out += "</tr>";
+  }
+  out += "</table>";
+}
+
 }  // namespace
 
 std::string render_html(const Comparison& c) {
@@ -520,6 +556,10 @@ std::string render_html(const Comparison& c) {
   out += "<h1>medsettle what-if: A vs B</h1>\n";
   sides(out, c);
   out += '\n';
+  if (c.parameters) {
+    parameters(out, *c.parameters);
+    out += '\n';
+  }
   totals(out, c);
   out += '\n';
   funding(out, c);

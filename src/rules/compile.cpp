@@ -204,6 +204,7 @@ void Compiler::file(const RuleFile& f) {
   p_.title = f.title;
   p_.documents = f.documents;
   p_.rounding = f.rounding;
+  p_.rounding_cite = cite(f.rounding_at);
   if (f.class_b_selfpay) {
     const Leveled<Rate> r = leveled(*f.class_b_selfpay);
     p_.class_b_selfpay = r.by_level[0];

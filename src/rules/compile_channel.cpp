@@ -152,7 +152,10 @@ std::vector<Band> Compiler::bands(const BandsSpec& b, Cited& bands_cite) {
     Band band;
     if (step.upto) band.upto = leveled(*step.upto);
     if (step.rate) band.rate = leveled(*step.rate);
-    if (std::uint32_t s = intern(step.source); s != no_source) band.rate.cite.source = s;
+    if (std::uint32_t s = intern(step.source); s != no_source) {
+      band.rate.cite.source = s;
+      for (Cited& c : band.rate.level_cite) c.source = s;
+    }
     out.push_back(std::move(band));
   }
   return out;

@@ -42,6 +42,7 @@ class Compiler {
     out.by_level = x.by_level;
     out.per_level = x.per_level;
     out.cite = cite(x.at, intern(x.source));
+    for (std::size_t l = 0; l < hospital_level_count; ++l) out.level_cite[l] = cite(x.level_at[l], out.cite.source);
     return out;
   }
   Limit limit(const LimitSpec& l);

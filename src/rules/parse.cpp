@@ -197,6 +197,7 @@ void parse_header(const YNode& root, RuleFile& f) {
   if (const YNode* v = root.find("documents")) parse_documents(*v, f);
   if (const YNode* v = root.find("rounding")) {
     if (auto r = choice(*v, "rounding", rounding_names, out)) f.rounding = *r;
+    f.rounding_at = pos(*v);
   }
   if (const YNode* v = require(root, "class_b_selfpay", "the rule file", out)) {
     if (auto r = rate_value(*v, "class_b_selfpay", out)) {

@@ -228,6 +228,7 @@ struct RuleFile {
   Problems head;        ///< header keys, in order
   std::string id, title;
   Rounding rounding = Rounding::half_up;
+  Pos rounding_at;
   std::optional<LeveledSpec<Rate>> class_b_selfpay;
   std::vector<std::pair<std::string, std::string>> documents;
   std::optional<Date> until;

@@ -2,24 +2,10 @@
 # End-to-end tests of the installed medsettle command: settle, explain,
 # validate, --help, --version, exit statuses and awkward inputs.
 # Usage: cli_test.sh BUILD_DIR SOURCE_DIR
-set -euo pipefail
 build=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cmake --install "$build" --prefix "$work/prefix" >/dev/null
-ms="$work/prefix/bin/medsettle"
+. "$(dirname "$0")/lib.sh"
 golden="$src/tests/golden"
-fails=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
-status() {  # status EXPECTED COMMAND...: runs the command, compares its exit status
-  local want=$1; shift
-  set +e; "$@" >"$work/out" 2>"$work/err"; local got=$?; set -e
-  [ "$got" -eq "$want" ] || { echo "  exit $got, expected $want: $*"; sed 's/^/  | /' "$work/err" | head -5; return 1; }
-}
 
 # --version names the default rule set and its digest.
 check "version" status 0 "$ms" --version

@@ -4,23 +4,9 @@
 # limits (issue #18, SECURITY.md). Each check runs the command, asserts the
 # exit status, then the exact diagnostic.
 # Usage: rules_test.sh BUILD_DIR SOURCE_DIR
-set -euo pipefail
 build=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cmake --install "$build" --prefix "$work/prefix" >/dev/null
-ms="$work/prefix/bin/medsettle"
-fails=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
-status() {  # status EXPECTED COMMAND...: runs the command, compares its exit status
-  local want=$1; shift
-  set +e; "$@" >"$work/out" 2>"$work/err"; local got=$?; set -e
-  [ "$got" -eq "$want" ] || { echo "  exit $got, expected $want: $*"; sed 's/^/  | /' "$work/err" | head -5; return 1; }
-}
+. "$(dirname "$0")/lib.sh"
 has() {  # has TEXT: standard error holds this exact line
   grep -qxF -- "$1" "$work/err" || { echo "  wanted: $1"; sed 's/^/  | /' "$work/err" | head -5; return 1; }
 }
@@ -95,5 +81,4 @@ size=$(wc -c < "$work/big.yaml")
 check "over 1 MiB: exit 2" status 2 "$ms" validate "$work/big.yaml"
 check "over 1 MiB: refused at 1:1" has "$work/big.yaml:1:1: file is $size bytes; rule files are limited to 1048576 bytes"
 
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish
