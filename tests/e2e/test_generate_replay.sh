@@ -168,6 +168,17 @@ grep -qE '^  (hifp_pay|hifmi_pay) +[0-9]+ ' "$work/r5.txt" || fail "no basic/cri
 run "$bin" replay --rules "$rules" --recorded "$work/settled.jsonl" --in "$work/a.jsonl" --as-of 2019-06-01 >/dev/null 2>&1
 [ "$rc" -eq 0 ] || fail "--as-of 2019-06-01: exit $rc, expected 0"
 
+# ---- the national platform's example (examples/replay, README) ------------------------------------
+# S4342670's hifp_pay is recorded as 13230.05; tests/golden/hunan.expected.jsonl (the worked example)
+# has 13230.06: recomputed - recorded = +1 fen. The setldetail of 390100 says 13230.06: no difference.
+ex=$src/examples/replay
+run "$bin" replay --rules "$rules" --recorded "$ex/platform.recorded.jsonl" --in "$ex/platform.stays.jsonl" \
+  >"$work/r9.txt" 2>"$work/r9.err"
+[ "$rc" -eq 1 ] || fail "platform example: exit $rc, expected 1"
+grep -qxE '     4  S4342670  P000731    hifp_pay  13230.05    13230.06          \+1' "$work/r9.txt" ||
+  fail "platform example difference: $(cat "$work/r9.txt")"
+grep -q '^Differences (1;' "$work/r9.txt" || fail "platform example: more than the one difference"
+
 # ---- usage errors ------------------------------------------------------------------------
 run "$bin" replay --rules "$rules" --recorded "$work/settled.jsonl" --in "$work/a.jsonl" --as-of 2016-01-01 >/dev/null 2>&1
 [ "$rc" -eq 2 ] || fail "--as-of with no version in force: exit $rc, expected 2"
