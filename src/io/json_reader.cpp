@@ -540,9 +540,7 @@ void Walker::fee(od::value v, std::size_t index) {
       }
       r = parse_rate(s.text);
       if (!r) {
-        fail(ErrorCode::bad_rate, path,
-             message(N_("{}: expected a rate in [0, 1] with at most 4 decimals, got {} '{}'"), path,
-                         s.type == od::json_type::string ? "string" : "number", s.text));
+        fail(detail::rate_text_problem(path.str(), s.text));
       } else {
         ratio = r.value;
       }
