@@ -42,6 +42,8 @@ struct PipelineOptions {
   /// The language of the rejections' messages (JSON keys and codes stay English).
   Language messages = Language::en;
   ReadLimits limits;
+  /// Kept ledgers to settle against (not owned; see LedgerBook); none: every person starts empty.
+  LedgerBook* ledgers = nullptr;
   /// Called now and then from the calling thread.
   std::function<void(const PipelineProgress&)> progress;
 };

@@ -84,6 +84,11 @@ class MEDSETTLE_API LedgerBook {
   virtual Ledger open(std::string_view person_id) = 0;
   /// The person's ledger after the run (the run's settled stays posted).
   virtual void close(std::string_view person_id, Ledger&& ledger) = 0;
+  /// Whether the kept ledger already holds a settled stay with this id, of
+  /// any person (§11: stay ids are unique across persons): such a record is
+  /// rejected duplicate_stay_id before anything else and does not cascade.
+  /// Called from one thread, for every record with a readable stay id.
+  [[nodiscard]] virtual bool holds(std::string_view stay_id) const = 0;
 };
 
 struct BatchOptions {

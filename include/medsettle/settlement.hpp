@@ -68,7 +68,7 @@ struct Settlement {
   /// The compiled rule set that settled it (an opaque handle); `plan()` gives it back as a Plan.
   std::shared_ptr<const detail::PlanData> rule_set;
 
-  /// The channel of `channels[i]`: id, name, fund_pay_type, reports_as.
+  /// Channel `i` of the version applied (ChannelResult::index): id, name, fund_pay_type, reports_as.
   [[nodiscard]] MEDSETTLE_API ChannelInfo channel_info(std::size_t i) const;
   /// The rule set's title and file name.
   [[nodiscard]] MEDSETTLE_API std::string_view title() const noexcept;

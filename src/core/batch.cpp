@@ -182,7 +182,7 @@ void place_valid(const Record& rec, Key& key, std::deque<std::string>& texts) {
   }
 }
 
-Placement place(std::span<const Record* const> records, std::span<Outcome> out) {
+Placement place(std::span<const Record* const> records, std::span<Outcome> out, const LedgerBook* book) {
   const std::size_t n = records.size();
   Placement pl;
   pl.keys.resize(n);
@@ -200,6 +200,11 @@ Placement place(std::span<const Record* const> records, std::span<Outcome> out) 
       place_valid(rec, key, pl.texts);
     } else {
       key = Key{rec.discharged_text, rec.admitted_text, rec.discharged_date, rec.has_stay_id, rec.has_person_id};
+    }
+    if (key.has_stay_id && book && book->holds(rec.stay.stay_id)) {
+      out[i] = record_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
+                                message(N_("stay_id: '{}' is already settled in the kept ledger"), rec.stay.stay_id));
+      continue;
     }
     if (key.has_stay_id && !first.insert(rec.stay.stay_id, static_cast<std::uint32_t>(i)).second) {
       out[i] = record_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
@@ -272,7 +277,7 @@ void settle_batch_into(const Plan& plan, std::span<const Record* const> records,
   const std::size_t n = records.size();
   if (out.size() != n) throw std::invalid_argument("settle_batch_into: one outcome per record");
   if (n >= IdTable::max_values) throw std::length_error("settle_batch: more than 2^32 - 2 records");
-  Placement pl = place(records, out);
+  Placement pl = place(records, out, options.ledgers);
   const std::size_t persons = pl.count.size();
   // The records of each person, contiguous (a counting sort by person).
   std::vector<std::size_t> start(persons + 1, 0);

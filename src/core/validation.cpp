@@ -133,10 +133,14 @@ Check check_amount(std::string_view field, Fen amount) {
   return std::nullopt;
 }
 
+Problem rate_text_problem(std::string_view field, std::string_view text) {
+  return problem(ErrorCode::bad_rate, field,
+                 message(N_("{}: expected a rate in [0, 1] with at most 4 decimals, got '{}'"), field, text));
+}
+
 Check check_ratio(std::string_view field, Rate ratio) {
   if (ratio >= Rate::zero() && ratio <= Rate::one()) return std::nullopt;
-  return problem(ErrorCode::bad_rate, field,
-                 message(N_("{}: expected a rate in [0, 1] with at most 4 decimals, got {} '{}'"), field, "number", ratio));
+  return rate_text_problem(field, format(ratio));
 }
 
 Check check_fee_across(std::size_t index, const FeeLine& line, bool has_ratio) {

@@ -39,6 +39,8 @@ Check check_stay_dates(Date admitted, Date discharged);
 Check check_amount(std::string_view field, Fen amount);
 /// Why a text is not an amount (bad_amount), as a reader says it.
 Problem amount_text_problem(std::string_view field, NumberError error, std::string_view text);
+/// Why a text is not a rate (bad_rate).
+Problem rate_text_problem(std::string_view field, std::string_view text);
 /// A B line's self-pay ratio in [0, 1].
 Check check_ratio(std::string_view field, Rate ratio);
 /// The checks across a fee line's fields: over_limit within the amount,

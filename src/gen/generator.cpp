@@ -182,7 +182,7 @@ constexpr std::array<unsigned, 4> stays_weights{40, 30, 18, 12};  // 1..4 stays 
 
 struct Person {
   std::uint64_t number = 0;
-  IdentitySet identities = 0;
+  IdentitySet identities{};
   Category category = Category::none;
   int age = 0;
   Insurance insurance = Insurance::resident;
@@ -202,7 +202,7 @@ struct GenStay {
   Region region = Region::in_county;
   std::array<const Diagnosis*, 4> diagnoses{};
   std::size_t diagnosis_count = 0;
-  FlagSet flags = 0;
+  FlagSet flags{};
   bool referred = false;
   bool bucket_form = false;
   std::size_t first_fee = 0, fee_count = 0;  // into the person's fee pool
@@ -480,7 +480,8 @@ class Generator {
     else write_json(p, s, i, out);
   }
 
-  void write_json(const Person& p, const GenStay& s, std::size_t i, std::string& out) {
+  /// The person's part of a stay's JSON: ids, identities, category, age, insurance.
+  void write_person_json(const Person& p, std::size_t i, std::string& out) {
     out += "{\"stay_id\":\"";
     put_stay_id(out, p.number, i + 1);
     out += "\",\"person_id\":\"";
@@ -505,6 +506,10 @@ class Generator {
     put_uint(out, static_cast<std::uint64_t>(p.age));
     out += ",\"insurance\":\"";
     out += name(p.insurance);
+  }
+
+  void write_json(const Person& p, const GenStay& s, std::size_t i, std::string& out) {
+    write_person_json(p, i, out);
     out += "\",\"hospital_level\":\"";
     out += name(s.level);
     out += "\",\"region\":\"";
@@ -521,7 +526,7 @@ class Generator {
       out += '"';
     }
     out += "],\"flags\":[";
-    first = true;
+    bool first = true;
     for (std::size_t k = 0; k < 3; ++k) {
       if (!(s.flags & bit(static_cast<Flag>(k)))) continue;
       if (!first) out += ',';

@@ -108,7 +108,8 @@ struct RawRecord {
   std::vector<Cell> cells;    // the first `max_cells` cells
   std::size_t cell_count = 0; // all cells of the record
   bool too_long = false;      // more than the limit: data and cells are incomplete
-  bool unterminated = false;  // a quoted cell ran to the end of the input
+  bool unterminated = false;  // a quoted cell ran to the end of the input (or over too many lines)
+  bool broken_quote = false;  // a quote opened on this line runs into lines that are records of their own
 
   [[nodiscard]] std::string_view text(const Cell& c) const noexcept {
     return std::string_view(data).substr(c.begin, c.end - c.begin);
@@ -125,30 +126,46 @@ struct SpecialTable {
 };
 constexpr SpecialTable special{};
 
+/// Splits the input into records. A quoted cell may hold line ends (RFC
+/// 4180), at most `max_quoted_lines` of them; a record that runs over line
+/// ends inside quotes and turns out malformed (the quote is never closed,
+/// or the record has another number of cells than the header) is cut back
+/// to its first line, which comes out as a malformed record of its own, and
+/// the lines after it are read again: one stray quote costs one record.
 class Scanner {
  public:
-  Scanner(std::istream& in, std::size_t limit) : sb_(in.rdbuf()), limit_(limit), buf_(new char[block]) {
+  static constexpr std::size_t max_quoted_lines = 100;
+
+  Scanner(std::istream& in, std::size_t limit) : sb_(in.rdbuf()), limit_(limit), buf_(block) {
     // Skip a UTF-8 byte-order mark at the very start.
     while (end_ < 3 && !eof_) {
       if (!sb_) { eof_ = true; break; }
-      std::streamsize n = sb_->sgetn(buf_.get() + end_, static_cast<std::streamsize>(block - end_));
+      std::streamsize n = sb_->sgetn(buf_.data() + end_, static_cast<std::streamsize>(block - end_));
       if (n <= 0) eof_ = true;
       else end_ += static_cast<std::size_t>(n);
     }
-    if (end_ >= 3 && std::memcmp(buf_.get(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+    if (end_ >= 3 && std::memcmp(buf_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
   }
 
   /// The next record that is not a blank line, keeping at most `max_cells`
-  /// cells; false at the end of the input.
-  bool next(RawRecord& r, std::size_t max_cells) {
+  /// cells; false at the end of the input. `expected`: the number of cells
+  /// of a well-formed record (0: any, for the header).
+  bool next(RawRecord& r, std::size_t max_cells, std::size_t expected = 0) {
     for (;;) {
       if (pos_ == end_ && !refill()) return false;
       r.line = line_;
       r.data.clear();
       r.cells.clear();
       r.cell_count = 0;
-      r.too_long = r.unterminated = false;
+      r.too_long = r.unterminated = r.broken_quote = false;
+      raw_.clear();
+      keep_raw_ = spanned_ = false;
+      quoted_lines_ = 0;
       scan(r, max_cells);
+      const bool nothing_after = raw_.empty() && pos_ == end_ && !refill();
+      if (spanned_ && !nothing_after && (r.unterminated || (expected && r.cell_count != expected))) {
+        rescan_after_first_line(r);
+      }
       if (!blank(r)) return true;
     }
   }
@@ -157,9 +174,30 @@ class Scanner {
   static constexpr std::size_t block = std::size_t{1} << 16;
   enum class State : std::uint8_t { cell_start, unquoted, quoted, quote_in_quoted, after_close, after_close_cr };
 
+  struct Scan {
+    RawRecord& r;
+    std::size_t max_cells;
+    State s = State::cell_start;
+    std::size_t bytes = 0;  // raw bytes of the record so far, without its line end
+    std::size_t cell_begin = 0;
+    std::uint8_t flags = 0;
+  };
+
+  std::streambuf* sb_;
+  std::size_t limit_;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+  std::uint64_t line_ = 1;
+  // A record's bytes after the first line end inside quotes, kept to read them again.
+  std::string raw_;
+  bool keep_raw_ = false, spanned_ = false;
+  std::size_t quoted_lines_ = 0;
+
   bool refill() {
     if (eof_) return false;
-    std::streamsize n = sb_->sgetn(buf_.get(), static_cast<std::streamsize>(block));
+    if (buf_.size() > block) buf_.resize(block);  // after a rescan, back to a block
+    std::streamsize n = sb_->sgetn(buf_.data(), static_cast<std::streamsize>(block));
     if (n <= 0) { eof_ = true; return false; }
     pos_ = 0;
     end_ = static_cast<std::size_t>(n);
@@ -167,142 +205,208 @@ class Scanner {
   }
 
   static bool blank(const RawRecord& r) noexcept {
-    if (r.too_long || r.unterminated || r.cell_count != 1 || r.cells.size() != 1 || r.cells[0].flags != 0) return false;
+    if (r.too_long || r.unterminated || r.broken_quote || r.cell_count != 1 || r.cells.size() != 1 ||
+        r.cells[0].flags != 0) {
+      return false;
+    }
     return r.data.find_first_not_of(" \t\r") == std::string::npos;
   }
 
-  void scan(RawRecord& r, std::size_t max_cells);
+  /// The record becomes its first line alone; the bytes after that line are read again.
+  void rescan_after_first_line(RawRecord& r) {
+    r.broken_quote = true;
+    std::string rest = std::move(raw_);
+    rest.append(buf_.data() + pos_, end_ - pos_);
+    buf_.assign(rest.begin(), rest.end());
+    if (buf_.size() < block) buf_.resize(block);
+    pos_ = 0;
+    end_ = rest.size();
+    line_ = r.line + 1;
+  }
 
-  std::streambuf* sb_;
-  std::size_t limit_;
-  std::unique_ptr<char[]> buf_;
-  std::size_t pos_ = 0, end_ = 0;
-  bool eof_ = false;
-  std::uint64_t line_ = 1;
-};
-
-void Scanner::scan(RawRecord& r, std::size_t max_cells) {
-  State s = State::cell_start;
-  std::size_t bytes = 0;  // raw bytes of the record so far, without its line end
-  std::size_t cell_begin = 0;
-  std::uint8_t flags = 0;
-
-  auto count = [&](std::size_t n) {
-    bytes += n;
-    if (bytes > limit_) r.too_long = true;
-  };
-  auto take = [&](const char* p, std::size_t n) {
-    count(n);
-    if (!r.too_long) r.data.append(p, n);
-  };
-  auto finish_cell = [&] {
-    if (r.cells.size() < max_cells) r.cells.push_back(Cell{cell_begin, r.data.size(), flags});
-    ++r.cell_count;
-  };
-  auto next_cell = [&] {
-    finish_cell();
-    cell_begin = r.data.size();
-    flags = 0;
-    s = State::cell_start;
-  };
-  auto strip_cr = [&] {  // the CR of a CRLF line end
-    if (r.data.size() > cell_begin && r.data.back() == '\r') r.data.pop_back();
-  };
-
-  for (;;) {
-    if (pos_ == end_ && !refill()) {  // the end of the input ends the record
-      if (s == State::quoted) r.unterminated = true;
-      if (s == State::unquoted) strip_cr();
-      finish_cell();
+  // ---- the state machine ------------------------------------------------------
+  void count(Scan& x, std::size_t n) {
+    x.bytes += n;
+    if (x.bytes > limit_) x.r.too_long = true;
+  }
+  void take(Scan& x, const char* p, std::size_t n) {
+    count(x, n);
+    if (!x.r.too_long) x.r.data.append(p, n);
+  }
+  /// Bytes consumed from the buffer, kept while the record spans lines (bounded by the limit).
+  void consumed(const char* p, std::size_t n) {
+    if (!keep_raw_) return;
+    if (raw_.size() + n > limit_) {
+      keep_raw_ = false;  // too long to read again: the record stays as it is
+      spanned_ = false;
+      raw_.clear();
       return;
     }
-    const char* b = buf_.get();
-    switch (s) {
-      case State::cell_start:
-        if (b[pos_] == '"') {
-          ++pos_;
-          count(1);
-          flags = cell_quoted;
-          s = State::quoted;
-          break;
-        }
-        s = State::unquoted;
-        [[fallthrough]];
-      case State::unquoted: {
-        std::size_t q = pos_;
-        while (q < end_ && !special.v[static_cast<unsigned char>(b[q])]) ++q;
-        take(b + pos_, q - pos_);
-        pos_ = q;
-        if (q == end_) break;
-        char c = b[pos_++];
-        if (c == ',') {
-          count(1);
-          next_cell();
-        } else if (c == '"') {
-          flags |= cell_stray_quote;
-          take(&c, 1);
-        } else {  // '\n'
-          ++line_;
-          strip_cr();
-          finish_cell();
-          return;
-        }
-        break;
+    raw_.append(p, n);
+  }
+  void finish_cell(Scan& x) {
+    if (x.r.cells.size() < x.max_cells) x.r.cells.push_back(Cell{x.cell_begin, x.r.data.size(), x.flags});
+    ++x.r.cell_count;
+  }
+  void next_cell(Scan& x) {
+    finish_cell(x);
+    x.cell_begin = x.r.data.size();
+    x.flags = 0;
+    x.s = State::cell_start;
+  }
+  void strip_cr(Scan& x) {  // the CR of a CRLF line end
+    if (x.r.data.size() > x.cell_begin && x.r.data.back() == '\r') x.r.data.pop_back();
+  }
+  /// One byte or run of bytes in the current state; true when the record ends.
+  bool step(Scan& x);
+  bool step_unquoted(Scan& x);
+  bool step_quoted(Scan& x);
+  bool step_after_close(Scan& x);
+
+  void scan(RawRecord& r, std::size_t max_cells) {
+    Scan x{r, max_cells};
+    for (;;) {
+      if (pos_ == end_ && !refill()) {  // the end of the input ends the record
+        if (x.s == State::quoted) r.unterminated = true;
+        if (x.s == State::unquoted) strip_cr(x);
+        finish_cell(x);
+        return;
       }
-      case State::quoted: {
-        const void* hit = std::memchr(b + pos_, '"', end_ - pos_);
-        std::size_t q = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - b) : end_;
-        line_ += static_cast<std::uint64_t>(std::count(b + pos_, b + q, '\n'));
-        take(b + pos_, q - pos_);
-        pos_ = q;
-        if (q < end_) {
-          ++pos_;
-          count(1);
-          s = State::quote_in_quoted;
-        }
-        break;
-      }
-      case State::quote_in_quoted:
-        if (b[pos_] == '"') {  // a doubled quote stands for one
-          take(b + pos_, 1);
-          ++pos_;
-          s = State::quoted;
-        } else {
-          s = State::after_close;
-        }
-        break;
-      case State::after_close: {
-        char c = b[pos_++];
-        if (c == ',') {
-          count(1);
-          next_cell();
-        } else if (c == '\n') {
-          ++line_;
-          finish_cell();
-          return;
-        } else if (c == '\r') {
-          count(1);
-          s = State::after_close_cr;
-        } else {
-          flags |= cell_after_close;
-          take(&c, 1);
-        }
-        break;
-      }
-      case State::after_close_cr:
-        if (b[pos_] == '\n') {
-          ++pos_;
-          ++line_;
-          finish_cell();
-          return;
-        }
-        // The CR was counted when it was read: keep it without counting it again.
-        flags |= cell_after_close;
-        if (!r.too_long) r.data.push_back('\r');
-        s = State::after_close;
-        break;
+      if (step(x)) return;
     }
   }
+};
+
+bool Scanner::step(Scan& x) {
+  const char* b = buf_.data();
+  switch (x.s) {
+    case State::cell_start:
+      if (b[pos_] == '"') {
+        consumed(b + pos_, 1);
+        ++pos_;
+        count(x, 1);
+        x.flags = cell_quoted;
+        x.s = State::quoted;
+        return false;
+      }
+      x.s = State::unquoted;
+      return step_unquoted(x);
+    case State::unquoted: return step_unquoted(x);
+    case State::quoted: return step_quoted(x);
+    case State::quote_in_quoted:
+      if (b[pos_] == '"') {  // a doubled quote stands for one
+        consumed(b + pos_, 1);
+        take(x, b + pos_, 1);
+        ++pos_;
+        x.s = State::quoted;
+      } else {
+        x.s = State::after_close;
+      }
+      return false;
+    case State::after_close: return step_after_close(x);
+    case State::after_close_cr:
+      if (b[pos_] == '\n') {
+        consumed(b + pos_, 1);
+        ++pos_;
+        ++line_;
+        finish_cell(x);
+        return true;
+      }
+      // The CR was counted when it was read: keep it without counting it again.
+      x.flags |= cell_after_close;
+      if (!x.r.too_long) x.r.data.push_back('\r');
+      x.s = State::after_close;
+      return false;
+  }
+  return false;
+}
+
+bool Scanner::step_unquoted(Scan& x) {
+  const char* b = buf_.data();
+  std::size_t q = pos_;
+  while (q < end_ && !special.v[static_cast<unsigned char>(b[q])]) ++q;
+  consumed(b + pos_, q - pos_);
+  take(x, b + pos_, q - pos_);
+  pos_ = q;
+  if (q == end_) return false;
+  const char c = b[pos_];
+  consumed(b + pos_, 1);
+  ++pos_;
+  if (c == ',') {
+    count(x, 1);
+    next_cell(x);
+    return false;
+  }
+  if (c == '"') {
+    x.flags |= cell_stray_quote;
+    take(x, &c, 1);
+    return false;
+  }
+  ++line_;  // '\n'
+  strip_cr(x);
+  finish_cell(x);
+  return true;
+}
+
+bool Scanner::step_quoted(Scan& x) {
+  const char* b = buf_.data();
+  const void* hit = std::memchr(b + pos_, '"', end_ - pos_);
+  std::size_t q = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - b) : end_;
+  // Line ends inside the quotes: the first one starts keeping the bytes
+  // (to read them again if the record turns out malformed); too many end
+  // the record there, unterminated.
+  for (const char* nl = static_cast<const char*>(std::memchr(b + pos_, '\n', q - pos_)); nl;
+       nl = static_cast<const char*>(std::memchr(nl + 1, '\n', static_cast<std::size_t>(b + q - nl - 1)))) {
+    if (!spanned_) {
+      const std::size_t upto = static_cast<std::size_t>(nl - b) + 1;
+      take(x, b + pos_, upto - pos_);
+      pos_ = upto;
+      ++line_;
+      spanned_ = keep_raw_ = true;
+      ++quoted_lines_;
+      return false;
+    }
+    if (++quoted_lines_ > max_quoted_lines) {
+      const std::size_t upto = static_cast<std::size_t>(nl - b) + 1;
+      consumed(b + pos_, upto - pos_);
+      pos_ = upto;
+      x.r.unterminated = true;
+      finish_cell(x);
+      return true;
+    }
+  }
+  consumed(b + pos_, q - pos_);
+  line_ += static_cast<std::uint64_t>(std::count(b + pos_, b + q, '\n'));
+  take(x, b + pos_, q - pos_);
+  pos_ = q;
+  if (q < end_) {
+    consumed(b + pos_, 1);
+    ++pos_;
+    count(x, 1);
+    x.s = State::quote_in_quoted;
+  }
+  return false;
+}
+
+bool Scanner::step_after_close(Scan& x) {
+  const char c = buf_[pos_];
+  consumed(&buf_[pos_], 1);
+  ++pos_;
+  if (c == ',') {
+    count(x, 1);
+    next_cell(x);
+  } else if (c == '\n') {
+    ++line_;
+    finish_cell(x);
+    return true;
+  } else if (c == '\r') {
+    count(x, 1);
+    x.s = State::after_close_cr;
+  } else {
+    x.flags |= cell_after_close;
+    take(x, &c, 1);
+  }
+  return false;
 }
 
 // ---- reading a row ------------------------------------------------------------
@@ -484,6 +588,10 @@ Record RowReader::read(const RawRecord& raw) {
     rec.rejection = detail::rejection(std::nullopt, raw.line, ErrorCode::bad_value, {}, std::move(what));
     return std::move(rec);
   };
+  if (raw.broken_quote) {
+    return structural(message(N_("a quoted field opened on this line is not closed on it, and the lines after it "
+                                 "are read as records of their own")));
+  }
   if (raw.unterminated) return structural(message(N_("unterminated quoted field")));
   if (raw.too_long) return structural(message(N_("record longer than {} bytes"), limits_.max_record_bytes));
   if (raw.cell_count != cols_.size()) {
@@ -600,7 +708,7 @@ bool read_csv(std::istream& in, const std::function<void(Record&&)>& sink, std::
     return false;
   }
   RowReader reader(cols, limits);
-  while (scanner.next(raw, cols.size())) sink(reader.read(raw));
+  while (scanner.next(raw, cols.size(), cols.size())) sink(reader.read(raw));
   return true;
 }
 

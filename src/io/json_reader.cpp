@@ -168,6 +168,8 @@ class Walker {
   bool want_list(od::value v, const Path& field, std::size_t max, Each each);
   template <class Each>
   bool want_object(od::value v, const Path& field, Each each);
+  bool person_field(std::string_view key, const Path& path, od::value v);
+  bool cost_field(std::string_view key, const Path& path, od::value v);
   void fee(od::value v, std::size_t index);
   void buckets(od::value v);
   void prior(od::value v);
@@ -380,7 +382,6 @@ bool Walker::want_object(od::value v, const Path& field, Each each) {
 }
 
 void Walker::stay(od::object obj) {
-  Stay& st = rec_.stay;
   static constexpr std::array<std::string_view, 16> known{
       "stay_id", "person_id", "identities", "category", "age",      "insurance",     "hospital_level", "region",
       "admitted", "discharged", "diagnoses", "flags",   "referred_from", "fees",    "buckets",        "prior"};
@@ -405,82 +406,100 @@ void Walker::stay(od::object obj) {
       if (k == known.end()) fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       continue;
     }
-    if (key == "stay_id") {
-      seen_stay_id_ = true;
-      if (want_string(v, path, st.stay_id)) rec_.has_stay_id = true;
-    } else if (key == "person_id") {
-      seen_person_ = true;
-      if (want_string(v, path, st.person_id)) rec_.has_person_id = true;
-    } else if (key == "identities") {
-      want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
-        Identity id{};
-        if (want_enum(x, Path("identities", i), identity_from, identity_names(), id)) st.identities |= bit(id);
-      });
-    } else if (key == "category") {
-      Category c{};
-      if (want_enum(v, path, category_from, "I, II, III", c)) st.category = c;
-    } else if (key == "age") {
-      seen_age_ = true;
-      std::int64_t age = 0;
-      if (want_integer(v, path, age)) {
-        if (auto p = detail::check_age(age)) fail(std::move(*p));
-        else st.age = static_cast<int>(age);
-      }
-    } else if (key == "insurance") {
-      want_enum(v, path, insurance_from, "resident, employee", st.insurance);
-    } else if (key == "hospital_level") {
-      seen_level_ = true;
-      want_enum(v, path, hospital_level_from, hospital_level_names(), st.hospital_level);
-    } else if (key == "region") {
-      seen_region_ = true;
-      want_enum(v, path, region_from, region_names(), st.region);
-    } else if (key == "admitted") {
-      seen_admitted_ = true;
-      Date d;
-      if (want_date(v, path, d, &rec_.admitted_text)) { st.admitted = d; admitted_ = d; }
-    } else if (key == "discharged") {
-      seen_discharged_ = true;
-      Date d;
-      if (want_date(v, path, d, &rec_.discharged_text)) { st.discharged = d; rec_.discharged_date = d; }
-    } else if (key == "diagnoses") {
-      seen_diagnoses_ = true;
-      std::size_t n = 0;
-      bool is_list = want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
-        std::string code;
-        if (want_string(x, Path("diagnoses", i), code)) {
-          if (auto p = detail::check_diagnosis(i, code)) fail(std::move(*p));
-          st.diagnoses.push_back(std::move(code));
-        }
-        ++n;
-      });
-      if (is_list) {
-        if (auto p = detail::check_diagnosis_count(n)) fail(std::move(*p));
-      }
-    } else if (key == "flags") {
-      want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
-        Flag fl{};
-        if (want_enum(x, Path("flags", i), flag_from, flag_names(), fl)) st.flags |= bit(fl);
-      });
-    } else if (key == "referred_from") {
-      std::string ref;
-      if (want_string(v, path, ref)) st.referred_from = std::move(ref);
-    } else if (key == "fees") {
-      seen_fees_ = true;
-      scratch_.clear();
-      want_list(v, path, limits_.max_fee_lines, [&](od::value x, std::size_t i) { fee(x, i); });
-      st.fees.assign(std::make_move_iterator(scratch_.begin()), std::make_move_iterator(scratch_.end()));
-      scratch_.clear();
-      if (scratch_.capacity() > 4096) scratch_ = {};  // a huge stay does not keep its room
-    } else if (key == "buckets") {
-      seen_buckets_ = true;
-      buckets(v);
-    } else if (key == "prior") {
-      prior(v);
-    } else {
+    if (!person_field(key, path, v) && !cost_field(key, path, v)) {
       fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       skip(v);
     }
   }
+}
+
+/// The fields that say who, where and when: true if `key` is one of them.
+bool Walker::person_field(std::string_view key, const Path& path, od::value v) {
+  Stay& st = rec_.stay;
+  if (key == "stay_id") {
+    seen_stay_id_ = true;
+    if (want_string(v, path, st.stay_id)) rec_.has_stay_id = true;
+  } else if (key == "person_id") {
+    seen_person_ = true;
+    if (want_string(v, path, st.person_id)) rec_.has_person_id = true;
+  } else if (key == "identities") {
+    want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
+      Identity id{};
+      if (want_enum(x, Path("identities", i), identity_from, identity_names(), id)) st.identities |= bit(id);
+    });
+  } else if (key == "category") {
+    Category c{};
+    if (want_enum(v, path, category_from, "I, II, III", c)) st.category = c;
+  } else if (key == "age") {
+    seen_age_ = true;
+    std::int64_t age = 0;
+    if (want_integer(v, path, age)) {
+      if (auto p = detail::check_age(age)) fail(std::move(*p));
+      else st.age = static_cast<int>(age);
+    }
+  } else if (key == "insurance") {
+    want_enum(v, path, insurance_from, "resident, employee", st.insurance);
+  } else if (key == "hospital_level") {
+    seen_level_ = true;
+    want_enum(v, path, hospital_level_from, hospital_level_names(), st.hospital_level);
+  } else if (key == "region") {
+    seen_region_ = true;
+    want_enum(v, path, region_from, region_names(), st.region);
+  } else if (key == "admitted") {
+    seen_admitted_ = true;
+    Date d;
+    if (want_date(v, path, d, &rec_.admitted_text)) { st.admitted = d; admitted_ = d; }
+  } else if (key == "discharged") {
+    seen_discharged_ = true;
+    Date d;
+    if (want_date(v, path, d, &rec_.discharged_text)) { st.discharged = d; rec_.discharged_date = d; }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// The lists and the cost: true if `key` is one of them.
+bool Walker::cost_field(std::string_view key, const Path& path, od::value v) {
+  Stay& st = rec_.stay;
+  if (key == "diagnoses") {
+    seen_diagnoses_ = true;
+    std::size_t n = 0;
+    bool is_list = want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
+      std::string code;
+      if (want_string(x, Path("diagnoses", i), code)) {
+        if (auto p = detail::check_diagnosis(i, code)) fail(std::move(*p));
+        st.diagnoses.push_back(std::move(code));
+      }
+      ++n;
+    });
+    if (is_list) {
+      if (auto p = detail::check_diagnosis_count(n)) fail(std::move(*p));
+    }
+  } else if (key == "flags") {
+    want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
+      Flag fl{};
+      if (want_enum(x, Path("flags", i), flag_from, flag_names(), fl)) st.flags |= bit(fl);
+    });
+  } else if (key == "referred_from") {
+    std::string ref;
+    if (want_string(v, path, ref)) st.referred_from = std::move(ref);
+  } else if (key == "fees") {
+    seen_fees_ = true;
+    scratch_.clear();
+    want_list(v, path, limits_.max_fee_lines, [&](od::value x, std::size_t i) { fee(x, i); });
+    st.fees.assign(std::make_move_iterator(scratch_.begin()), std::make_move_iterator(scratch_.end()));
+    scratch_.clear();
+    if (scratch_.capacity() > 4096) scratch_ = {};  // a huge stay does not keep its room
+  } else if (key == "buckets") {
+    seen_buckets_ = true;
+    buckets(v);
+  } else if (key == "prior") {
+    prior(v);
+  } else {
+    return false;
+  }
+  return true;
 }
 
 void Walker::fee(od::value v, std::size_t index) {
@@ -521,9 +540,7 @@ void Walker::fee(od::value v, std::size_t index) {
       }
       r = parse_rate(s.text);
       if (!r) {
-        fail(ErrorCode::bad_rate, path,
-             message(N_("{}: expected a rate in [0, 1] with at most 4 decimals, got {} '{}'"), path,
-                         s.type == od::json_type::string ? "string" : "number", s.text));
+        fail(detail::rate_text_problem(path.str(), s.text));
       } else {
         ratio = r.value;
       }

@@ -178,6 +178,7 @@ PipelineCounts settle_whole(const Plan& plan, InputFile& in, Sink& sink, const P
   BatchOptions batch;
   batch.threads = threads;
   batch.settle = o.settle;
+  batch.ledgers = o.ledgers;
   const std::vector<Outcome> outcomes = settle_batch(plan, records, batch);
   records.clear();
   records.shrink_to_fit();
@@ -196,6 +197,7 @@ PipelineCounts settle_streamed(const Plan& plan, InputFile& in, Sink& sink, cons
   StreamOptions stream;
   stream.batch.threads = threads;
   stream.batch.settle = o.settle;
+  stream.batch.ledgers = o.ledgers;
   stream.format = o.input;
   stream.limits = o.limits;
   if (o.progress) stream.progress = [&](std::size_t done) { o.progress({done, in.offset(), in.size()}); };

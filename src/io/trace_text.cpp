@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "medsettle/writer.hpp"
 
 namespace medsettle {
@@ -44,67 +45,75 @@ std::string file_tail(std::string_view path) {
 
 }  // namespace
 
-std::string render_trace_text(const Settlement& s, Language language) {
-  std::string out = fmt::format("stay {} (person {}) under rule set {} ({}), version {}, {}\n", s.stay_id, s.person_id,
-                                s.rules, s.title().empty() ? s.file() : s.title(), format(s.version), s.digest);
-  const std::string file = file_tail(s.file());
+namespace {
 
-  // Steps: one row each; the source on a second row under the detail.
-  if (s.trace) {
-    std::size_t wname = display_width("channel"), wkind = display_width("step"), wline = display_width("rule");
-    std::vector<std::string> names, lines;
-    for (const auto& st : s.trace->steps) {
-      names.push_back(st.channel < 0 ? "(stay)" : std::string(s.channel_info(static_cast<std::size_t>(st.channel)).name));
-      lines.push_back(st.line ? fmt::format("{}:{}", file, st.line) : "");
-      wname = std::max(wname, display_width(names.back()));
-      wkind = std::max(wkind, display_width(st.kind));
-      wline = std::max(wline, display_width(lines.back()));
+/// The steps: one row each; the source on a second row under the detail.
+void steps_table(std::string& out, const Settlement& s, Language lang) {
+  const std::string file = file_tail(s.file());
+  const std::string h_channel = translate(lang, N_("channel")), h_step = translate(lang, N_("step")),
+                    h_rule = translate(lang, N_("rule")), stay = translate(lang, N_("(stay)"));
+  std::size_t wname = display_width(h_channel), wkind = display_width(h_step), wline = display_width(h_rule);
+  std::vector<std::string> names, lines;
+  for (const auto& st : s.trace->steps) {
+    names.push_back(st.channel < 0 ? stay : std::string(s.channel_info(static_cast<std::size_t>(st.channel)).name));
+    lines.push_back(st.line ? fmt::format("{}:{}", file, st.line) : "");
+    wname = std::max(wname, display_width(names.back()));
+    wkind = std::max(wkind, display_width(st.kind));
+    wline = std::max(wline, display_width(lines.back()));
+  }
+  out += "\n";
+  pad(out, "#", 4, true);
+  using Column = std::pair<const std::string*, std::size_t>;
+  for (const Column& c : {Column{&h_channel, wname}, Column{&h_step, wkind}, Column{&h_rule, wline}}) {
+    out += "  ";
+    pad(out, *c.first, c.second);
+  }
+  out += "  ";
+  out += translate(lang, N_("detail"));
+  out += '\n';
+  for (std::size_t i = 0; i < s.trace->steps.size(); ++i) {
+    const auto& st = s.trace->steps[i];
+    pad(out, std::to_string(i + 1), 4, true);
+    for (const Column& c : {Column{&names[i], wname}, Column{&st.kind, wkind}, Column{&lines[i], wline}}) {
+      out += "  ";
+      pad(out, *c.first, c.second);
     }
-    out += "\n";
-    pad(out, "#", 4, true);
     out += "  ";
-    pad(out, "channel", wname);
-    out += "  ";
-    pad(out, "step", wkind);
-    out += "  ";
-    pad(out, "rule", wline);
-    out += "  detail\n";
-    for (std::size_t i = 0; i < s.trace->steps.size(); ++i) {
-      const auto& st = s.trace->steps[i];
-      pad(out, std::to_string(i + 1), 4, true);
-      out += "  ";
-      pad(out, names[i], wname);
-      out += "  ";
-      pad(out, st.kind, wkind);
-      out += "  ";
-      pad(out, lines[i], wline);
-      out += "  ";
-      out += language == Language::en ? st.message : describe(s, st, language);
+    out += lang == Language::en ? st.message : describe(s, st, lang);
+    out += '\n';
+    if (!st.source.empty()) {
+      out += std::string(4 + 2 + wname + 2 + wkind + 2 + wline + 2, ' ');
+      out += translate(lang, N_("source: "));
+      out += st.source;
       out += '\n';
-      if (!st.source.empty()) {
-        out += std::string(4 + 2 + wname + 2 + wkind + 2 + wline + 2, ' ');
-        out += "source: ";
-        out += st.source;
-        out += '\n';
-      }
     }
   }
+}
 
-  // The itemized settlement.
-  std::size_t wname = display_width("channel"), wid = display_width("id");
+/// The itemized settlement: a row per channel.
+void channels_table(std::string& out, const Settlement& s, Language lang) {
+  const std::string h_channel = translate(lang, N_("channel")), h_id = translate(lang, N_("id")),
+                    h_fund = translate(lang, N_("fund")), h_eligible = translate(lang, N_("eligible")),
+                    yes = translate(lang, N_("yes")), no = translate(lang, N_("no"));
+  std::size_t wname = display_width(h_channel), wid = display_width(h_id);
   for (const auto& r : s.channels) {
     wname = std::max(wname, display_width(s.channel_info(r.index).name));
     wid = std::max(wid, display_width(s.channel_info(r.index).id));
   }
+  const std::size_t wfund = std::max<std::size_t>(6, display_width(h_fund));
+  const std::size_t welig = std::max({display_width(h_eligible), display_width(yes), display_width(no)});
   constexpr std::size_t wm = 13;
   out += "\n";
-  pad(out, "channel", wname);
+  pad(out, h_channel, wname);
   out += "  ";
-  pad(out, "id", wid);
-  out += "  fund    eligible";
-  for (auto h : {"base", "deductible", "paid"}) {
+  pad(out, h_id, wid);
+  out += "  ";
+  pad(out, h_fund, wfund);
+  out += "  ";
+  out += h_eligible;
+  for (const char* h : {N_("base"), N_("deductible"), N_("paid")}) {
     out += "  ";
-    pad(out, h, wm, true);
+    pad(out, translate(lang, h), wm, true);
   }
   out += "\n";
   for (const auto& r : s.channels) {
@@ -113,34 +122,52 @@ std::string render_trace_text(const Settlement& s, Language language) {
     out += "  ";
     pad(out, ch.id, wid);
     out += "  ";
-    pad(out, ch.fund_pay_type, 6);
-    out += r.eligible ? "  yes     " : "  no      ";
+    pad(out, ch.fund_pay_type, wfund);
+    out += "  ";
+    pad(out, r.eligible ? yes : no, welig);
     for (Fen v : {r.base, r.deductible, r.paid}) {
       out += "  ";
       pad(out, format(v), wm, true);
     }
     out += '\n';
   }
-  out += "\n";
-  auto line = [&](std::string_view label, Fen v) {
+}
+
+/// The settlement fields, each labelled with its INTERCHANGE.md name.
+void totals_table(std::string& out, const Settlement& s, Language lang) {
+  constexpr std::size_t wm = 13;
+  auto line = [&](const char* label, Fen v) {
     out += "  ";
-    pad(out, label, 34);
+    pad(out, translate(lang, label), 34);
     pad(out, format(v), wm, true);
     out += '\n';
   };
-  line("total (medfee_sumamt)", s.buckets.total);
-  line("  full self-pay (fulamt_ownpay_amt)", s.buckets.full_selfpay);
-  line("  over limit (overlmt_selfpay)", s.buckets.over_limit);
-  line("  pre self-pay (preselfpay_amt)", s.buckets.pre_selfpay);
-  line("  in scope (inscp_scp_amt)", s.buckets.in_scope);
-  line("basic insurance (hifp_pay)", s.hifp_pay);
-  line("  deductible (act_pay_dedc)", s.act_pay_dedc);
-  line("critical illness (hifmi_pay)", s.hifmi_pay);
-  line("medical aid (maf_pay)", s.maf_pay);
-  line("other funds (oth_pay)", s.oth_pay);
-  line("funds in all (fund_pay_sumamt)", s.fund_pay_sumamt);
-  line("hospital (hosp_part_amt)", s.hosp_part_amt);
-  line("patient pays (psn_part_amt)", s.psn_part_amt);
+  out += "\n";
+  line(N_("total (medfee_sumamt)"), s.buckets.total);
+  line(N_("  full self-pay (fulamt_ownpay_amt)"), s.buckets.full_selfpay);
+  line(N_("  over limit (overlmt_selfpay)"), s.buckets.over_limit);
+  line(N_("  pre self-pay (preselfpay_amt)"), s.buckets.pre_selfpay);
+  line(N_("  in scope (inscp_scp_amt)"), s.buckets.in_scope);
+  line(N_("basic insurance (hifp_pay)"), s.hifp_pay);
+  line(N_("  deductible (act_pay_dedc)"), s.act_pay_dedc);
+  line(N_("critical illness (hifmi_pay)"), s.hifmi_pay);
+  line(N_("medical aid (maf_pay)"), s.maf_pay);
+  line(N_("other funds (oth_pay)"), s.oth_pay);
+  line(N_("funds in all (fund_pay_sumamt)"), s.fund_pay_sumamt);
+  line(N_("hospital (hosp_part_amt)"), s.hosp_part_amt);
+  line(N_("patient pays (psn_part_amt)"), s.psn_part_amt);
+}
+
+}  // namespace
+
+std::string render_trace_text(const Settlement& s, Language language) {
+  std::string out = detail::message(N_("stay {} (person {}) under rule set {} ({}), version {}, {}"), s.stay_id,
+                                    s.person_id, s.rules, s.title().empty() ? s.file() : s.title(), s.version, s.digest)
+                        .text(language);
+  out += '\n';
+  if (s.trace) steps_table(out, s, language);
+  channels_table(out, s, language);
+  totals_table(out, s, language);
   return out;
 }
 

@@ -204,16 +204,11 @@ std::optional<ParameterDiff> parameters_compared(const Plan& plan_a, const Plan&
   }
 }
 
-}  // namespace
-
-Comparison compare(const Plan& plan_a, const Plan& plan_b, const CompareOptions& options,
-                   const std::vector<StayFacts>& facts, const std::vector<Outcome>& outcomes_a,
-                   const std::vector<Outcome>& outcomes_b) {
-  if (facts.size() != outcomes_a.size() || facts.size() != outcomes_b.size()) {
-    throw std::logic_error("compare: one outcome per record under each rule set");
-  }
+/// A comparison with its sides and its rows of groups set, nothing counted yet.
+Comparison empty_comparison(const Plan& plan_a, const Plan& plan_b, const CompareOptions& options,
+                            std::size_t records) {
   Comparison c;
-  c.records = facts.size();
+  c.records = records;
   c.top_n = options.top_n;
   const auto side = [](const Plan& p, std::optional<Date> as_of) {
     SideInfo s;
@@ -226,10 +221,6 @@ Comparison compare(const Plan& plan_a, const Plan& plan_b, const CompareOptions&
   };
   c.a = side(plan_a, options.as_of_a);
   c.b = side(plan_b, options.as_of_b);
-
-  const ColumnMap cols_a = map_columns(plan_a, c.channels, true);
-  const ColumnMap cols_b = map_columns(plan_b, c.channels, false);
-
   c.overall.key = "overall";
   c.overall.label = "全部";
   c.by_identity = {
@@ -243,69 +234,75 @@ Comparison compare(const Plan& plan_a, const Plan& plan_b, const CompareOptions&
   for (Region r : {Region::in_county, Region::in_city, Region::in_province, Region::out_of_province}) {
     c.by_region.push_back(RatioRow{std::string(name(r)), std::string(region_label(r)), {}, 0, {}, {}});
   }
+  return c;
+}
 
+/// What is counted record by record before the comparison's figures are made.
+struct Tally {
+  ColumnMap cols_a, cols_b;
   std::map<std::string, std::size_t> codes_a, codes_b;
   std::map<Date, std::size_t> applied_a, applied_b;
   std::vector<std::int64_t> stay_a, stay_b;
   std::map<std::pair<std::string, int>, PersonChange> years;
+};
 
-  for (std::size_t i = 0; i < facts.size(); ++i) {
-    const Outcome& oa = outcomes_a[i];
-    const Outcome& ob = outcomes_b[i];
-    if (oa.settled()) ++c.a.settled;
-    else {
-      ++c.a.rejected;
-      ++codes_a[std::string(name(oa.rejection().code))];
-    }
-    if (ob.settled()) ++c.b.settled;
-    else {
-      ++c.b.rejected;
-      ++codes_b[std::string(name(ob.rejection().code))];
-    }
-    if (!oa.settled() || !ob.settled()) {
-      if (!oa.settled() && !ob.settled()) ++c.rejected_both;
-      else if (!oa.settled()) ++c.rejected_only_a;
-      else ++c.rejected_only_b;
-      continue;
-    }
-    const Settlement& sa = oa.settlement();
-    const Settlement& sb = ob.settlement();
-    const StayFacts& f = facts[i];
-    ++c.paired;
-    ++applied_a[sa.version];
-    ++applied_b[sb.version];
-    if (settlement_changed(sa, sb)) ++c.changed;
-    for (std::size_t k = 0; k < field_names.size(); ++k) {
-      c.fields[k].a += field_value(sa, k).count();
-      c.fields[k].b += field_value(sb, k).count();
-    }
-    for (const ChannelResult& r : sa.channels) c.channels[cols_a[sa.version_index][r.index]].paid.a += r.paid.count();
-    for (const ChannelResult& r : sb.channels) c.channels[cols_b[sb.version_index][r.index]].paid.b += r.paid.count();
-    add(c.overall, sa, sb);
-    add(c.by_identity[identity_bucket(f.identities)], sa, sb);
-    add(c.by_level[static_cast<std::size_t>(f.hospital_level)], sa, sb);
-    add(c.by_region[static_cast<std::size_t>(f.region)], sa, sb);
-    stay_a.push_back(sa.psn_part_amt.count());
-    stay_b.push_back(sb.psn_part_amt.count());
-    PersonChange& p = years[{f.person_id, f.year}];
-    p.person_id = f.person_id;
-    p.year = f.year;
-    ++p.stays;
-    p.a += sa.psn_part_amt.count();
-    p.b += sb.psn_part_amt.count();
+/// Counts the rejections of one record; true if it settled under both.
+bool paired(Comparison& c, Tally& t, const Outcome& oa, const Outcome& ob) {
+  if (oa.settled()) ++c.a.settled;
+  else {
+    ++c.a.rejected;
+    ++t.codes_a[std::string(name(oa.rejection().code))];
   }
-  c.patient = c.fields.back();
-  for (auto& [code, n] : codes_a) c.a.rejected_by_code.emplace_back(code, n);
-  for (auto& [code, n] : codes_b) c.b.rejected_by_code.emplace_back(code, n);
-  for (auto& [d, n] : applied_a) c.a.applied.emplace_back(d, n);
-  for (auto& [d, n] : applied_b) c.b.applied.emplace_back(d, n);
+  if (ob.settled()) ++c.b.settled;
+  else {
+    ++c.b.rejected;
+    ++t.codes_b[std::string(name(ob.rejection().code))];
+  }
+  if (oa.settled() && ob.settled()) return true;
+  if (!oa.settled() && !ob.settled()) ++c.rejected_both;
+  else if (!oa.settled()) ++c.rejected_only_a;
+  else ++c.rejected_only_b;
+  return false;
+}
 
-  c.stay_a = distribution(std::move(stay_a));
-  c.stay_b = distribution(std::move(stay_b));
+void add_pair(Comparison& c, Tally& t, const StayFacts& f, const Settlement& sa, const Settlement& sb) {
+  ++c.paired;
+  ++t.applied_a[sa.version];
+  ++t.applied_b[sb.version];
+  if (settlement_changed(sa, sb)) ++c.changed;
+  for (std::size_t k = 0; k < field_names.size(); ++k) {
+    c.fields[k].a += field_value(sa, k).count();
+    c.fields[k].b += field_value(sb, k).count();
+  }
+  for (const ChannelResult& r : sa.channels) c.channels[t.cols_a[sa.version_index][r.index]].paid.a += r.paid.count();
+  for (const ChannelResult& r : sb.channels) c.channels[t.cols_b[sb.version_index][r.index]].paid.b += r.paid.count();
+  add(c.overall, sa, sb);
+  add(c.by_identity[identity_bucket(f.identities)], sa, sb);
+  add(c.by_level[static_cast<std::size_t>(f.hospital_level)], sa, sb);
+  add(c.by_region[static_cast<std::size_t>(f.region)], sa, sb);
+  t.stay_a.push_back(sa.psn_part_amt.count());
+  t.stay_b.push_back(sb.psn_part_amt.count());
+  PersonChange& p = t.years[{f.person_id, f.year}];
+  p.person_id = f.person_id;
+  p.year = f.year;
+  ++p.stays;
+  p.a += sa.psn_part_amt.count();
+  p.b += sb.psn_part_amt.count();
+}
+
+/// The distributions and the persons whose yearly payment changes most.
+void finish(Comparison& c, Tally& t) {
+  c.patient = c.fields.back();
+  for (auto& [code, n] : t.codes_a) c.a.rejected_by_code.emplace_back(code, n);
+  for (auto& [code, n] : t.codes_b) c.b.rejected_by_code.emplace_back(code, n);
+  for (auto& [d, n] : t.applied_a) c.a.applied.emplace_back(d, n);
+  for (auto& [d, n] : t.applied_b) c.b.applied.emplace_back(d, n);
+  c.stay_a = distribution(std::move(t.stay_a));
+  c.stay_b = distribution(std::move(t.stay_b));
   std::vector<std::int64_t> py_a, py_b;
   std::vector<PersonChange> changed;
-  c.person_years = years.size();
-  for (auto& [key, p] : years) {
+  c.person_years = t.years.size();
+  for (auto& [key, p] : t.years) {
     py_a.push_back(p.a);
     py_b.push_back(p.b);
     if (p.a != p.b) changed.push_back(std::move(p));
@@ -313,17 +310,36 @@ Comparison compare(const Plan& plan_a, const Plan& plan_b, const CompareOptions&
   c.person_years_changed = changed.size();
   c.person_year_a = distribution(std::move(py_a));
   c.person_year_b = distribution(std::move(py_b));
-
   const auto abs_change = [](const PersonChange& p) { return p.b > p.a ? Sum(p.b) - p.a : Sum(p.a) - p.b; };
   const auto before = [&](const PersonChange& x, const PersonChange& y) {
     const Sum dx = abs_change(x), dy = abs_change(y);
     if (dx != dy) return dx > dy;
     return std::tie(x.person_id, x.year) < std::tie(y.person_id, y.year);
   };
-  const std::size_t n = std::min(options.top_n, changed.size());
+  const std::size_t n = std::min(c.top_n, changed.size());
   std::partial_sort(changed.begin(), changed.begin() + static_cast<std::ptrdiff_t>(n), changed.end(), before);
   changed.resize(n);
   c.top = std::move(changed);
+}
+
+}  // namespace
+
+Comparison compare(const Plan& plan_a, const Plan& plan_b, const CompareOptions& options,
+                   const std::vector<StayFacts>& facts, const std::vector<Outcome>& outcomes_a,
+                   const std::vector<Outcome>& outcomes_b) {
+  if (facts.size() != outcomes_a.size() || facts.size() != outcomes_b.size()) {
+    throw std::logic_error("compare: one outcome per record under each rule set");
+  }
+  Comparison c = empty_comparison(plan_a, plan_b, options, facts.size());
+  Tally t;
+  t.cols_a = map_columns(plan_a, c.channels, true);
+  t.cols_b = map_columns(plan_b, c.channels, false);
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    if (paired(c, t, outcomes_a[i], outcomes_b[i])) {
+      add_pair(c, t, facts[i], outcomes_a[i].settlement(), outcomes_b[i].settlement());
+    }
+  }
+  finish(c, t);
   c.parameters = parameters_compared(plan_a, plan_b, c);
   return c;
 }

@@ -31,8 +31,9 @@ void distribution_row(std::string& out, std::string_view label, std::string_view
 
 }  // namespace
 
-std::string render_text(const Comparison& c) {
-  std::string out;
+namespace {
+
+void header_section(std::string& out, const Comparison& c) {
   line(out, "medsettle what-if: A vs B");
   for (const auto* s : {&c.a, &c.b}) {
     const char label = s == &c.a ? 'A' : 'B';
@@ -50,8 +51,9 @@ std::string render_text(const Comparison& c) {
     line(out, fmt::format("  rejected under {}: {}", s == &c.a ? 'A' : 'B', codes));
   }
   line(out, "  (rejected stays are left out of every figure below)");
-  line(out, "");
+}
 
+void fields_section(std::string& out, const Comparison& c) {
   line(out, "Settlement fields (yuan, paired stays)");
   line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}", pad_right("field", 18), "A", "B", "B - A", "change"));
   for (std::size_t i = 0; i < field_names.size(); ++i) {
@@ -59,8 +61,9 @@ std::string render_text(const Comparison& c) {
     line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}  {}", pad_right(field_names[i], 18), yuan(p.a), yuan(p.b),
                           signed_yuan(p.b - p.a), percent_change(p.a, p.b), field_label(field_names[i])));
   }
-  line(out, "");
+}
 
+void channels_section(std::string& out, const Comparison& c) {
   line(out, "Funding by channel (yuan, paid, paired stays)");
   line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}", pad_right("channel", 18), "A", "B", "B - A", "change"));
   for (const ChannelRow& ch : c.channels) {
@@ -74,8 +77,9 @@ std::string render_text(const Comparison& c) {
   line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}  个人负担", pad_right("(patient pays)", 18), yuan(c.patient.a),
                         yuan(c.patient.b), signed_yuan(c.patient.b - c.patient.a),
                         percent_change(c.patient.a, c.patient.b)));
-  line(out, "");
+}
 
+void ratio_section(std::string& out, const Comparison& c) {
   line(out, "Reimbursement ratio (1 - patient pays / total, paired stays)");
   line(out, fmt::format("    {} {:>8} {:>10} {:>10} {:>10}", pad_right("group", 22), "stays", "A", "B", "change"));
   ratio_rows(out, "overall", {c.overall});
@@ -83,8 +87,9 @@ std::string render_text(const Comparison& c) {
              c.by_identity);
   ratio_rows(out, "by hospital level", c.by_level);
   ratio_rows(out, "by region", c.by_region);
-  line(out, "");
+}
 
+void distribution_section(std::string& out, const Comparison& c) {
   line(out, "What patients pay (psn_part_amt, yuan; nearest-rank percentiles; counts above a threshold)");
   {
     std::string h = fmt::format("  {}   {:>7}", pad_right("", 16), "n");
@@ -106,8 +111,9 @@ std::string render_text(const Comparison& c) {
       line(out, r);
     }
   }
-  line(out, "");
+}
 
+void top_section(std::string& out, const Comparison& c) {
   line(out, fmt::format("Persons whose yearly payment changes most (top {} by |B - A|; {} of {} person-years change)",
                         c.top_n, c.person_years_changed, c.person_years));
   if (c.top.empty()) {
@@ -120,6 +126,23 @@ std::string render_text(const Comparison& c) {
                             yuan(p.a), yuan(p.b), signed_yuan(Sum(p.b) - p.a), percent_change(p.a, p.b)));
     }
   }
+}
+
+}  // namespace
+
+std::string render_text(const Comparison& c) {
+  std::string out;
+  header_section(out, c);
+  line(out, "");
+  fields_section(out, c);
+  line(out, "");
+  channels_section(out, c);
+  line(out, "");
+  ratio_section(out, c);
+  line(out, "");
+  distribution_section(out, c);
+  line(out, "");
+  top_section(out, c);
   return out;
 }
 

@@ -44,7 +44,9 @@ grep -q '"selfpay_ratio":"0\.' "$work/a.jsonl" || fail "no B line with its own r
 grep -q '"over_limit":"' "$work/a.jsonl" || fail "no over-limit part"
 grep -qE '"diagnoses":\["C[0-9]' "$work/a.jsonl" || fail "no malignant principal"
 # --year moves the discharge dates.
-"$bin" generate --persons 20 --year 2018 2>/dev/null | grep -q '"discharged":"2019-' && fail "--year 2018 gave 2019 dates"
+run "$bin" generate --persons 20 --year 2018 --out "$work/y2018.jsonl" 2>/dev/null
+[ "$rc" -eq 0 ] || fail "generate --year 2018: exit $rc"
+grep -q '"discharged":"2019-' "$work/y2018.jsonl" && fail "--year 2018 gave 2019 dates"
 
 # ---- every stay settles, in JSON Lines and in CSV ---------------------------------
 run "$bin" settle --rules "$rules" --in "$work/a.jsonl" --out "$work/settled.jsonl" --errors "$work/errors.jsonl" \
@@ -101,7 +103,8 @@ if command -v python3 >/dev/null; then python3 -m json.tool "$work/r1.json" >/de
 # ---- missing on either side, malformed lines ------------------------------------------
 { sed -n '2,$p' "$work/settled.jsonl"; echo '{"stay_id":"S9999999-1","hifp_pay":"1.00"}'; echo 'not json';
   echo '{"stay_id":"S0000002-1","hifp_pay":"1.001"}'; } >"$work/gaps.jsonl"
-run "$bin" replay --rules "$rules" --recorded "$work/gaps.jsonl" --in "$work/a.jsonl" >"$work/r2.txt" 2>/dev/null
+run "$bin" replay --rules "$rules" --recorded "$work/gaps.jsonl" --in "$work/a.jsonl" --list-unrecorded \
+  >"$work/r2.txt" 2>/dev/null
 [ "$rc" -eq 1 ] || fail "gaps: exit $rc, expected 1"
 first=$(sed -n '1s/^{"stay_id":"\([^"]*\)".*/\1/p' "$work/settled.jsonl")
 grep -A3 '^Settled now but not recorded (1):' "$work/r2.txt" | grep -q "^  $first " || fail "unrecorded stay not listed"
@@ -116,7 +119,9 @@ grep -A4 '^Malformed recorded lines (2):' "$work/r2.txt" | grep -qE "more than 2
 # numbers and strings, and channels replaced by setldetail.
 head -20 "$work/a.jsonl" >"$work/a20.jsonl"
 # Stays 1..20 might split a person: settle them on their own so both sides hold the same stays.
-"$bin" settle --rules "$rules" --in "$work/a20.jsonl" --out "$work/s20.jsonl" 2>/dev/null || true
+# (A person's first stays are all there, so every one of the 20 settles.)
+run "$bin" settle --rules "$rules" --in "$work/a20.jsonl" --out "$work/s20.jsonl" 2>/dev/null
+[ "$rc" -eq 0 ] || fail "settle of the first 20 stays: exit $rc, expected 0"
 python3 - "$work/s20.jsonl" >"$work/national.jsonl" <<'EOF'
 import json, sys
 for line in open(sys.argv[1], encoding="utf-8"):
@@ -168,6 +173,104 @@ grep -qE '^  (hifp_pay|hifmi_pay) +[0-9]+ ' "$work/r5.txt" || fail "no basic/cri
 run "$bin" replay --rules "$rules" --recorded "$work/settled.jsonl" --in "$work/a.jsonl" --as-of 2019-06-01 >/dev/null 2>&1
 [ "$rc" -eq 0 ] || fail "--as-of 2019-06-01: exit $rc, expected 0"
 
+# ---- differences first; stays not recorded counted in one line ---------------------------------
+# The planted report: the first line after the header is the Differences heading.
+after_header=$(awk 'NF == 0 { getline; print; exit }' "$work/r1.txt")
+[ "$after_header" = "Differences (2; difference = recomputed - recorded, in fen):" ] ||
+  fail "differences do not follow the header: $after_header"
+# gaps.jsonl lacks the first stay's line: by default one line counts it, and nothing lists it.
+run "$bin" replay --rules "$rules" --recorded "$work/gaps.jsonl" --in "$work/a.jsonl" >"$work/r2d.txt" 2>/dev/null
+[ "$rc" -eq 1 ] || fail "gaps without --list-unrecorded: exit $rc, expected 1"
+grep -qx '1 stay settled now has no recorded settlement (listed with --list-unrecorded)' "$work/r2d.txt" ||
+  fail "no count line for the unrecorded stay: $(cat "$work/r2d.txt")"
+grep -q '^Settled now but not recorded' "$work/r2d.txt" && fail "unrecorded stays listed without --list-unrecorded"
+grep -q "^  $first " "$work/r2d.txt" && fail "the unrecorded stay is listed without --list-unrecorded"
+# The JSON report lists it whatever the flag.
+run "$bin" replay --rules "$rules" --recorded "$work/gaps.jsonl" --in "$work/a.jsonl" --json >"$work/r2.json" 2>/dev/null
+[ "$rc" -eq 1 ] || fail "gaps --json: exit $rc, expected 1"
+grep -q "\"not_recorded\":\[
+{\"stay_id\":\"$first\"" "$work/r2.json" || fail "--json does not list the unrecorded stay"
+
+# ---- --recorded-only: one recorded stay, its person's other stays settled for the ledger ----------
+# The first line of settled.jsonl whose person is the line before's: a later stay of its person,
+# which the person's earlier stays of the year feed (yearly deductible and caps).
+later=$(awk -F'"person_id":"' '{ split($2, a, "\""); if (a[1] == prev) { print NR; exit } prev = a[1] }' \
+  "$work/settled.jsonl")
+[ -n "$later" ] || fail "no person with two stays"
+pid=$(sed -n "${later}s/.*\"person_id\":\"\([^\"]*\)\".*/\1/p" "$work/settled.jsonl")
+own=$(grep -c "\"person_id\":\"$pid\"" "$work/a.jsonl")
+sed -n "${later}p" "$work/settled.jsonl" >"$work/one.jsonl"
+run "$bin" replay --rules "$rules" --recorded "$work/one.jsonl" --in "$work/a.jsonl" --recorded-only >"$work/r6.txt" \
+  2>"$work/r6.err"
+[ "$rc" -eq 0 ] || fail "--recorded-only, one matching line: exit $rc, expected 0: $(cat "$work/r6.txt")"
+# Read: every stay; settled: the person's $own; not settled: the rest. Of the person's stays,
+# $own - 1 have no recorded line: counted, not a difference.
+grep -qE "^  stays +$work/a.jsonl: $stays read, $own settled, 0 rejected; $((stays - own)) not settled: their person has no recorded stay\$" \
+  "$work/r6.txt" || fail "--recorded-only counts: $(grep '^  stays' "$work/r6.txt")"
+grep -qx "MATCH: 1 recorded, 1 match, 0 differ (0 differences), 0 not recomputable, $((own - 1)) not recorded, 0 malformed" \
+  "$work/r6.txt" || fail "--recorded-only summary: $(tail -1 "$work/r6.txt")"
+grep -qx "replayed 1 recorded, 1 match, 0 differ, 0 not recomputable, $((own - 1)) not recorded, 0 malformed" \
+  "$work/r6.err" || fail "--recorded-only stderr: $(cat "$work/r6.err")"
+run "$bin" replay --rules "$rules" --recorded "$work/one.jsonl" --in "$work/a.jsonl" --recorded-only --json \
+  >"$work/r6.json" 2>/dev/null
+[ "$rc" -eq 0 ] || fail "--recorded-only --json: exit $rc, expected 0"
+grep -q "\"recorded_only\":true,\"not_settled\":$((stays - own))," "$work/r6.json" || fail "--recorded-only --json counts"
+# The planted line alone: its two differences, exit 1.
+sed -n "3p" "$work/planted.jsonl" >"$work/one_planted.jsonl"
+run "$bin" replay --rules "$rules" --recorded "$work/one_planted.jsonl" --in "$work/a.jsonl" --recorded-only \
+  >"$work/r7.txt" 2>/dev/null
+[ "$rc" -eq 1 ] || fail "--recorded-only, planted line: exit $rc, expected 1"
+grep -qE "^ +1  $sid +P[0-9]+ +hifp_pay +$w +$v +-1$" "$work/r7.txt" || fail "--recorded-only: planted difference"
+
+# ---- notes name the other rule set and digest; fields not given are "not compared" ---------------
+# Lines 1 and 2 say zhuzhou with digest sha256:00..., line 3 says hunan with another digest; line 4
+# lacks hifmi_pay and basic's eligible, line 5 gives no channels (nor setldetail).
+zero="sha256:$(printf '0%.0s' $(seq 64))"
+sed -e "1,2s/\"rules\":\"hunan\"/\"rules\":\"zhuzhou\"/" -e "1,2s/\"digest\":\"[^\"]*\"/\"digest\":\"$zero\"/" \
+  -e "3s/\"digest\":\"[^\"]*\"/\"digest\":\"sha256:abc\"/" -e '4s/"hifmi_pay":"[0-9.]*",//' \
+  -e '4s/"eligible":[a-z]*,//' -e '5s/,"channels":\[.*\]}$/}/' "$work/settled.jsonl" >"$work/notes.jsonl"
+run "$bin" replay --rules "$rules" --recorded "$work/notes.jsonl" --in "$work/a.jsonl" >"$work/r8.txt" 2>/dev/null
+[ "$rc" -eq 0 ] || fail "notes: exit $rc, expected 0 (nothing differs): $(cat "$work/r8.txt")"
+grep -qxE "  note +2 recorded settlements name rule set zhuzhou \($zero\)" "$work/r8.txt" ||
+  fail "note on zhuzhou: $(grep note "$work/r8.txt")"
+grep -qxE "  note +1 recorded settlement of rule set hunan carries another digest: sha256:abc" "$work/r8.txt" ||
+  fail "note on the other digest: $(grep note "$work/r8.txt")"
+grep -qx 'Not compared (3; the number of recorded lines that do not give the item):' "$work/r8.txt" ||
+  fail "no Not compared section: $(cat "$work/r8.txt")"
+basic_id=$(sed -n '4s/.*"channels":\[{"id":"\([^"]*\)".*/\1/p' "$work/settled.jsonl")
+grep -qxE '  hifmi_pay +1' "$work/r8.txt" || fail "hifmi_pay not compared"
+grep -qxE "  channel $basic_id\.eligible +1" "$work/r8.txt" || fail "channel eligible not compared"
+grep -qxE '  channels or setldetail +1' "$work/r8.txt" || fail "channels not compared"
+run "$bin" replay --rules "$rules" --recorded "$work/notes.jsonl" --in "$work/a.jsonl" --json >"$work/r8.json" 2>/dev/null
+[ "$rc" -eq 0 ] || fail "notes --json: exit $rc, expected 0"
+grep -q "\"other_rule_sets\":\[
+{\"rules\":\"zhuzhou\",\"digest\":\"$zero\",\"settlements\":2},
+{\"rules\":\"hunan\",\"digest\":\"sha256:abc\",\"settlements\":1}\]" "$work/r8.json" || fail "--json other_rule_sets"
+grep -q '{"item":"hifmi_pay","lines":1}' "$work/r8.json" || fail "--json not_compared"
+
+# ---- the national platform's example (examples/replay, README) ------------------------------------
+# S4342670's hifp_pay is recorded as 13230.05; tests/golden/hunan.expected.jsonl (the worked example)
+# has 13230.06: recomputed - recorded = +1 fen. The setldetail of 390100 says 13230.06: no difference.
+ex=$src/examples/replay
+run "$bin" replay --rules "$rules" --recorded "$ex/platform.recorded.jsonl" --in "$ex/platform.stays.jsonl" \
+  >"$work/r9.txt" 2>"$work/r9.err"
+[ "$rc" -eq 1 ] || fail "platform example: exit $rc, expected 1"
+grep -qxE '     4  S4342670  P000731    hifp_pay  13230.05    13230.06          \+1' "$work/r9.txt" ||
+  fail "platform example difference: $(cat "$work/r9.txt")"
+# 7 stays, 5 recorded: S1039570 (P000049's first stay, its referral) and S1498986 (P001945) are not.
+grep -qx '2 stays settled now have no recorded settlement (listed with --list-unrecorded)' "$work/r9.txt" ||
+  fail "platform example: unrecorded count"
+grep -qx 'DIFFER: 5 recorded, 4 match, 1 differ (1 difference), 0 not recomputable, 2 not recorded, 0 malformed' \
+  "$work/r9.txt" || fail "platform example summary: $(tail -1 "$work/r9.txt")"
+# --recorded-only: P001945 has no recorded stay, so S1498986 is not settled; S1039570 is (its person).
+run "$bin" replay --rules "$rules" --recorded "$ex/platform.recorded.jsonl" --in "$ex/platform.stays.jsonl" \
+  --recorded-only --list-unrecorded >"$work/r10.txt" 2>/dev/null
+[ "$rc" -eq 1 ] || fail "platform example --recorded-only: exit $rc, expected 1"
+grep -qE '^  stays +.*: 7 read, 6 settled, 0 rejected; 1 not settled: their person has no recorded stay$' \
+  "$work/r10.txt" || fail "platform example --recorded-only counts"
+grep -A2 '^Settled now but not recorded (1):' "$work/r10.txt" | grep -q '^  S1039570  P000049 ' ||
+  fail "platform example --recorded-only: S1039570 not listed"
+
 # ---- usage errors ------------------------------------------------------------------------
 run "$bin" replay --rules "$rules" --recorded "$work/settled.jsonl" --in "$work/a.jsonl" --as-of 2016-01-01 >/dev/null 2>&1
 [ "$rc" -eq 2 ] || fail "--as-of with no version in force: exit $rc, expected 2"
@@ -181,5 +284,7 @@ run "$bin" generate >/dev/null 2>&1
 [ "$rc" -eq 2 ] || fail "generate without --persons: exit $rc, expected 2"
 "$bin" generate --help | grep -q 'Example:' || fail "generate --help has no example"
 "$bin" replay --help | grep -q 'Example:' || fail "replay --help has no example"
+"$bin" replay --help | grep -q -- '--recorded-only' || fail "replay --help: no --recorded-only"
+"$bin" replay --help | grep -q -- '--list-unrecorded' || fail "replay --help: no --list-unrecorded"
 
 echo "generate/replay: all checks passed ($stays stays)"

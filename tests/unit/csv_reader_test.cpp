@@ -423,17 +423,36 @@ TEST(CsvReaderErrors, WrongCellCount) {
   EXPECT_EQ(rejected(recs, 3).line, 5u);
 }
 
-TEST(CsvReaderErrors, UnterminatedQuoteAtEndOfInput) {
+TEST(CsvReaderErrors, AStrayQuoteCostsOnlyItsOwnRecord) {
+  // The quote opened in line 3 is never closed: line 3 alone is rejected,
+  // and line 4 is read again as the record it is (it used to be swallowed).
   std::string text = kHeader + kRow + "S-2,\"P-17,oops\n" + kRow;
   auto recs = read(text);
-  ASSERT_EQ(recs.size(), 2u);
+  ASSERT_EQ(recs.size(), 3u);
   EXPECT_FALSE(recs[0].rejection);
   const Rejection& r = rejected(recs, 1);
   EXPECT_EQ(r.code, ErrorCode::bad_value);
   EXPECT_EQ(r.field, "");
-  EXPECT_EQ(r.message, "unterminated quoted field");
+  EXPECT_EQ(r.message, "a quoted field opened on this line is not closed on it, and the lines after it are read as "
+                       "records of their own");
   EXPECT_EQ(r.line, 3u);
   EXPECT_FALSE(r.stay_id);
+  EXPECT_FALSE(recs[2].rejection);
+  EXPECT_EQ(recs[2].line, 4u);
+  // On the last line, with nothing after it, the quote is simply unterminated.
+  auto last = read(kHeader + kRow + "S-2,\"P-17,oops\n");
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(rejected(last, 1).message, "unterminated quoted field");
+}
+
+TEST(CsvReaderErrors, AQuotedFieldMaySpanLinesWhenTheRecordIsWellFormed) {
+  // RFC 4180: a quoted cell holds a line end; the record is line 2-3, the next is line 4.
+  std::string text = kHeader + with("referred_from", "\"S-\n0\"") + kRow;
+  auto recs = read(text);
+  ASSERT_EQ(recs.size(), 2u);
+  ASSERT_FALSE(recs[0].rejection) << recs[0].rejection->message;
+  EXPECT_EQ(*recs[0].stay.referred_from, "S-\n0");
+  EXPECT_EQ(recs[1].line, 4u);
 }
 
 TEST(CsvReaderErrors, RecordLongerThanLimit) {
@@ -443,17 +462,23 @@ TEST(CsvReaderErrors, RecordLongerThanLimit) {
   std::string huge_quoted = with("diagnoses", "\"" + std::string(3000, '\n') + "\"");
   std::string text = kHeader + huge + kRow + huge_quoted + kRow;
   auto recs = read(text, limits);
-  ASSERT_EQ(recs.size(), 4u);
+  ASSERT_EQ(recs.size(), 5u);
   EXPECT_EQ(rejected(recs, 0).message, "record longer than 600 bytes");
   EXPECT_EQ(rejected(recs, 0).code, ErrorCode::bad_value);
   EXPECT_EQ(rejected(recs, 0).field, "");
   EXPECT_EQ(recs[0].line, 2u);
   EXPECT_FALSE(recs[1].rejection);
   EXPECT_EQ(recs[1].line, 3u);
-  EXPECT_EQ(rejected(recs, 2).message, "record longer than 600 bytes");
+  // A quoted cell of 3000 line ends is past the 100 a cell may hold: its
+  // first line is rejected, the 2999 blank lines after it are not records,
+  // the closing quote on line 4 + 3000 = 3004 opens a quote of its own that
+  // is not closed (rejected alone), and the last row is read as it is.
+  EXPECT_NE(rejected(recs, 2).message.find("is not closed on it"), std::string::npos);
   EXPECT_EQ(recs[2].line, 4u);
-  EXPECT_FALSE(recs[3].rejection);
-  EXPECT_EQ(recs[3].line, 3005u);  // line 4 plus the 3000 newlines of the quoted cell
+  EXPECT_NE(rejected(recs, 3).message.find("is not closed on it"), std::string::npos);
+  EXPECT_EQ(recs[3].line, 3004u);
+  EXPECT_FALSE(recs[4].rejection);
+  EXPECT_EQ(recs[4].line, 3005u);
   // Many separators count too.
   auto commas = read(kHeader + std::string(5000, ',') + "\n" + kRow, limits);
   ASSERT_EQ(commas.size(), 2u);

@@ -152,7 +152,7 @@ TEST(HostileLedger, StaysBuiltByACallerAreHeldToTheReadersRules) {
   s.fees[0].selfpay_ratio = Rate(10'001);
   EXPECT_EQ(code(s),
             "bad_rate fees[0].selfpay_ratio: fees[0].selfpay_ratio: expected a rate in [0, 1] with at most 4 "
-            "decimals, got number '1.0001'");
+            "decimals, got '1.0001'");
   s = small_stay();
   s.fees.clear();
   s.buckets = Buckets{Fen(100), Fen(50), Fen(0), Fen(0), Fen(49)};
