@@ -13,6 +13,7 @@
 
 #include <fstream>
 #include <map>
+#include <ostream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -429,6 +430,8 @@ std::string join(const std::vector<std::string>& parts) {
   for (std::size_t i = 0; i < parts.size(); ++i) s += (i ? "," : "") + parts[i];
   return s + "]";
 }
+
+void PrintTo(const Worked& w, std::ostream* os) { *os << w.scheme << " " << w.stay_id; }
 
 class WriterValues : public testing::TestWithParam<Worked> {};
 
