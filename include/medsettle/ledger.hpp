@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -115,9 +116,9 @@ class MEDSETTLE_API Ledger {
   /// The settled stays, in settlement order.
   [[nodiscard]] std::vector<std::string> stay_ids() const;
   [[nodiscard]] bool holds(std::string_view stay_id) const noexcept;
-  /// The deductibles a settled stay applied, by slot; nullptr if the stay
-  /// is not in this ledger.
-  [[nodiscard]] const std::vector<Fen>* deductibles_of(std::string_view stay_id) const noexcept;
+  /// The deductibles a settled stay applied, by slot (empty if they were not
+  /// kept); nullopt if the stay is not in this ledger.
+  [[nodiscard]] std::optional<std::span<const Fen>> deductibles_of(std::string_view stay_id) const noexcept;
 
   /// The ledger as plain data.
   [[nodiscard]] LedgerSnapshot snapshot() const;
@@ -136,15 +137,19 @@ class MEDSETTLE_API Ledger {
     bool started = false;
     std::vector<ChannelLedger> slots;
   };
+  /// A settled stay. What it keeps by slot lives in flat vectors shared by
+  /// all stays (no heap block per stay): its year's figures before it in
+  /// before_[before_at, + before_count), its deductibles in
+  /// deductibles_[deductibles_at, + deductibles_count).
   struct StayEntry {
     std::string id;
     int year = 0;
     Date version{};
-    std::string digest;
-    std::vector<Fen> deductibles;       ///< by slot; empty when not kept
+    std::uint32_t digest = 0;           ///< 0: the plan's digest; k: digests_[k - 1]
     bool had_year = false;              ///< whether its year had a record before it
     bool started_before = false;
-    std::vector<ChannelLedger> before;  ///< by slot; empty when history is not kept
+    std::size_t before_at = 0, before_count = 0;            ///< count 0: history not kept
+    std::size_t deductibles_at = 0, deductibles_count = 0;  ///< count 0: not kept
   };
   /// A flag that tells when two threads use the ledger at once; not copied.
   struct InUse {
@@ -160,6 +165,9 @@ class MEDSETTLE_API Ledger {
   std::string person_;
   std::vector<Year> years_;
   std::vector<StayEntry> stays_;
+  std::vector<std::string> digests_;    ///< digests of other files the stays were settled under
+  std::vector<ChannelLedger> before_;   ///< see StayEntry
+  std::vector<Fen> deductibles_;        ///< see StayEntry
   // Past `indexed_from` stays an index by id keeps look-ups from turning quadratic.
   static constexpr std::size_t indexed_from = 16;
   std::unordered_multimap<std::size_t, std::size_t> index_;  ///< hash of an id -> its position
@@ -167,6 +175,10 @@ class MEDSETTLE_API Ledger {
   InUse in_use_;
 
   [[nodiscard]] const StayEntry* find_stay(std::string_view id) const noexcept;
+  /// The digest of the file a stay was settled under.
+  [[nodiscard]] std::string_view digest_of(const StayEntry& e) const noexcept;
+  /// 0 for the plan's digest, else 1 + its place in digests_ (added if new).
+  std::uint32_t intern_digest(std::string_view digest);
   [[nodiscard]] std::string_view slot_id(std::size_t slot) const noexcept;
   [[nodiscard]] std::optional<std::size_t> slot_of(std::string_view id) const noexcept;
   Year* find(int year) noexcept;

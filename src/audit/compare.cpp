@@ -146,11 +146,13 @@ void compare_detail(Comparison& cmp, const std::vector<std::pair<std::string, Fe
     else it->second += s.channels[k].paid;
   }
   for (const auto& [code, was] : detail) {
-    auto it = std::find_if(ours.begin(), ours.end(), [&](const auto& o) { return o.first == code; });
+    const std::string_view wanted = code;  // clang before 16 cannot capture a structured binding
+    auto it = std::find_if(ours.begin(), ours.end(), [&](const auto& o) { return o.first == wanted; });
     cmp.money(fmt::format("fund_pay_type {}", code), was, it == ours.end() ? Fen{} : it->second, cmp.fund(code));
   }
   for (const auto& [code, now] : ours) {
-    const bool recorded = std::any_of(detail.begin(), detail.end(), [&](const auto& d) { return d.first == code; });
+    const std::string_view wanted = code;
+    const bool recorded = std::any_of(detail.begin(), detail.end(), [&](const auto& d) { return d.first == wanted; });
     if (!recorded) cmp.money(fmt::format("fund_pay_type {}", code), Fen{}, now, cmp.fund(code));
   }
 }

@@ -215,7 +215,8 @@ std::vector<std::pair<std::string, Fen>> read_detail(od::array arr) {
   std::size_t i = 0;
   for (auto item : arr) {
     auto [type, amount] = read_detail_entry(item_object(std::move(item), Where{"setldetail", i, {}}), i);
-    auto it = std::find_if(detail.begin(), detail.end(), [&](const auto& d) { return d.first == type; });
+    const std::string_view wanted = type;  // clang before 16 cannot capture a structured binding
+    auto it = std::find_if(detail.begin(), detail.end(), [&](const auto& d) { return d.first == wanted; });
     if (it == detail.end()) detail.emplace_back(std::move(type), amount);
     else it->second += amount;
     ++i;

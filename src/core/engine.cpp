@@ -40,44 +40,48 @@ Rejection reject(const Stay& stay, std::uint64_t line, ErrorCode code, std::stri
                    std::move(field), std::move(what));
 }
 
-/// The person's yearly figures of every channel of the version, before this
-/// stay (its `prior` where it gives one), must leave room for the stay's total.
-std::optional<Rejection> check_year_figures(const Version& version, const Stay& stay, const Ledger& ledger, int year,
-                                            Fen total, std::uint64_t line) {
-  const Fen room = max_year_figure - total;
-  for (const Channel& ch : version.channels) {
-    ChannelLedger f = LedgerAccess::figures(ledger, year, ch.slot);
-    if (stay.prior) {
-      for (const PriorEntry& e : *stay.prior) {
-        if (e.channel == ch.id) {
-          f.accumulated = e.accumulated;
-          f.paid = e.paid;
-        }
-      }
+/// The figures of each channel of the version this year before the stay
+/// (after its `prior`), by channel index.
+void year_before(const Version& version, const Stay& stay, const Ledger& ledger, int year,
+                 std::span<ChannelLedger> figures) {
+  const std::span<const ChannelLedger> kept = LedgerAccess::year_figures(ledger, year);
+  for (std::size_t ci = 0; ci < version.channels.size(); ++ci) {
+    const std::size_t slot = version.channels[ci].slot;
+    figures[ci] = slot < kept.size() ? kept[slot] : ChannelLedger{};
+  }
+  if (!stay.prior) return;
+  for (const PriorEntry& e : *stay.prior) {
+    for (std::size_t ci = 0; ci < version.channels.size(); ++ci) {
+      if (version.channels[ci].id == e.channel) figures[ci] = ChannelLedger{e.accumulated, e.paid, e.grants};
     }
+  }
+}
+
+/// The person's yearly figures of every channel before this stay must leave
+/// room for the stay's total.
+std::optional<Rejection> check_year_figures(const Version& version, const Stay& stay,
+                                            std::span<const ChannelLedger> figures, int year, Fen total,
+                                            std::uint64_t line) {
+  const Fen room = max_year_figure - total;
+  for (std::size_t ci = 0; ci < figures.size(); ++ci) {
+    const ChannelLedger& f = figures[ci];
     if (f.accumulated > room || f.paid > room) {
       return reject(stay, line, ErrorCode::bad_amount, "",
                     message(N_("the person's yearly figures exceed the supported range: channel {} in {} has "
                                "accumulated {} and paid {}; with this stay's total {} they would pass {} yuan"),
-                            ch.id, year, f.accumulated, f.paid, total, "10^16"));
+                            version.channels[ci].id, year, f.accumulated, f.paid, total, "10^16"));
     }
   }
   return std::nullopt;
 }
 
-/// The figures of each channel of the version this year before the stay
-/// (after its `prior`), by channel index.
+/// The `prior` figures the stay sets, as steps (in the order the stay gives them).
 template <class Obs>
-void year_before(const Version& version, const Stay& stay, const Ledger& ledger, int year,
-                 std::span<ChannelLedger> figures, Obs& obs) {
-  for (std::size_t ci = 0; ci < version.channels.size(); ++ci) {
-    figures[ci] = LedgerAccess::figures(ledger, year, version.channels[ci].slot);
-  }
+void observe_prior(const Version& version, const Stay& stay, Obs& obs) {
   if (!stay.prior) return;
   for (const PriorEntry& e : *stay.prior) {
-    for (std::size_t ci = 0; ci < version.channels.size(); ++ci) {
-      if (version.channels[ci].id != e.channel) continue;
-      figures[ci] = ChannelLedger{e.accumulated, e.paid, e.grants};
+    for (const Channel& ch : version.channels) {
+      if (ch.id != e.channel) continue;
       obs(-1, Cited{}, [&] { return step::Prior{e.channel, e.accumulated, e.paid, e.grants}; });
     }
   }
@@ -169,7 +173,19 @@ Outcome settle_stay(const Plan& plan, const std::shared_ptr<const PlanData>& ref
   const Version& version = p.versions[*vi];
   const int year = stay.discharged.year();
   const Buckets cost = split(stay, p.class_b_selfpay, p.rounding);
-  if (auto bad = check_year_figures(version, stay, ledger, year, cost.total, line)) return std::move(*bad);
+  // The version's channels' figures this year, worked on in place of the
+  // ledger's, which changes only once the whole stay has settled.
+  const std::size_t n = version.channels.size();
+  std::array<ChannelLedger, 32> small_figures;
+  std::array<Fen, 32> small_deductibles;
+  std::vector<ChannelLedger> big_figures(n > small_figures.size() ? n : 0);
+  std::vector<Fen> big_deductibles(n > small_figures.size() ? n : 0);
+  const std::span<ChannelLedger> figures = n > small_figures.size() ? std::span<ChannelLedger>(big_figures)
+                                                                    : std::span<ChannelLedger>(small_figures.data(), n);
+  const std::span<Fen> deductibles = n > small_figures.size() ? std::span<Fen>(big_deductibles)
+                                                              : std::span<Fen>(small_deductibles.data(), n);
+  year_before(version, stay, ledger, year, figures);
+  if (auto bad = check_year_figures(version, stay, figures, year, cost.total, line)) return std::move(*bad);
 
   Settlement out;
   out.stay_id = stay.stay_id;
@@ -182,27 +198,17 @@ Outcome settle_stay(const Plan& plan, const std::shared_ptr<const PlanData>& ref
   out.buckets = cost;
   obs(-1, version.cite, [&] { return step::Version{version.from, options.as_of.value_or(stay.discharged)}; });
   obs(-1, p.class_b_cite, [&] { return step::Split{cost, p.class_b_selfpay}; });
+  observe_prior(version, stay, obs);
 
-  // The version's channels' figures this year, worked on in place of the
-  // ledger's, which changes only once the whole stay has settled.
-  const std::size_t n = version.channels.size();
-  std::array<ChannelLedger, 32> small_figures;
-  std::array<Fen, 32> small_deductibles;
-  std::vector<ChannelLedger> big_figures(n > small_figures.size() ? n : 0);
-  std::vector<Fen> big_deductibles(n > small_figures.size() ? n : 0);
-  const std::span<ChannelLedger> figures = n > small_figures.size() ? std::span<ChannelLedger>(big_figures)
-                                                                    : std::span<ChannelLedger>(small_figures.data(), n);
-  const std::span<Fen> deductibles = n > small_figures.size() ? std::span<Fen>(big_deductibles)
-                                                              : std::span<Fen>(small_deductibles.data(), n);
-  year_before(version, stay, ledger, year, figures, obs);
-
-  const std::vector<Fen>* referral = stay.referred_from ? ledger.deductibles_of(*stay.referred_from) : nullptr;
+  const std::optional<std::span<const Fen>> referral =
+      stay.referred_from ? ledger.deductibles_of(*stay.referred_from) : std::nullopt;
   Remainders rem{cost.in_scope, cost.pre_selfpay, cost.over_limit, cost.full_selfpay};
   DiagnosisGroups dx;
   out.channels.reserve(n);
   out.bands.reserve(version.band_count);
   for (std::size_t ci = 0; ci < n; ++ci) {
-    const ChannelContext c{p, version.channels[ci], static_cast<int>(ci), stay, cost, figures[ci], referral};
+    const ChannelContext c{p, version.channels[ci], static_cast<int>(ci), stay, cost, figures[ci],
+                           referral ? &*referral : nullptr};
     ChannelLedger after = figures[ci];
     out.channels.push_back(settle_channel(c, rem, dx, out, after, obs));
     figures[ci] = after;
@@ -237,8 +243,7 @@ std::optional<Rejection> check_links(const PlanData& p, const Stay& stay, const 
                                      std::size_t version_index, std::uint64_t line, bool started_in_run) {
   const Version& version = p.versions[version_index];
   if (stay.referred_from) {
-    const std::vector<Fen>* referral = ledger.deductibles_of(*stay.referred_from);
-    if (!referral || *stay.referred_from == stay.stay_id) {
+    if (!ledger.deductibles_of(*stay.referred_from) || *stay.referred_from == stay.stay_id) {
       return reject(stay, line, ErrorCode::bad_referral, "referred_from",
                     message(N_("referred_from: '{}' is not a settled stay of person {} earlier in processing order"),
                             *stay.referred_from, stay.person_id));

@@ -57,7 +57,7 @@ struct ChannelContext {
   const Stay& stay;
   const Buckets& buckets;
   const ChannelLedger& year;  ///< the channel's figures this year before the stay
-  const std::vector<Fen>* referral;  ///< deductibles applied by the referring stay, by slot
+  const std::span<const Fen>* referral;  ///< deductibles applied by the referring stay, by slot
 };
 
 template <class Obs>

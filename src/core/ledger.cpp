@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <span>
 
 #include "core/ledger_access.hpp"
 #include "core/text.hpp"
@@ -98,9 +99,24 @@ std::vector<std::string> Ledger::stay_ids() const {
   return out;
 }
 
-const std::vector<Fen>* Ledger::deductibles_of(std::string_view stay_id) const noexcept {
+std::optional<std::span<const Fen>> Ledger::deductibles_of(std::string_view stay_id) const noexcept {
   const StayEntry* e = find_stay(stay_id);
-  return e ? &e->deductibles : nullptr;
+  if (!e) return std::nullopt;
+  return std::span<const Fen>(deductibles_.data() + e->deductibles_at, e->deductibles_count);
+}
+
+std::string_view Ledger::digest_of(const StayEntry& e) const noexcept {
+  if (e.digest == 0) return plan_ ? std::string_view(plan_->digest) : std::string_view{};
+  return e.digest <= digests_.size() ? std::string_view(digests_[e.digest - 1]) : std::string_view{};
+}
+
+std::uint32_t Ledger::intern_digest(std::string_view digest) {
+  if (plan_ && digest == plan_->digest) return 0;
+  for (std::size_t i = 0; i < digests_.size(); ++i) {
+    if (digests_[i] == digest) return static_cast<std::uint32_t>(i + 1);
+  }
+  digests_.emplace_back(digest);
+  return static_cast<std::uint32_t>(digests_.size());
 }
 
 // ---- as data ------------------------------------------------------------------
@@ -108,7 +124,7 @@ const std::vector<Fen>* Ledger::deductibles_of(std::string_view stay_id) const n
 namespace {
 
 template <class IdOf>
-std::vector<LedgerFigures> nonzero(const std::vector<ChannelLedger>& slots, IdOf id_of) {
+std::vector<LedgerFigures> nonzero(std::span<const ChannelLedger> slots, IdOf id_of) {
   std::vector<LedgerFigures> out;
   for (std::size_t s = 0; s < slots.size(); ++s) {
     if (slots[s] != ChannelLedger{}) out.push_back(LedgerFigures{std::string(id_of(s)), slots[s]});
@@ -125,7 +141,7 @@ LedgerSnapshot Ledger::snapshot() const {
   auto id_of = [this](std::size_t s) { return slot_id(s); };
   for (int year : years()) {
     const Year& y = *find(year);
-    LedgerYear ly{year, y.started, nonzero(y.slots, id_of)};
+    LedgerYear ly{year, y.started, nonzero(std::span<const ChannelLedger>(y.slots), id_of)};
     if (ly.started || !ly.channels.empty()) out.years.push_back(std::move(ly));
   }
   for (const StayEntry& e : stays_) {
@@ -133,12 +149,13 @@ LedgerSnapshot Ledger::snapshot() const {
     ls.stay_id = e.id;
     ls.year = e.year;
     ls.version = e.version;
-    ls.digest = e.digest;
-    for (std::size_t s = 0; s < e.deductibles.size(); ++s) {
-      if (e.deductibles[s] != Fen(0)) ls.deductibles.emplace_back(std::string(slot_id(s)), e.deductibles[s]);
+    ls.digest = digest_of(e);
+    for (std::size_t s = 0; s < e.deductibles_count; ++s) {
+      const Fen d = deductibles_[e.deductibles_at + s];
+      if (d != Fen(0)) ls.deductibles.emplace_back(std::string(slot_id(s)), d);
     }
     ls.started_before = e.started_before;
-    ls.before = nonzero(e.before, id_of);
+    ls.before = nonzero(std::span<const ChannelLedger>(before_.data() + e.before_at, e.before_count), id_of);
     out.stays.push_back(std::move(ls));
   }
   return out;
@@ -148,9 +165,33 @@ namespace {
 
 [[noreturn]] void bad_snapshot(const Message& m) { throw Error(m); }
 
-}  // namespace
+void check_figures(const LedgerSnapshot& snap, const std::vector<LedgerFigures>& figures) {
+  for (const LedgerFigures& f : figures) {
+    if (f.figures.accumulated < Fen(0) || f.figures.paid < Fen(0) || f.figures.grants < 0) {
+      bad_snapshot(detail::message(N_("the ledger of person {} holds a negative figure for channel {}"),
+                                   snap.person_id, f.channel));
+    }
+  }
+}
 
-Ledger Ledger::restore(const Plan& plan, const LedgerSnapshot& snap) {
+void check_stays(const LedgerSnapshot& snap) {
+  std::vector<std::string_view> ids;
+  for (const LedgerStay& s : snap.stays) {
+    if (std::find(ids.begin(), ids.end(), s.stay_id) != ids.end()) {
+      bad_snapshot(detail::message(N_("the ledger of person {} lists stay {} twice"), snap.person_id, s.stay_id));
+    }
+    ids.push_back(s.stay_id);
+    const auto y =
+        std::find_if(snap.years.begin(), snap.years.end(), [&](const LedgerYear& x) { return x.year == s.year; });
+    if (y == snap.years.end() || !y->started) {
+      bad_snapshot(detail::message(N_("the ledger of person {} lists stay {} in {}, a year that has not started"),
+                                   snap.person_id, s.stay_id, s.year));
+    }
+    check_figures(snap, s.before);
+  }
+}
+
+void check_snapshot(const Plan& plan, const LedgerSnapshot& snap) {
   if (snap.rules != plan.id()) {
     bad_snapshot(detail::message(N_("the ledger of person {} belongs to rule set {}, not {}"), snap.person_id,
                                  snap.rules, plan.id()));
@@ -158,72 +199,60 @@ Ledger Ledger::restore(const Plan& plan, const LedgerSnapshot& snap) {
   if (snap.person_id.empty() && !snap.stays.empty()) {
     bad_snapshot(detail::message(N_("a ledger with settled stays must name its person")));
   }
+  std::vector<int> years;
+  for (const LedgerYear& y : snap.years) {
+    if (std::find(years.begin(), years.end(), y.year) != years.end()) {
+      bad_snapshot(detail::message(N_("the ledger of person {} lists year {} twice"), snap.person_id, y.year));
+    }
+    years.push_back(y.year);
+    check_figures(snap, y.channels);
+  }
+  check_stays(snap);
+}
+
+}  // namespace
+
+Ledger Ledger::restore(const Plan& plan, const LedgerSnapshot& snap) {
+  check_snapshot(plan, snap);
   Ledger l(plan);
   l.person_ = snap.person_id;
+  // Every channel id gets its slot first, so that every vector by slot has its size.
   auto slot_for = [&l](const std::string& id) {
-    if (auto s = l.slot_of(id)) return *s;
-    l.extra_ids_.push_back(id);
-    return l.slot_count() - 1;
+    if (!l.slot_of(id)) l.extra_ids_.push_back(id);
   };
-  auto fill = [&](const std::vector<LedgerFigures>& figures) {
-    std::vector<std::pair<std::size_t, ChannelLedger>> out;
-    for (const LedgerFigures& f : figures) {
-      if (f.figures.accumulated < Fen(0) || f.figures.paid < Fen(0) || f.figures.grants < 0) {
-        bad_snapshot(detail::message(N_("the ledger of person {} holds a negative figure for channel {}"),
-                                     snap.person_id, f.channel));
-      }
-      out.emplace_back(slot_for(f.channel), f.figures);
-    }
-    return out;
-  };
-  auto place = [&l](std::vector<ChannelLedger>& slots, const std::vector<std::pair<std::size_t, ChannelLedger>>& v) {
-    slots.assign(l.slot_count(), ChannelLedger{});
-    for (const auto& [slot, f] : v) slots[slot] = f;
-  };
-  std::vector<std::vector<std::pair<std::size_t, ChannelLedger>>> years, befores;
   for (const LedgerYear& y : snap.years) {
-    if (l.find(y.year)) bad_snapshot(detail::message(N_("the ledger of person {} lists year {} twice"), snap.person_id, y.year));
-    l.years_.push_back(Year{y.year, y.started, {}});
-    years.push_back(fill(y.channels));
+    for (const LedgerFigures& f : y.channels) slot_for(f.channel);
   }
   for (const LedgerStay& s : snap.stays) {
-    if (l.find_stay(s.stay_id)) {
-      bad_snapshot(detail::message(N_("the ledger of person {} lists stay {} twice"), snap.person_id, s.stay_id));
-    }
-    if (!l.year_started(s.year)) {
-      bad_snapshot(detail::message(N_("the ledger of person {} lists stay {} in {}, a year that has not started"),
-                                   snap.person_id, s.stay_id, s.year));
-    }
+    for (const LedgerFigures& f : s.before) slot_for(f.channel);
+    for (const auto& d : s.deductibles) slot_for(d.first);
+  }
+  const std::size_t slots = l.slot_count();
+  auto by_slot = [&](const std::vector<LedgerFigures>& figures) {
+    std::vector<ChannelLedger> v(slots);
+    for (const LedgerFigures& f : figures) v[*l.slot_of(f.channel)] = f.figures;
+    return v;
+  };
+  for (const LedgerYear& y : snap.years) l.years_.push_back(Year{y.year, y.started, by_slot(y.channels)});
+  for (const LedgerStay& s : snap.stays) {
     StayEntry e;
     e.id = s.stay_id;
     e.year = s.year;
     e.version = s.version;
-    e.digest = s.digest;
-    e.had_year = s.started_before || !s.before.empty();
-    e.started_before = s.started_before;
-    std::vector<std::pair<std::size_t, Fen>> ded;
-    for (const auto& [id, d] : s.deductibles) ded.emplace_back(slot_for(id), d);
-    befores.push_back(fill(s.before));
+    e.digest = l.intern_digest(s.digest);
+    e.had_year = e.started_before = s.started_before;
+    const std::vector<ChannelLedger> before = by_slot(s.before);
+    e.before_at = l.before_.size();
+    e.before_count = slots;
+    l.before_.insert(l.before_.end(), before.begin(), before.end());
+    e.deductibles_at = l.deductibles_.size();
+    e.deductibles_count = slots;
+    l.deductibles_.resize(l.deductibles_.size() + slots);
+    for (const auto& [id, d] : s.deductibles) l.deductibles_[e.deductibles_at + *l.slot_of(id)] = d;
     l.stays_.push_back(std::move(e));
-    for (const auto& [slot, d] : ded) {
-      auto& v = l.stays_.back().deductibles;
-      if (v.size() <= slot) v.resize(slot + 1);
-      v[slot] = d;
-    }
-    if (l.stays_.size() >= indexed_from) {
-      if (l.stays_.size() == indexed_from) {
-        for (std::size_t i = 0; i + 1 < l.stays_.size(); ++i) {
-          l.index_.emplace(std::hash<std::string_view>{}(l.stays_[i].id), i);
-        }
-      }
-      l.index_.emplace(std::hash<std::string_view>{}(s.stay_id), l.stays_.size() - 1);
-    }
   }
-  // Every vector by slot, now that every channel id has its slot.
-  for (std::size_t i = 0; i < l.years_.size(); ++i) place(l.years_[i].slots, years[i]);
-  for (std::size_t i = 0; i < l.stays_.size(); ++i) {
-    place(l.stays_[i].before, befores[i]);
-    l.stays_[i].deductibles.resize(l.slot_count());
+  if (l.stays_.size() >= indexed_from) {
+    for (std::size_t i = 0; i < l.stays_.size(); ++i) l.index_.emplace(std::hash<std::string_view>{}(l.stays_[i].id), i);
   }
   return l;
 }
@@ -238,14 +267,70 @@ LedgerAccess::Use::Use(Ledger& l) : l_(l) {
   }
 }
 
+void LedgerAccess::keep_digests(Ledger& l, const std::shared_ptr<const PlanData>& plan) {
+  // The stays settled under the plan it had name that plan's digest by
+  // index 0, which will mean the new plan's: they keep it by value.
+  if (!l.plan_ || l.plan_->digest == plan->digest) return;
+  if (std::none_of(l.stays_.begin(), l.stays_.end(), [](const Ledger::StayEntry& e) { return e.digest == 0; })) return;
+  std::vector<std::string> digests = l.digests_;
+  digests.push_back(l.plan_->digest);
+  const auto index = static_cast<std::uint32_t>(digests.size());
+  l.digests_.swap(digests);  // nothing below throws
+  for (Ledger::StayEntry& e : l.stays_) {
+    if (e.digest == 0) e.digest = index;
+  }
+}
+
+/// A ledger's vectors by slot, moved to the slots of another slot table (`to[old] = new`).
+struct LedgerAccess::Remap {
+  const std::vector<std::size_t>& to;
+  std::size_t slots;
+  template <class T>
+  std::vector<T> vector(const std::vector<T>& v) const {
+    std::vector<T> out(v.empty() ? 0 : slots);
+    for (std::size_t s = 0; s < v.size(); ++s) out[to[s]] = v[s];
+    return out;
+  }
+  /// A flat vector of segments (one per stay): each segment moved, offsets set anew.
+  template <class T>
+  std::vector<T> segments(const std::vector<T>& flat, std::vector<Ledger::StayEntry>& stays,
+                          std::size_t Ledger::StayEntry::*at, std::size_t Ledger::StayEntry::*count) const {
+    std::vector<T> out;
+    for (auto& e : stays) {
+      const std::size_t from = e.*at, n = e.*count;
+      e.*at = out.size();
+      e.*count = n ? slots : 0;
+      if (!n) continue;
+      out.resize(out.size() + slots);
+      for (std::size_t k = 0; k < n; ++k) out[e.*at + to[k]] = flat[from + k];
+    }
+    return out;
+  }
+};
+
+namespace {
+
+/// Room for `n` more without a reallocation later, growing geometrically.
+template <class T>
+void room_for(std::vector<T>& v, std::size_t n) {
+  if (v.capacity() < v.size() + n) v.reserve(std::max({std::size_t{4} * n, 2 * v.capacity(), v.size() + n}));
+}
+
+}  // namespace
+
 void LedgerAccess::bind(Ledger& l, const std::shared_ptr<const PlanData>& plan) {
   if (l.plan_ == plan) return;
   if (!l.rules_.empty() && l.rules_ != plan->id) {
     throw UsageError(message(N_("this ledger belongs to rule set {}; it cannot settle under rule set {}"), l.rules_,
                              plan->id));
   }
-  // The same rule set (another file, or the same file loaded again): its
-  // channels, matched by id, keep their figures; ids the plan lacks stay.
+  keep_digests(l, plan);
+  if (l.plan_ && l.extra_ids_.empty() && l.plan_->slots == plan->slots) {  // the same channels: nothing moves
+    l.plan_ = plan;
+    return;
+  }
+  // Another file of the same rule set: its channels, matched by id, keep
+  // their figures; ids the plan lacks stay.
   std::vector<std::string> ids(plan->slots);
   std::vector<std::size_t> to(l.slot_count());
   for (std::size_t s = 0; s < to.size(); ++s) {
@@ -254,26 +339,41 @@ void LedgerAccess::bind(Ledger& l, const std::shared_ptr<const PlanData>& plan) 
     to[s] = static_cast<std::size_t>(it - ids.begin());
     if (it == ids.end()) ids.emplace_back(id);
   }
-  auto remap = [&]<class T>(const std::vector<T>& v) {
-    std::vector<T> out(v.empty() ? 0 : ids.size());
-    for (std::size_t s = 0; s < v.size(); ++s) out[to[s]] = v[s];
-    return out;
-  };
+  const Remap remap{to, ids.size()};
   std::vector<Ledger::Year> years = l.years_;
-  for (auto& y : years) y.slots = remap(y.slots);
+  for (auto& y : years) y.slots = remap.vector(y.slots);
   std::vector<Ledger::StayEntry> stays = l.stays_;
-  for (auto& e : stays) {
-    e.deductibles = remap(e.deductibles);
-    e.before = remap(e.before);
-  }
+  std::vector<ChannelLedger> befores =
+      remap.segments(l.before_, stays, &Ledger::StayEntry::before_at, &Ledger::StayEntry::before_count);
+  std::vector<Fen> deductibles = remap.segments(l.deductibles_, stays, &Ledger::StayEntry::deductibles_at,
+                                                &Ledger::StayEntry::deductibles_count);
   std::vector<std::string> extra(ids.begin() + static_cast<std::ptrdiff_t>(plan->slots.size()), ids.end());
   std::string rules = plan->id;
   // Nothing below throws.
   l.years_.swap(years);
   l.stays_.swap(stays);
+  l.before_.swap(befores);
+  l.deductibles_.swap(deductibles);
   l.extra_ids_.swap(extra);
   l.rules_.swap(rules);
   l.plan_ = plan;
+}
+
+/// On a failure the index is as before, or dropped while not yet in use.
+void LedgerAccess::index_stay(Ledger& l, std::string_view id) {
+  auto& index = l.index_;
+  const auto& stays = l.stays_;
+  if (stays.size() + 1 < Ledger::indexed_from) return;
+  try {
+    if (stays.size() + 1 == Ledger::indexed_from) {
+      for (std::size_t i = 0; i < stays.size(); ++i) index.emplace(std::hash<std::string_view>{}(stays[i].id), i);
+    }
+    index.emplace(std::hash<std::string_view>{}(id), stays.size());
+  } catch (...) {
+    // A failed emplace adds nothing; an index half built is dropped.
+    if (stays.size() + 1 == Ledger::indexed_from) index.clear();
+    throw;
+  }
 }
 
 void LedgerAccess::post(Ledger& l, const Posting& p) {
@@ -281,44 +381,38 @@ void LedgerAccess::post(Ledger& l, const Posting& p) {
   Ledger::Year* year = l.find(p.year);
   // Everything that allocates, before anything changes.
   Ledger::Year fresh{p.year, false, {}};
-  if (!year) fresh.slots.assign(slots, ChannelLedger{});
+  if (!year) {
+    fresh.slots.assign(slots, ChannelLedger{});
+    room_for(l.years_, 1);
+  }
   const Ledger::Year& was = year ? *year : fresh;
   Ledger::StayEntry e;
   e.id.assign(p.stay_id);
   e.year = p.year;
   e.version = p.version->from;
-  if (l.history_ || p.keep_deductibles) {
-    e.deductibles.assign(slots, Fen(0));
-    for (std::size_t c = 0; c < p.deductibles.size(); ++c) e.deductibles[p.version->channels[c].slot] = p.deductibles[c];
-  }
-  if (l.history_) {
-    e.digest = l.plan_->digest;
-    e.had_year = year != nullptr;
-    e.started_before = was.started;
-    e.before = was.slots;
-  }
+  e.had_year = year != nullptr;
+  e.started_before = was.started;  // e.digest 0: settled under the ledger's plan
+  const bool keep_deductibles = l.history_ || p.keep_deductibles;
+  if (keep_deductibles) room_for(l.deductibles_, slots);
+  if (l.history_) room_for(l.before_, slots);
   std::string person = l.person_.empty() ? std::string(p.person_id) : std::string();
-  // Room for one more, growing geometrically (reserve(size + 1) would copy every time).
-  auto room_for_one = [](auto& v) {
-    if (v.size() == v.capacity()) v.reserve(std::max<std::size_t>(4, 2 * v.capacity()));
-  };
-  if (!year) room_for_one(l.years_);
-  room_for_one(l.stays_);
-  if (l.stays_.size() + 1 >= Ledger::indexed_from) {
-    try {
-      if (l.stays_.size() + 1 == Ledger::indexed_from) {
-        for (std::size_t i = 0; i < l.stays_.size(); ++i) {
-          l.index_.emplace(std::hash<std::string_view>{}(l.stays_[i].id), i);
-        }
-      }
-      l.index_.emplace(std::hash<std::string_view>{}(p.stay_id), l.stays_.size());
-    } catch (...) {
-      if (l.stays_.size() + 1 == Ledger::indexed_from) l.index_.clear();
-      else l.index_.erase(std::hash<std::string_view>{}(p.stay_id));  // only the new id's entries can be new
-      throw;
+  room_for(l.stays_, 1);
+  index_stay(l, p.stay_id);
+  // Nothing below throws: the vectors have the room, the rest is moved.
+  if (keep_deductibles) {
+    e.deductibles_at = l.deductibles_.size();
+    e.deductibles_count = slots;
+    l.deductibles_.resize(l.deductibles_.size() + slots);
+    for (std::size_t c = 0; c < p.deductibles.size(); ++c) {
+      l.deductibles_[e.deductibles_at + p.version->channels[c].slot] = p.deductibles[c];
     }
   }
-  // Nothing below throws.
+  if (l.history_) {
+    e.before_at = l.before_.size();
+    e.before_count = slots;
+    l.before_.insert(l.before_.end(), was.slots.begin(), was.slots.end());
+    l.before_.resize(e.before_at + slots);
+  }
   if (!year) {
     l.years_.push_back(std::move(fresh));
     year = &l.years_.back();
@@ -334,16 +428,18 @@ LedgerStay LedgerAccess::pop_last(Ledger& l) {
   LedgerSnapshot snap = l.snapshot();  // the last stay as data, before it goes
   LedgerStay out = std::move(snap.stays.back());
   Ledger::StayEntry& e = l.stays_.back();
-  Ledger::Year* y = l.find(e.year);
-  if (y) {
+  if (Ledger::Year* y = l.find(e.year)) {
     if (!e.had_year) {
       l.years_.erase(l.years_.begin() + (y - l.years_.data()));
     } else {
       y->started = e.started_before;
-      y->slots = e.before;
+      y->slots.assign(l.before_.begin() + static_cast<std::ptrdiff_t>(e.before_at),
+                      l.before_.begin() + static_cast<std::ptrdiff_t>(e.before_at + e.before_count));
       y->slots.resize(l.slot_count());
     }
   }
+  if (e.before_count) l.before_.resize(e.before_at);
+  if (e.deductibles_count) l.deductibles_.resize(e.deductibles_at);
   if (l.stays_.size() >= Ledger::indexed_from) {
     auto [lo, hi] = l.index_.equal_range(std::hash<std::string_view>{}(id));
     for (auto it = lo; it != hi; ++it) {

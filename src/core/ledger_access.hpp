@@ -35,8 +35,15 @@ struct LedgerAccess {
   /// Binds the ledger to `plan`: its first plan, or another file of the same
   /// rule set (channels matched by id). Throws UsageError for another rule set.
   static void bind(Ledger& l, const std::shared_ptr<const PlanData>& plan);
+  /// Before the ledger changes plan: its stays keep the digest they were settled under.
+  static void keep_digests(Ledger& l, const std::shared_ptr<const PlanData>& plan);
   /// The figures of a slot in a year (zero if none).
   static ChannelLedger figures(const Ledger& l, int year, std::size_t slot) noexcept { return l.get(year, slot); }
+  /// A year's figures by slot; empty if the year has none.
+  static std::span<const ChannelLedger> year_figures(const Ledger& l, int year) noexcept {
+    const Ledger::Year* y = l.find(year);
+    return y ? std::span<const ChannelLedger>(y->slots) : std::span<const ChannelLedger>();
+  }
   /// Records a settled stay; the ledger is unchanged if this throws.
   static void post(Ledger& l, const Posting& p);
   /// Marks the ledger in use by this thread; throws UsageError if another holds it.
@@ -56,6 +63,11 @@ struct LedgerAccess {
     return l.stays_.empty() ? std::string_view{} : std::string_view(l.stays_.back().id);
   }
   static bool has_history(const Ledger& l) noexcept { return l.history_; }
+
+ private:
+  struct Remap;  // moves a ledger's vectors by slot to another slot table
+  /// Adds a new stay's id to the ledger's index (from indexed_from stays on).
+  static void index_stay(Ledger& l, std::string_view id);
 };
 
 }  // namespace medsettle::detail

@@ -7,10 +7,25 @@
 
 namespace medsettle::detail {
 
+std::string FieldPath::str() const {
+  std::string s(head_);
+  if (index_ != none) {
+    s += '[';
+    s += std::to_string(index_);
+    s += ']';
+  }
+  for (std::string_view k : {key1_, key2_}) {
+    if (k.empty()) continue;
+    s += '.';
+    s += k;
+  }
+  return s;
+}
+
 namespace {
 
-Problem problem(ErrorCode code, std::string_view field, Message what) {
-  return Problem{code, std::string(field), std::move(what)};
+Problem problem(ErrorCode code, const FieldPath& field, Message what) {
+  return Problem{code, field.str(), std::move(what)};
 }
 
 /// The half-width form of a code written in full-width ASCII (Ｃ１５ -> C15),
@@ -45,21 +60,21 @@ bool printable_code(std::string_view code) {
 }
 
 template <class E, class Names>
-Check check_enum(std::string_view field, E value, std::size_t count, Names names) {
+Check check_enum(const FieldPath& field, E value, std::size_t count, Names names) {
   if (static_cast<std::size_t>(value) < count) return std::nullopt;
   return unknown_value(field, std::to_string(static_cast<unsigned>(value)), names());
 }
 
 }  // namespace
 
-Check check_not_empty(std::string_view field, std::string_view value) {
+Check check_not_empty(const FieldPath& field, std::string_view value) {
   if (!value.empty()) return std::nullopt;
-  return problem(ErrorCode::bad_value, field, message(N_("{}: must not be empty"), field));
+  return problem(ErrorCode::bad_value, field, message(N_("{}: must not be empty"), field.str()));
 }
 
-Problem unknown_value(std::string_view field, std::string_view text, std::string_view expected) {
+Problem unknown_value(const FieldPath& field, std::string_view text, std::string_view expected) {
   return problem(ErrorCode::bad_value, field,
-                 message(N_("{}: unknown value '{}' (expected one of {})"), field, text, expected));
+                 message(N_("{}: unknown value '{}' (expected one of {})"), field.str(), text, expected));
 }
 
 Check check_age(std::int64_t age) {
@@ -68,19 +83,19 @@ Check check_age(std::int64_t age) {
 }
 
 Check check_diagnosis(std::size_t index, std::string_view code) {
-  const std::string field = "diagnoses[" + std::to_string(index) + "]";
-  if (code.empty()) return check_not_empty(field, code);
   if (printable_code(code)) return std::nullopt;
+  const FieldPath field("diagnoses", index);
+  if (code.empty()) return check_not_empty(field, code);
   const std::string half = half_width(code);
   if (printable_code(half)) {
     return problem(ErrorCode::bad_value, field,
                    message(N_("{}: '{}' is not a diagnosis code (printable ASCII without spaces, 1 to 32 "
                               "characters); written in half-width characters it is '{}'"),
-                           field, code, half));
+                           field.str(), code, half));
   }
   return problem(ErrorCode::bad_value, field,
                  message(N_("{}: '{}' is not a diagnosis code (printable ASCII without spaces, 1 to 32 characters)"),
-                         field, code));
+                         field.str(), code));
 }
 
 Check check_diagnosis_count(std::size_t count) {
@@ -88,10 +103,10 @@ Check check_diagnosis_count(std::size_t count) {
   return problem(ErrorCode::bad_value, "diagnoses", message(N_("diagnoses: at least one diagnosis is required")));
 }
 
-Check check_date(std::string_view field, Date day) {
+Check check_date(const FieldPath& field, Date day) {
   const int y = day.year();
   if (y >= 1000 && y <= 9999) return std::nullopt;
-  return problem(ErrorCode::bad_date, field, message(N_("{}: not an ISO date (YYYY-MM-DD): '{}'"), field, day));
+  return problem(ErrorCode::bad_date, field, message(N_("{}: not an ISO date (YYYY-MM-DD): '{}'"), field.str(), day));
 }
 
 Check check_stay_dates(Date admitted, Date discharged) {
@@ -99,59 +114,58 @@ Check check_stay_dates(Date admitted, Date discharged) {
   return problem(ErrorCode::bad_date, "admitted", message(N_("admitted: after the discharge date")));
 }
 
-Problem amount_text_problem(std::string_view field, NumberError error, std::string_view text) {
+Problem amount_text_problem(const FieldPath& field, NumberError error, std::string_view text) {
   switch (error) {
     case NumberError::too_large:
-      return problem(ErrorCode::bad_amount, field, message(N_("{}: amount above 10^12 yuan"), field));
-    case NumberError::empty: return problem(ErrorCode::bad_amount, field, message(N_("{}: empty: '{}'"), field, text));
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: amount above 10^12 yuan"), field.str()));
+    case NumberError::empty: return problem(ErrorCode::bad_amount, field, message(N_("{}: empty: '{}'"), field.str(), text));
     case NumberError::junk:
-      return problem(ErrorCode::bad_amount, field, message(N_("{}: not a decimal number: '{}'"), field, text));
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: not a decimal number: '{}'"), field.str(), text));
     case NumberError::sign:
-      return problem(ErrorCode::bad_amount, field, message(N_("{}: signs are not allowed: '{}'"), field, text));
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: signs are not allowed: '{}'"), field.str(), text));
     case NumberError::negative:
-      return problem(ErrorCode::bad_amount, field, message(N_("{}: negative amount: '{}'"), field, text));
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: negative amount: '{}'"), field.str(), text));
     case NumberError::leading_zero:
-      return problem(ErrorCode::bad_amount, field, message(N_("{}: leading zeros are not allowed: '{}'"), field, text));
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: leading zeros are not allowed: '{}'"), field.str(), text));
     case NumberError::bare_point:
       return problem(ErrorCode::bad_amount, field,
-                     message(N_("{}: a decimal point needs digits on both sides: '{}'"), field, text));
+                     message(N_("{}: a decimal point needs digits on both sides: '{}'"), field.str(), text));
     case NumberError::too_many_decimals:
       return problem(ErrorCode::bad_amount, field,
-                     message(N_("{}: more than 2 fractional digits: '{}'"), field, text));
+                     message(N_("{}: more than 2 fractional digits: '{}'"), field.str(), text));
     case NumberError::exponent:
-      return problem(ErrorCode::bad_amount, field, message(N_("{}: exponents are not allowed: '{}'"), field, text));
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: exponents are not allowed: '{}'"), field.str(), text));
     case NumberError::not_a_number:
-      return problem(ErrorCode::bad_amount, field, message(N_("{}: not a number: '{}'"), field, text));
+      return problem(ErrorCode::bad_amount, field, message(N_("{}: not a number: '{}'"), field.str(), text));
     case NumberError::ok: break;
   }
-  return problem(ErrorCode::bad_amount, field, message(N_("{}: invalid: '{}'"), field, text));
+  return problem(ErrorCode::bad_amount, field, message(N_("{}: invalid: '{}'"), field.str(), text));
 }
 
-Check check_amount(std::string_view field, Fen amount) {
+Check check_amount(const FieldPath& field, Fen amount) {
   if (amount < Fen(0)) return amount_text_problem(field, NumberError::negative, format(amount));
   if (amount > max_amount) return amount_text_problem(field, NumberError::too_large, format(amount));
   return std::nullopt;
 }
 
-Problem rate_text_problem(std::string_view field, std::string_view text) {
+Problem rate_text_problem(const FieldPath& field, std::string_view text) {
   return problem(ErrorCode::bad_rate, field,
-                 message(N_("{}: expected a rate in [0, 1] with at most 4 decimals, got '{}'"), field, text));
+                 message(N_("{}: expected a rate in [0, 1] with at most 4 decimals, got '{}'"), field.str(), text));
 }
 
-Check check_ratio(std::string_view field, Rate ratio) {
+Check check_ratio(const FieldPath& field, Rate ratio) {
   if (ratio >= Rate::zero() && ratio <= Rate::one()) return std::nullopt;
   return rate_text_problem(field, format(ratio));
 }
 
 Check check_fee_across(std::size_t index, const FeeLine& line, bool has_ratio) {
-  const std::string base = "fees[" + std::to_string(index) + "]";
   if (line.over_limit > line.amount) {
-    const std::string field = base + ".over_limit";
-    return problem(ErrorCode::bad_amount, field, message(N_("{}: more than the line's amount"), field));
+    const FieldPath field("fees", index, "over_limit");
+    return problem(ErrorCode::bad_amount, field, message(N_("{}: more than the line's amount"), field.str()));
   }
   if (has_ratio && line.category != FeeCategory::B) {
-    const std::string field = base + ".selfpay_ratio";
-    return problem(ErrorCode::bad_value, field, message(N_("{}: only allowed on category B lines"), field));
+    const FieldPath field("fees", index, "selfpay_ratio");
+    return problem(ErrorCode::bad_value, field, message(N_("{}: only allowed on category B lines"), field.str()));
   }
   return std::nullopt;
 }
@@ -174,16 +188,16 @@ Check check_buckets_sum(const Buckets& b) {
                  message(N_("buckets.total {} is not the sum of the other four ({})"), b.total, sum));
 }
 
-Check check_grants(std::string_view field, std::int64_t grants) {
-  if (grants < 0) return problem(ErrorCode::bad_value, field, message(N_("{}: must not be negative"), field));
+Check check_grants(const FieldPath& field, std::int64_t grants) {
+  if (grants < 0) return problem(ErrorCode::bad_value, field, message(N_("{}: must not be negative"), field.str()));
   if (grants > 999'999'999'999) {
-    return problem(ErrorCode::bad_value, field, message(N_("{}: {} is out of range"), field, grants));
+    return problem(ErrorCode::bad_value, field, message(N_("{}: {} is out of range"), field.str(), grants));
   }
   return std::nullopt;
 }
 
-Problem too_many_items(std::string_view field, std::size_t max) {
-  return problem(ErrorCode::bad_value, field, message(N_("{}: more than {} items"), field, max));
+Problem too_many_items(const FieldPath& field, std::size_t max) {
+  return problem(ErrorCode::bad_value, field, message(N_("{}: more than {} items"), field.str(), max));
 }
 
 Rejection rejection_of(Problem p, std::optional<std::string> stay_id, std::uint64_t line) {
@@ -222,12 +236,11 @@ Check check_cost(const Stay& s) {
   if (s.fees.size() > max_fee_lines) return too_many_items("fees", max_fee_lines);
   for (std::size_t i = 0; i < s.fees.size(); ++i) {
     const FeeLine& f = s.fees[i];
-    const std::string base = "fees[" + std::to_string(i) + "]";
-    if (static_cast<std::size_t>(f.category) > 2) return unknown_value(base + ".category", "?", "A, B, C");
-    if (auto p = check_amount(base + ".amount", f.amount)) return p;
-    if (auto p = check_amount(base + ".over_limit", f.over_limit)) return p;
+    if (static_cast<std::size_t>(f.category) > 2) return unknown_value(FieldPath("fees", i, "category"), "?", "A, B, C");
+    if (auto p = check_amount(FieldPath("fees", i, "amount"), f.amount)) return p;
+    if (auto p = check_amount(FieldPath("fees", i, "over_limit"), f.over_limit)) return p;
     if (f.selfpay_ratio) {
-      if (auto p = check_ratio(base + ".selfpay_ratio", *f.selfpay_ratio)) return p;
+      if (auto p = check_ratio(FieldPath("fees", i, "selfpay_ratio"), *f.selfpay_ratio)) return p;
     }
     if (auto p = check_fee_across(i, f, f.selfpay_ratio.has_value())) return p;
   }
@@ -248,15 +261,15 @@ Check check_prior(const Stay& s) {
   }
   for (std::size_t i = 0; i < s.prior->size(); ++i) {
     const PriorEntry& e = (*s.prior)[i];
-    const std::string base = "prior." + e.channel;
     for (std::size_t j = 0; j < i; ++j) {
       if ((*s.prior)[j].channel == e.channel) {
-        return problem(ErrorCode::duplicate_key, base, message(N_("{}: key given more than once"), base));
+        const FieldPath field("prior", e.channel, {});
+        return problem(ErrorCode::duplicate_key, field, message(N_("{}: key given more than once"), field.str()));
       }
     }
-    if (auto p = check_amount(base + ".accumulated", e.accumulated)) return p;
-    if (auto p = check_amount(base + ".paid", e.paid)) return p;
-    if (auto p = check_grants(base + ".grants", e.grants)) return p;
+    if (auto p = check_amount(FieldPath("prior", e.channel, "accumulated"), e.accumulated)) return p;
+    if (auto p = check_amount(FieldPath("prior", e.channel, "paid"), e.paid)) return p;
+    if (auto p = check_grants(FieldPath("prior", e.channel, "grants"), e.grants)) return p;
   }
   return std::nullopt;
 }
@@ -267,8 +280,61 @@ Check check_prior(const Stay& s) {
 
 namespace medsettle {
 
+namespace {
+
+/// The days of the first and the last date a reader can read (1000-01-01, 9999-12-31).
+constexpr std::int32_t first_day = Date::from_ymd(1000, 1, 1).days();
+constexpr std::int32_t last_day = Date::from_ymd(9999, 12, 31).days();
+
+bool plain_amount(Fen f) noexcept { return f >= Fen(0) && f <= max_amount; }
+
+bool plain_cost(const Stay& s) noexcept {
+  if (s.fees.size() > detail::max_fee_lines || (!s.fees.empty() && s.buckets)) return false;
+  Fen total{};
+  for (const FeeLine& f : s.fees) {
+    if (static_cast<unsigned>(f.category) > 2 || !plain_amount(f.amount) || f.over_limit < Fen(0) ||
+        f.over_limit > f.amount) {
+      return false;
+    }
+    if (f.selfpay_ratio && (f.category != FeeCategory::B || *f.selfpay_ratio < Rate::zero() ||
+                            *f.selfpay_ratio > Rate::one())) {
+      return false;
+    }
+    total += f.amount;
+  }
+  if (!s.buckets) return total <= max_amount;
+  const Buckets& b = *s.buckets;
+  return plain_amount(b.total) && plain_amount(b.full_selfpay) && plain_amount(b.over_limit) &&
+         plain_amount(b.pre_selfpay) && plain_amount(b.in_scope) &&
+         b.full_selfpay + b.over_limit + b.pre_selfpay + b.in_scope == b.total;
+}
+
+/// Whether every rule plainly holds, checked with comparisons alone (most
+/// stays): then no rule needs to say what is wrong. When this says no, the
+/// checks below find the first problem.
+bool plainly_valid(const Stay& s) noexcept {
+  if (s.stay_id.empty() || s.person_id.empty() || (s.identities.bits() >> identity_count) ||
+      (s.flags.bits() >> flag_count) || static_cast<unsigned>(s.category) > 3 || s.age < 0 || s.age > 150 ||
+      static_cast<unsigned>(s.insurance) > 1 || static_cast<std::size_t>(s.hospital_level) >= hospital_level_count ||
+      static_cast<unsigned>(s.region) > 3 || s.prior) {
+    return false;
+  }
+  for (const Date d : {s.admitted, s.discharged}) {
+    if (d.days() < first_day || d.days() > last_day) return false;
+  }
+  if (s.admitted > s.discharged || s.diagnoses.empty() || s.diagnoses.size() > detail::max_list_items) return false;
+  for (const std::string& code : s.diagnoses) {
+    if (!detail::printable_code(code)) return false;
+  }
+  if (s.referred_from && s.referred_from->empty()) return false;
+  return plain_cost(s);
+}
+
+}  // namespace
+
 std::optional<Rejection> validate(const Stay& stay, std::uint64_t line) {
   using namespace detail;
+  if (plainly_valid(stay)) return std::nullopt;
   Check p = check_identity_fields(stay);
   if (!p) p = check_lists(stay);
   if (!p) p = check_cost(stay);

@@ -1,4 +1,7 @@
 // Multiplying two amounts has no meaning in money: Fen * Fen must not compile.
+// The diagnostic this file must give (g++ | clang++; [^ ]* stands for a quote), as a CMake
+// regular expression, on the line marked "expected error":
+// expected-error: (use of deleted function [^ ]*medsettle::Fen medsettle::operator\*\(Fen, Fen\)|overload resolution selected deleted operator [^ ]*\*)
 #include "medsettle/money.hpp"
 
 void f() {
@@ -7,7 +10,7 @@ void f() {
   (void)a;
   (void)b;
 #ifndef MEDSETTLE_COMPILE_OK
-  auto bad = a * b;
+  auto bad = a * b;  // expected error
   (void)bad;
 #endif
 }

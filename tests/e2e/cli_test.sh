@@ -6,6 +6,32 @@ build=$1
 src=$2
 . "$(dirname "$0")/lib.sh"
 golden="$src/tests/golden"
+command -v python3 >/dev/null || { echo "FAIL: python3 is needed (scripts/bootstrap.sh test installs it)"; exit 1; }
+
+# golden_settlements FILE: the settlements as tests/golden/*.expected.jsonl
+# holds them (every field but `digest` and the channels' display `name`, see
+# tests/golden/README.md), one canonical JSON object a line.
+golden_settlements() {
+  python3 -c 'import json, sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    if l.strip():
+        s = json.loads(l); s.pop("digest", None); s.pop("itemization", None)
+        for c in s.get("channels", []): c.pop("name", None)
+        print(json.dumps(s, sort_keys=True))' "$1"
+}
+# golden_errors FILE: the facts of each rejection (stay_id, line, code, field).
+golden_errors() {
+  python3 -c 'import json, sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    if l.strip():
+        r = json.loads(l); print(json.dumps([r["stay_id"], r["line"], r["error"]["code"], r["error"]["field"]]))' "$1"
+}
+# same_as_golden SCHEME OUT ERR: OUT and ERR hold what tests/golden expects.
+same_as_golden() {
+  golden_settlements "$2" > "$work/g.out" && golden_settlements "$golden/$1.expected.jsonl" > "$work/g.out.want" &&
+    golden_errors "$3" > "$work/g.err" && golden_errors "$golden/$1.errors.jsonl" > "$work/g.err.want" &&
+    [ -s "$work/g.out.want" ] && cmp -s "$work/g.out" "$work/g.out.want" && cmp -s "$work/g.err" "$work/g.err.want"
+}
 
 # --version names the default rule set and its digest.
 check "version" status 0 "$ms" --version
@@ -24,13 +50,19 @@ for s in hunan zhuzhou funing zhenba xuchang linxian; do
   want_s=$(wc -l < "$golden/$s.expected.jsonl"); want_r=$(wc -l < "$golden/$s.errors.jsonl")
   check "settle $s counts" grep -q "settled $want_s, rejected $want_r" "$work/err"
   check "settle $s lines" test "$(wc -l < "$work/$s.out")" -eq "$want_s" -a "$(wc -l < "$work/$s.err")" -eq "$want_r"
+  check "settle $s = tests/golden" same_as_golden "$s" "$work/$s.out" "$work/$s.err"
 done
-# The default rule set is hunan.
-"$ms" settle --in "$golden/hunan.stays.jsonl" --errors /dev/null > "$work/default.out" || true
-check "default rule set is hunan" cmp -s "$work/default.out" <("$ms" settle --rules "$src/rules/hunan.yaml" --in "$golden/hunan.stays.jsonl" --errors /dev/null || true)
+# The default rule set is hunan: the golden settlements of hunan, with
+# hunan.yaml's digest.
+check "default rule set settles" status 1 "$ms" settle --in "$golden/hunan.stays.jsonl" --errors "$work/default.err"
+cp "$work/out" "$work/default.out"
+check "default rule set is hunan" same_as_golden hunan "$work/default.out" "$work/default.err"
+check "default rule set's digest" test "$(grep -c "\"rules\":\"hunan\",\"version\":\"[0-9-]*\",\"digest\":\"sha256:$(sha256sum "$src/rules/hunan.yaml" | cut -d' ' -f1)\"" "$work/default.out")" -eq "$(wc -l < "$golden/hunan.expected.jsonl")"
 # Standard input and output.
 check "settle reads stdin" status 1 sh -c "'$ms' settle < '$golden/hunan.stays.jsonl'"
-check "stdin gives the same settlements" cmp -s "$work/out" "$work/default.out"
+grep '^{' "$work/err" > "$work/stdin.err" || true  # the rejections, without the summary line
+check "stdin gives the golden settlements" same_as_golden hunan "$work/out" "$work/stdin.err"
+check "stdin = --in, byte for byte" cmp -s "$work/out" "$work/default.out"
 # The README's first command: the bundled examples all settle, exit 0.
 check "bundled examples settle" status 0 "$ms" settle --itemize --in "$src/examples/stays.jsonl"
 check "bundled examples summary" grep -q 'read 40, settled 40, rejected 0' "$work/err"
@@ -49,32 +81,48 @@ check "truncated last line counted" grep -q 'read 4, settled 3, rejected 1' "$wo
 check "truncated last line is not_json on line 4" grep -q '"line":4,"error":{"code":"not_json"' "$work/trunc.err"
 # CRLF input settles the same as LF input.
 sed 's/$/\r/' "$golden/hunan.stays.jsonl" > "$work/crlf.jsonl"
-"$ms" settle --in "$work/crlf.jsonl" --errors /dev/null > "$work/crlf.out" || true
-check "CRLF input" cmp -s "$work/crlf.out" "$work/default.out"
-# CSV out: a header and one row per settlement.
-"$ms" settle --in "$golden/hunan.stays.jsonl" --format csv --errors /dev/null > "$work/out.csv" || true
-check "CSV out header" grep -q '^stay_id,person_id,rules,version,digest,medfee_sumamt,.*,basic_paid,critical_illness_paid' "$work/out.csv"
+check "CRLF input settles" status 1 "$ms" settle --in "$work/crlf.jsonl" --out "$work/crlf.out" --errors "$work/crlf.err"
+check "CRLF input = tests/golden" same_as_golden hunan "$work/crlf.out" "$work/crlf.err"
+check "CRLF input = LF input" cmp -s "$work/crlf.out" "$work/default.out"
+# CSV out: a header and one row per settlement, the cells those of the JSON.
+check "CSV out" status 1 "$ms" settle --in "$golden/hunan.stays.jsonl" --format csv --errors /dev/null
+cp "$work/out" "$work/out.csv"
+check "CSV out header" grep -qx 'stay_id,person_id,rules,version,digest,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,inscp_scp_amt,act_pay_dedc,hifp_pay,hifmi_pay,maf_pay,hosp_part_amt,oth_pay,fund_pay_sumamt,psn_part_amt,basic_paid,critical_illness_paid,commercial_paid,medical_aid_paid,hospital_waiver_paid,backstop_paid' "$work/out.csv"
 check "CSV out rows" test "$(wc -l < "$work/out.csv")" -eq $(( $(wc -l < "$golden/hunan.expected.jsonl") + 1 ))
+# hunan.worked.md, stay S5493475: T 425403.08 = F 25211.12 + O 0.00 + P 13204.61 + S 386987.35; basic
+# 200000.00 (cap_year), critical_illness 163788.62, commercial 10921.00, backstop 20482.34;
+# oth_pay 10921.00 + 20482.34 = 31403.34; funds 395191.96; patient 30211.12.
+check "CSV out cells of S5493475" grep -qx "S5493475,P000033,hunan,2019-01-01,sha256:$(sha256sum "$src/rules/hunan.yaml" | cut -d' ' -f1),425403.08,25211.12,0.00,13204.61,386987.35,200.00,200000.00,163788.62,0.00,0.00,31403.34,395191.96,30211.12,200000.00,163788.62,10921.00,0.00,0.00,20482.34" "$work/out.csv"
+check "CSV out rows = tests/golden's settlements" test "$(cut -d, -f1 "$work/out.csv" | tail -n +2 | tr '\n' ' ')" = "$(grep -o '"stay_id": "[^"]*"' "$golden/hunan.expected.jsonl" | cut -d'"' -f4 | tr '\n' ' ')"
 # --itemize: the worked example S7294443's backstop took 8.38 from in_scope and 8.87 from pre_selfpay
 # (hunan.worked.md: X = 17.25); the plain fields are unchanged.
-"$ms" settle --itemize --in "$golden/hunan.stays.jsonl" --errors /dev/null > "$work/item.out" || true
+check "itemize" status 1 "$ms" settle --itemize --in "$golden/hunan.stays.jsonl" --errors /dev/null
+cp "$work/out" "$work/item.out"
 check "itemize adds the itemization" grep -q '"id":"backstop","computed":"17.25","limited_by":"none","bands":\[\],"taken":{"in_scope":"8.38","pre_selfpay":"8.87"' "$work/item.out"
 check "itemize keeps the settlement" cmp -s <(sed 's/,"itemization":.*}$/}/' "$work/item.out") "$work/default.out"
 check "itemize needs JSON Lines" status 2 "$ms" settle --itemize --format csv --in "$golden/hunan.stays.jsonl"
-# Threads do not change the output.
-"$ms" settle --in "$golden/hunan.stays.jsonl" --threads 1 --errors /dev/null > "$work/t1.out" || true
-"$ms" settle --in "$golden/hunan.stays.jsonl" --threads 4 --errors /dev/null > "$work/t4.out" || true
+# Threads do not change the output: both the golden settlements.
+check "threads 1" status 1 "$ms" settle --in "$golden/hunan.stays.jsonl" --threads 1 --out "$work/t1.out" --errors "$work/t1.err"
+check "threads 1 = tests/golden" same_as_golden hunan "$work/t1.out" "$work/t1.err"
+check "threads 4" status 1 "$ms" settle --in "$golden/hunan.stays.jsonl" --threads 4 --out "$work/t4.out" --errors "$work/t4.err"
+check "threads 4 = tests/golden" same_as_golden hunan "$work/t4.out" "$work/t4.err"
 check "threads 1 = threads 4" cmp -s "$work/t1.out" "$work/t4.out"
 # A larger input, whose waves are formatted on several threads (a slice
 # each, from 2,048 outcomes): settlements and rejections in input order,
 # byte for byte as with one thread, streaming and read whole, JSON and CSV.
-"$ms" generate --persons 6000 --seed 11 --year 2019 --out "$work/big.jsonl" 2>/dev/null
+check "generate 6000 persons" status 0 "$ms" generate --persons 6000 --seed 11 --year 2019 --out "$work/big.jsonl"
+big_stays=$(wc -l < "$work/big.jsonl")
+# One bad record (no person_id and the rest: missing_field) before every 997th line.
 awk 'NR % 997 == 0 { print "{\"stay_id\": \"bad" NR "\"}" } { print }' "$work/big.jsonl" > "$work/big2.jsonl"
+bad=$((big_stays / 997))
+check "big: bad records planted" test "$bad" -ge 5 -a "$(wc -l < "$work/big2.jsonl")" -eq $((big_stays + bad))
 for mode in stream whole; do
   for fmt in jsonl csv; do
     for t in 1 3; do
-      "$ms" settle --in "$work/big2.jsonl" --mode "$mode" --threads "$t" --format "$fmt" \
-        --out "$work/big.$mode.$fmt.$t" --errors "$work/big.$mode.$fmt.$t.err" 2>/dev/null || true
+      check "big $mode $fmt threads $t exits 1" status 1 "$ms" settle --in "$work/big2.jsonl" --mode "$mode" --threads "$t" --format "$fmt" \
+        --out "$work/big.$mode.$fmt.$t" --errors "$work/big.$mode.$fmt.$t.err"
+      check "big $mode $fmt threads $t summary" grep -qx "read $((big_stays + bad)), settled $big_stays, rejected $bad" "$work/err"
+      check "big $mode $fmt threads $t rejections are the planted ones" test "$(grep -o '"stay_id":"bad[0-9]*"' "$work/big.$mode.$fmt.$t.err" | tr -d '\n')" = "$(seq 1 "$bad" | awk '{ printf "\"stay_id\":\"bad%d\"", $1 * 997 }')"
     done
     check "big $mode $fmt: threads 1 = threads 3" cmp -s "$work/big.$mode.$fmt.1" "$work/big.$mode.$fmt.3"
     check "big $mode $fmt: rejections, threads 1 = threads 3" cmp -s "$work/big.$mode.$fmt.1.err" "$work/big.$mode.$fmt.3.err"
@@ -83,6 +131,17 @@ done
 check "big: every record out" test $(( $(wc -l < "$work/big.stream.jsonl.1") + $(wc -l < "$work/big.stream.jsonl.1.err") )) -eq "$(wc -l < "$work/big2.jsonl")"
 check "big: rejections in input order" cmp -s <(grep -o '"line":[0-9]*' "$work/big.stream.jsonl.3.err") <(grep -o '"line":[0-9]*' "$work/big.stream.jsonl.3.err" | sort -t: -k2 -n)
 check "big: stream = whole" cmp -s "$work/big.stream.jsonl.3" "$work/big.whole.jsonl.3"
+# Against the library's own figures, not another run: every settled line
+# conserves money (medfee_sumamt = fund_pay_sumamt + hosp_part_amt + psn_part_amt, in fen).
+check "big: every settlement adds up" python3 -c 'import json, sys
+def fen(v): a, b = v.split("."); return int(a) * 100 + int(b)
+n = 0
+for l in open(sys.argv[1]):
+    s = json.loads(l); n += 1
+    assert fen(s["medfee_sumamt"]) == fen(s["fund_pay_sumamt"]) + fen(s["hosp_part_amt"]) + fen(s["psn_part_amt"]), s["stay_id"]
+    assert fen(s["medfee_sumamt"]) == sum(fen(c["paid"]) for c in s["channels"]) + fen(s["psn_part_amt"]), s["stay_id"]
+assert n == int(sys.argv[2]), n' "$work/big.stream.jsonl.1" "$big_stays"
+check "big: CSV rows = JSON settlements" test "$(tail -n +2 "$work/big.stream.csv.1" | cut -d, -f1 | tr '\n' ' ')" = "$(grep -o '^{"stay_id":"[^"]*"' "$work/big.stream.jsonl.1" | cut -d'"' -f4 | tr '\n' ' ')"
 # Bad stays never stop the batch; a bad --in is a usage error.
 check "missing input file" status 2 "$ms" settle --in "$work/nope.jsonl"
 # A bad rule file: every error as file:line:column, exit 2.

@@ -93,10 +93,15 @@ grep -q 'settlement changed 0' "$work/same.txt" || fail "a rule set against itse
 awk '$1 ~ /^[a-z_]+$/ && NF >= 5 && $4 ~ /^[-+]?[0-9,]+\.[0-9][0-9]$/ && $4 != "0.00" {bad=1} END{exit bad}' \
   "$work/same.txt" || fail "a rule set against itself shows a difference"
 # Its psn_part_amt total is the sum of what `settle` gives (discharge-date versions on both sides).
+rc=0
+"$bin" settle --rules "$rules" --in "$stays" --out "$work/settled.jsonl" --errors "$work/rejected.jsonl" 2>"$work/settle.err" || rc=$?
+# Exit 1: the golden stays include rejected ones on purpose (tests/golden/README.md: hunan settles 40 of 49).
+[ "$rc" -eq 1 ] || fail "settle exited $rc, expected 1 ($(cat "$work/settle.err"))"
+grep -qx 'read 49, settled 40, rejected 9' "$work/settle.err" || fail "settle summary: $(cat "$work/settle.err")"
 settled=0
 while IFS= read -r v; do settled=$((settled + $(to_fen "$v"))); done < <(
-  "$bin" settle --rules "$rules" --in "$stays" 2>/dev/null | grep -oE '"psn_part_amt":"[0-9]+\.[0-9]{2}"' |
-    sed -E 's/.*:"(.*)"/\1/' || true)
+  grep -oE '"psn_part_amt":"[0-9]+\.[0-9]{2}"' "$work/settled.jsonl" | sed -E 's/.*:"(.*)"/\1/')
+[ "$(grep -c '"psn_part_amt":' "$work/settled.jsonl")" -eq 40 ] || fail "expected 40 settlements with psn_part_amt"
 same_total=$(to_fen "$(awk '$1=="psn_part_amt"{print $2; exit}' "$work/same.txt")")
 [ "$settled" -eq "$same_total" ] || fail "compare total $same_total fen, settle gives $settled fen"
 

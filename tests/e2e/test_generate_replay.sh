@@ -17,14 +17,24 @@ rules=$src/rules/hunan.yaml
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # Runs a command, recording its exit status in $rc (set -e stays on elsewhere).
 run() { set +e; "$@"; rc=$?; set -e; }
+# must COMMAND...: runs the command, its stderr in $work/must.err; fails the test unless it exits 0.
+must() {
+  local status=0
+  "$@" 2>"$work/must.err" || status=$?
+  [ "$status" -eq 0 ] || fail "exit $status from: $* ($(head -c 500 "$work/must.err"))"
+}
+command -v python3 >/dev/null || fail "python3 is needed (scripts/bootstrap.sh test installs it)"
 
 # ---- generate: determinism, counts, summary ------------------------------------
-"$bin" generate --persons 500 --seed 42 --out "$work/a.jsonl" 2>"$work/gen.err"
-"$bin" generate --persons 500 --seed 42 --out "$work/b.jsonl" 2>/dev/null
+must "$bin" generate --persons 500 --seed 42 --out "$work/a.jsonl"
+cp "$work/must.err" "$work/gen.err"
+[ -s "$work/a.jsonl" ] || fail "generate wrote nothing"
+must "$bin" generate --persons 500 --seed 42 --out "$work/b.jsonl"
 cmp -s "$work/a.jsonl" "$work/b.jsonl" || fail "generate is not deterministic (same seed, different bytes)"
-"$bin" generate --persons 500 --seed 42 >"$work/stdout.jsonl" 2>/dev/null
+must "$bin" generate --persons 500 --seed 42 >"$work/stdout.jsonl"
 cmp -s "$work/a.jsonl" "$work/stdout.jsonl" || fail "--out and standard output differ"
-"$bin" generate --persons 500 --seed 43 --out "$work/c.jsonl" 2>/dev/null
+must "$bin" generate --persons 500 --seed 43 --out "$work/c.jsonl"
+[ -s "$work/c.jsonl" ] || fail "generate --seed 43 wrote nothing"
 cmp -s "$work/a.jsonl" "$work/c.jsonl" && fail "a different seed gives the same population"
 
 stays=$(wc -l <"$work/a.jsonl")
@@ -43,10 +53,13 @@ grep -q '"registered_poor"' "$work/a.jsonl" || fail "no registered_poor person"
 grep -q '"selfpay_ratio":"0\.' "$work/a.jsonl" || fail "no B line with its own ratio"
 grep -q '"over_limit":"' "$work/a.jsonl" || fail "no over-limit part"
 grep -qE '"diagnoses":\["C[0-9]' "$work/a.jsonl" || fail "no malignant principal"
-# --year moves the discharge dates.
-run "$bin" generate --persons 20 --year 2018 --out "$work/y2018.jsonl" 2>/dev/null
-[ "$rc" -eq 0 ] || fail "generate --year 2018: exit $rc"
-grep -q '"discharged":"2019-' "$work/y2018.jsonl" && fail "--year 2018 gave 2019 dates"
+# --year moves the discharge dates: every stay of --year 2018 is discharged in 2018.
+must "$bin" generate --persons 20 --year 2018 --out "$work/y2018.jsonl"
+n2018=$(wc -l <"$work/y2018.jsonl")
+[ "$n2018" -ge 20 ] || fail "--year 2018: $n2018 stays for 20 persons"
+[ "$(grep -c '"discharged":"2018-[0-9][0-9]-[0-9][0-9]"' "$work/y2018.jsonl")" -eq "$n2018" ] ||
+  fail "--year 2018: not every stay is discharged in 2018"
+grep -q '"discharged":"2019-' "$work/a.jsonl" || fail "the default year is not 2019"
 
 # ---- every stay settles, in JSON Lines and in CSV ---------------------------------
 run "$bin" settle --rules "$rules" --in "$work/a.jsonl" --out "$work/settled.jsonl" --errors "$work/errors.jsonl" \
@@ -54,7 +67,7 @@ run "$bin" settle --rules "$rules" --in "$work/a.jsonl" --out "$work/settled.jso
 [ "$rc" -eq 0 ] || fail "settle exit $rc: $(cat "$work/settle.err") $(head -3 "$work/errors.jsonl")"
 grep -qx "read $stays, settled $stays, rejected 0" "$work/settle.err" || fail "settle summary: $(cat "$work/settle.err")"
 
-"$bin" generate --persons 500 --seed 42 --format csv --out "$work/a.csv" 2>/dev/null
+must "$bin" generate --persons 500 --seed 42 --format csv --out "$work/a.csv"
 head -1 "$work/a.csv" | grep -qx 'stay_id,person_id,identities,category,age,insurance,hospital_level,region,admitted,discharged,diagnoses,flags,referred_from,total,full_selfpay,over_limit,pre_selfpay,in_scope' ||
   fail "CSV header"
 [ "$(($(wc -l <"$work/a.csv") - 1))" -eq "$stays" ] || fail "CSV has a different number of stays"
@@ -98,7 +111,7 @@ run "$bin" replay --rules "$rules" --recorded "$work/planted.jsonl" --in "$work/
 grep -q "\"item\":\"hifp_pay\",\"recorded\":\"$w\",\"recomputed\":\"$v\",\"difference_fen\":-1" "$work/r1.json" ||
   fail "--json difference"
 grep -q '"status":"differ"' "$work/r1.json" || fail "--json status"
-if command -v python3 >/dev/null; then python3 -m json.tool "$work/r1.json" >/dev/null || fail "--json is not JSON"; fi
+python3 -m json.tool "$work/r1.json" >/dev/null || fail "--json is not JSON"
 
 # ---- missing on either side, malformed lines ------------------------------------------
 { sed -n '2,$p' "$work/settled.jsonl"; echo '{"stay_id":"S9999999-1","hifp_pay":"1.00"}'; echo 'not json';
@@ -119,9 +132,8 @@ grep -A4 '^Malformed recorded lines (2):' "$work/r2.txt" | grep -qE "more than 2
 # numbers and strings, and channels replaced by setldetail.
 head -20 "$work/a.jsonl" >"$work/a20.jsonl"
 # Stays 1..20 might split a person: settle them on their own so both sides hold the same stays.
-# (A person's first stays are all there, so every one of the 20 settles.)
-run "$bin" settle --rules "$rules" --in "$work/a20.jsonl" --out "$work/s20.jsonl" 2>/dev/null
-[ "$rc" -eq 0 ] || fail "settle of the first 20 stays: exit $rc, expected 0"
+must "$bin" settle --rules "$rules" --in "$work/a20.jsonl" --out "$work/s20.jsonl"
+[ "$(wc -l <"$work/s20.jsonl")" -eq 20 ] || fail "the first 20 stays did not all settle"
 python3 - "$work/s20.jsonl" >"$work/national.jsonl" <<'EOF'
 import json, sys
 for line in open(sys.argv[1], encoding="utf-8"):

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "big_block_cache.hpp"  // see there: 1 MiB line buffers without ASan's mmap per call
 #include "fuzz_common.hpp"
 
 using namespace medsettle;

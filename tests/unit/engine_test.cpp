@@ -1097,7 +1097,7 @@ TEST(EngineReferral, AStayNotInTheLedgerIsABadReferral) {
   EXPECT_EQ(o.rejection().stay_id, std::optional<std::string>("S2"));
   EXPECT_EQ(o.rejection().line, 42u);
   EXPECT_EQ(ledger.get(2020, *p.slot_of("ci")), before);
-  EXPECT_EQ(ledger.deductibles_of("S2"), nullptr);
+  EXPECT_FALSE(ledger.deductibles_of("S2"));
   // A referral to itself is not to an earlier stay.
   Outcome self = settle(p, referred("S3", yuan(5000), "S3"), ledger);
   ASSERT_FALSE(self.settled());
@@ -1252,7 +1252,7 @@ TEST(EngineVersion, NoVersionInForceIsRejected) {
             "discharged: no version of rule set t is in force on 2019-12-31; its versions run from 2020-01-01 with no "
             "end");
   EXPECT_TRUE(ledger.years().empty());
-  EXPECT_EQ(ledger.deductibles_of("S0"), nullptr);
+  EXPECT_FALSE(ledger.deductibles_of("S0"));
   // The first day of the version settles.
   EXPECT_TRUE(settle(p, stay("S1", in_scope(yuan(100)), day(2020, 1, 1)), ledger).settled());
 }
@@ -1443,11 +1443,11 @@ TEST(EngineReferral, ReferralsFindTheirStayAmongMany) {
   ASSERT_FALSE(again.settled());
   EXPECT_EQ(again.rejection().code, ErrorCode::duplicate_stay_id);
   EXPECT_EQ(ledger, before);
-  ASSERT_NE(ledger.deductibles_of("S0"), nullptr);
+  ASSERT_TRUE(ledger.deductibles_of("S0"));
   EXPECT_EQ((*ledger.deductibles_of("S0"))[0], yuan(10));
-  EXPECT_EQ(ledger.deductibles_of("S40"), nullptr);
+  EXPECT_FALSE(ledger.deductibles_of("S40"));
   // A copy of the ledger answers the same.
   const Ledger copy = ledger;
-  ASSERT_NE(copy.deductibles_of("S39"), nullptr);
+  ASSERT_TRUE(copy.deductibles_of("S39"));
   EXPECT_EQ((*copy.deductibles_of("S39"))[0], yuan(400));
 }

@@ -14,16 +14,20 @@
 // scheme); the tests are skipped when the medsettle command is not built.
 #include <gtest/gtest.h>
 
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <ostream>
 #include <set>
 #include <sstream>
 #include <string>
@@ -72,10 +76,58 @@ std::string temp_file(const std::string& name) {
   return path;
 }
 
-int run(const std::string& cmd) {
-  int raw = std::system(cmd.c_str());
-  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+/// What a child process did: its exit status (or the signal that ended it)
+/// and what it wrote to standard error.
+struct Child {
+  int status = -1;  ///< exit status; -1 if it did not exit
+  int signal = 0;   ///< the signal that ended it, if one did
+  std::string stderr_text;
+  bool ok() const { return status == 0; }
+};
+
+/// The machine's state when a child failed: memory available and room in
+/// the temporary directory (the suspects when this test was flaky).
+std::string machine_state() {
+  std::string s;
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string line; std::getline(meminfo, line);) {
+    if (line.rfind("MemAvailable:", 0) == 0) s += line + "; ";
+  }
+  struct statvfs v {};
+  if (::statvfs(testing::TempDir().c_str(), &v) == 0) {
+    s += "free in " + testing::TempDir() + ": " +
+         std::to_string(static_cast<unsigned long long>(v.f_bavail) * v.f_frsize / (1024 * 1024)) + " MiB";
+  }
+  return s;
 }
+
+std::ostream& operator<<(std::ostream& os, const Child& c) {
+  if (c.signal) os << "killed by signal " << c.signal;
+  else os << "exit status " << c.status;
+  return os << " (" << machine_state() << "); its standard error:\n"
+            << (c.stderr_text.empty() ? std::string("(empty)") : c.stderr_text);
+}
+
+/// Runs `cmd` (a shell command without its own stderr redirection), its
+/// standard error captured in a temporary file and returned.
+Child run_child(const std::string& cmd, const std::string& name) {
+  static int n = 0;
+  const std::string err = temp_file(name + "." + std::to_string(n++) + ".stderr");
+  Child c;
+  const int raw = std::system((cmd + " 2>'" + err + "'").c_str());
+  if (raw == -1) {
+    c.stderr_text = "std::system failed: " + std::string(std::strerror(errno));
+  } else if (WIFEXITED(raw)) {
+    c.status = WEXITSTATUS(raw);
+  } else if (WIFSIGNALED(raw)) {
+    c.signal = WTERMSIG(raw);
+  }
+  c.stderr_text += read_file(err);
+  std::remove(err.c_str());
+  return c;
+}
+
+std::string tail(const std::string& s, std::size_t n) { return s.size() > n ? s.substr(s.size() - n) : s; }
 
 std::size_t population() {
   if (const char* v = std::getenv("MEDSETTLE_PROPERTY_STAYS")) return std::max<std::size_t>(1000, std::stoul(v));
@@ -103,8 +155,9 @@ Population generate(const std::string& scheme, std::uint64_t seed) {
   // up to the population.
   const std::size_t want = population();
   const std::string cmd = "'" + cli() + "' generate --persons " + std::to_string(want * 6 / 10) + " --seed " +
-                          std::to_string(seed) + " --year 2019 > '" + p.path + "' 2>/dev/null";
-  EXPECT_EQ(run(cmd), 0) << cmd;
+                          std::to_string(seed) + " --year 2019 > '" + p.path + "'";
+  const Child c = run_child(cmd, scheme + ".generate");
+  EXPECT_TRUE(c.ok()) << cmd << "\n" << c;
   p.records = read_jsonl(std::string_view(read_file(p.path)));
   EXPECT_GE(p.records.size(), want) << scheme;
   return p;
@@ -265,7 +318,7 @@ TEST(HostileProperty, ConservationAndBoundsOverAHundredThousandStaysPerScheme) {
 // rate_add of each rule file in turn) never raises what a person pays for a
 // stay settled on a fresh ledger: the first stay of each person-year, in
 // processing order. Over a whole year the same is NOT true under SEMANTICS.md
-// §6.1, and the test reports how often it fails (see the next test for why).
+// §6.1 (the next test works a case by hand), so nothing is claimed for it.
 TEST(HostileProperty, RaisingAnyRateNeverRaisesWhatAStayPaysOnAFreshLedger) {
   NEED_CLI();
   for (const Scheme& s : schemes()) {
@@ -291,17 +344,16 @@ TEST(HostileProperty, RaisingAnyRateNeverRaisesWhatAStayPaysOnAFreshLedger) {
       for (std::size_t i = 0; i < out.size(); ++i) {
         ASSERT_EQ(out[i].settled(), s.out[i].settled()) << s.name << " " << label;
       }
+      std::size_t compared = 0;
       for (const auto& [key, i] : first) {
         if (!out[i].settled()) continue;
         const Fen before = s.out[i].settlement().psn_part_amt, now = out[i].settlement().psn_part_amt;
         ASSERT_LE(now, before) << s.name << ", " << label << " raised: stay " << s.pop.records[i].stay.stay_id
                                << " pays " << format(before) << " -> " << format(now);
+        ++compared;
       }
-      const auto now = patient_years(s.pop.records, out);
-      std::size_t worse = 0;
-      for (const auto& [key, fen] : now) worse += fen > base.at(key);
-      std::printf("[          ] %s, %s raised: %zu of %zu person-years pay more over the year\n", s.name.c_str(),
-                  label.c_str(), worse, now.size());
+      // Every person-year's first stay was compared (generate makes valid stays).
+      EXPECT_EQ(compared, base.size()) << s.name << ", " << label;
     }
   }
 }
@@ -315,6 +367,47 @@ TEST(HostileProperty, RaisingAnyRateNeverRaisesWhatAStayPaysOnAFreshLedger) {
 // is met later and it pays less at the third stay. The person pays 172.74
 // yuan more over the year. This is SEMANTICS.md §6.1 as written, computed
 // exactly; whether the policy means it is for the policy owners.
+//
+// By hand (SEMANTICS.md §3, §6; rules/linxian.yaml, version 2017-01-01; the
+// person is registered_poor, so `poor` adjustments hold: basic deductible × 0.5
+// and rate + 0.05, critical_illness deductible 10000 × 0.5 = 5000.00 and
+// rate + 0.05 (first band, up to 20000 accumulated: 0.50 + 0.05 = 0.55);
+// supplementary 0.30, D 0; backstop_136 (stay; base in_scope + pre_selfpay)
+// limit 1000.00 at county and township; half_up). "raised" = basic's
+// per-level rates + 0.05: county 0.85 -> 0.90, township 0.95 -> 1.00.
+//
+// Stay 1 (county). Fees: B 12608.46 at 0.15 -> P round(1891.269) = 1891.27, S 10717.19;
+//   B 2521.68 at 0.20 -> P round(504.336) = 504.34, S 2017.34; A 4707.14; A 11095.42; A 10927.31.
+//   S = 39464.40, P = 2395.61, T = 41860.01. Basic D = 300 × 0.5 = 150.00.
+//   basic:    0.85 × (39464.40 − 150.00) = 0.85 × 39314.40 = 33417.24 | raised 0.90 × 39314.40 = 35382.96
+//             (35382.96 − 33417.24 = 1965.72 more)
+//   critical: B = 39464.40 − 33417.24 = 6047.16, acc 0 -> 6047.16, 1047.16 above D: 0.55 × 1047.16 = 575.938
+//             -> 575.94 | raised B = 39464.40 − 35382.96 = 4081.44 < 5000.00: 0.00 (575.94 less)
+//   suppl.:   0.30 × (6047.16 − 575.94 = 5471.22) = 1641.366 -> 1641.37 | raised 0.30 × 4081.44 = 1224.432 -> 1224.43
+//   136:      B = (5471.22 − 1641.37 = 3829.85) + 2395.61 = 6225.46, X = 6225.46 − 1000.00 = 5225.46
+//             | raised B = (4081.44 − 1224.43 = 2857.01) + 2395.61 = 5252.62, X = 4252.62 (5225.46 − 4252.62 = 972.84 less)
+//   patient:  1000.00 | 1000.00 (the 136 limit)
+// Stay 2 (township). Fees: A 319.62; B 276.27 at 0.05 -> P round(13.8135) = 13.81, S 262.46;
+//   B 433.36 at 0.10 -> P round(43.336) = 43.34, S 390.02; C 254.60. S = 972.10, P = 57.15, F = 254.60.
+//   Basic D = 100 × 0.5 = 50.00.
+//   basic:    0.95 × 922.10 = 875.995 -> 876.00 | raised 1.00 × 922.10 = 922.10
+//   critical: B = 96.10, acc 6047.16 past D: 0.55 × 96.10 = 52.855 -> 52.86
+//             | raised B = 50.00, acc 4081.44 -> 4131.44 < 5000.00: 0.00
+//   suppl.:   0.30 × (96.10 − 52.86 = 43.24) = 12.972 -> 12.97 | raised 0.30 × 50.00 = 15.00
+//   136:      B = (43.24 − 12.97 = 30.27) + 57.15 = 87.42 < 1000.00: 0 | raised (50.00 − 15.00 = 35.00) + 57.15 = 92.15: 0
+//   patient:  30.27 + 57.15 + 254.60 = 342.02 | 35.00 + 57.15 + 254.60 = 346.75
+// Stay 3 (county). Fees: A 2509.88; A 2509.85; B 2143.83 at 0.10 -> P round(214.383) = 214.38, S 1929.45;
+//   A 3764.78. S = 10713.96, P = 214.38. Basic D = 150.00.
+//   basic:    0.85 × 10563.96 = 8979.366 -> 8979.37 | raised 0.90 × 10563.96 = 9507.564 -> 9507.56
+//   critical: B = 1734.59, acc 6143.26 past D: 0.55 × 1734.59 = 954.0245 -> 954.02
+//             | raised B = 10713.96 − 9507.56 = 1206.40, acc 4131.44 -> 5337.84, 337.84 above D:
+//             0.55 × 337.84 = 185.812 -> 185.81
+//   suppl.:   0.30 × (1734.59 − 954.02 = 780.57) = 234.171 -> 234.17
+//             | raised 0.30 × (1206.40 − 185.81 = 1020.59) = 306.177 -> 306.18
+//   136:      B = (780.57 − 234.17 = 546.40) + 214.38 = 760.78 < 1000.00: 0
+//             | raised (1020.59 − 306.18 = 714.41) + 214.38 = 928.79: 0
+//   patient:  760.78 | 928.79
+// The year: 1000.00 + 342.02 + 760.78 = 2102.80 | 1000.00 + 346.75 + 928.79 = 2275.54: 172.74 more.
 TEST(HostileProperty, RaisingARateCanRaiseAPersonsYearThroughAYearlyDeductible) {
   const std::string stays =
       R"({"stay_id":"S0000051-1","person_id":"P0000051","identities":["registered_poor"],"category":"III","age":51,"insurance":"resident","hospital_level":"county","region":"in_county","admitted":"2019-06-30","discharged":"2019-07-03","diagnoses":["I21.9","J44.1","E11.9"],"flags":[],"fees":[{"category":"B","amount":"12608.46","selfpay_ratio":"0.15"},{"category":"B","amount":"2521.68","selfpay_ratio":"0.2"},{"category":"A","amount":"4707.14"},{"category":"A","amount":"11095.42"},{"category":"A","amount":"10927.31"}]})"
@@ -340,9 +433,10 @@ TEST(HostileProperty, RaisingARateCanRaiseAPersonsYearThroughAYearlyDeductible) 
     pa.push_back(format(a[i].settlement().psn_part_amt));
     pb.push_back(format(b[i].settlement().psn_part_amt));
   }
-  EXPECT_EQ(pa, (std::vector<std::string>{"1000.00", "342.02", "760.78"}));
+  EXPECT_EQ(pa, (std::vector<std::string>{"1000.00", "342.02", "760.78"}));  // by hand above
   EXPECT_EQ(pb, (std::vector<std::string>{"1000.00", "346.75", "928.79"}));
-  // Basic pays 1,965.72 more at the first stay; the backstop 972.84 less and critical illness 575.94 less.
+  // Basic pays 1,965.72 more at the first stay; the backstop 972.84 less and critical illness 575.94 less
+  // (channels 0, 3 and 1 of linxian's version; the arithmetic above).
   EXPECT_EQ(format(b[0].settlement().channels[0].paid - a[0].settlement().channels[0].paid), "1965.72");
   EXPECT_EQ(format(a[0].settlement().channels[3].paid - b[0].settlement().channels[3].paid), "972.84");
   EXPECT_EQ(format(a[0].settlement().channels[1].paid - b[0].settlement().channels[1].paid), "575.94");
@@ -391,9 +485,12 @@ TEST(HostileProperty, ReplayingOurOwnOutputFindsNoDifference) {
   for (const Scheme& s : schemes()) {
     const std::string out = temp_file(s.name + ".settled.jsonl");
     const std::string err = temp_file(s.name + ".errors.jsonl");
+    const std::string report = temp_file(s.name + ".replay.txt");
     const std::string settle = "'" + cli() + "' settle --rules '" + s.rules_path + "' --in '" + s.pop.path + "' --out '" +
-                               out + "' --errors '" + err + "' --threads 2 2>/dev/null";
-    ASSERT_EQ(run(settle), 0) << settle;
+                               out + "' --errors '" + err + "' --threads 2";
+    const Child settled = run_child(settle, s.name + ".settle");
+    ASSERT_TRUE(settled.ok()) << settle << "\n" << settled << "rejections (first 2000 bytes): "
+                              << read_file(err).substr(0, 2000);
     // The command's output is the library's, byte for byte.
     std::string expected;
     for (const Outcome& o : s.out) {
@@ -404,7 +501,12 @@ TEST(HostileProperty, ReplayingOurOwnOutputFindsNoDifference) {
     }
     ASSERT_TRUE(read_file(out) == expected) << s.name << ": settle output differs from settle_batch";
     const std::string replay = "'" + cli() + "' replay --rules '" + s.rules_path + "' --recorded '" + out +
-                               "' --in '" + s.pop.path + "' > /dev/null 2>&1";
-    EXPECT_EQ(run(replay), 0) << replay;
+                               "' --in '" + s.pop.path + "' --out '" + report + "'";
+    const Child replayed = run_child(replay, s.name + ".replay");
+    EXPECT_TRUE(replayed.ok()) << replay << "\n" << replayed << "its report (last 4000 bytes): "
+                               << tail(read_file(report), 4000);
+    std::remove(out.c_str());
+    std::remove(err.c_str());
+    std::remove(report.c_str());
   }
 }

@@ -4,7 +4,6 @@
 // SECURITY.md for the limits.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdint>
 #include <sstream>
@@ -476,10 +475,12 @@ TEST(HostileCsv, QuotedCarriageReturnBeforeTextCountsOnce) {
   EXPECT_EQ(r[0].rejection->message, "stay_id: characters after the closing quote");
 }
 
-TEST(HostileStays, OnePersonWithAHundredThousandChainedReferralsSettlesInLinearTime) {
+TEST(HostileStays, OnePersonWithAHundredThousandChainedReferralsSettles) {
   // Regression: a referral was looked up in a list of the person's settled
   // stays, so a person with n stays, each referring to the one before, took
-  // time in n^2 (42 s of CPU for 100,000).
+  // time in n^2 (42 s of CPU for 100,000). Here: every one settles. The time
+  // per stay against n is bench/settle_bench.cpp's BM_ChainedReferrals,
+  // against the baseline of n persons with one stay each.
   std::string text;
   for (int i = 0; i < 100'000; ++i) {
     char id[16], ref[64] = "";
@@ -487,10 +488,7 @@ TEST(HostileStays, OnePersonWithAHundredThousandChainedReferralsSettlesInLinearT
     if (i > 0) std::snprintf(ref, sizeof ref, R"(, "referred_from": "S%06d")", i - 1);
     text += stay(id, std::string(R"(, "fees": [{"category": "A", "amount": "1.00"}])") + ref) + "\n";
   }
-  const auto t0 = std::chrono::steady_clock::now();
   auto out = settle_batch(Plan::builtin(), read(text, 100'000));
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(out.size(), 100'000u);
   for (const auto& o : out) ASSERT_TRUE(o.settled()) << o.rejection().message;
-  EXPECT_LT(secs, 30.0);
 }

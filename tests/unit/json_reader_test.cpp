@@ -878,8 +878,11 @@ TEST(JsonRejected, FirstFaultInDocumentOrder) {
   EXPECT_TRUE(Rejected(read(o2), ErrorCode::bad_amount, "fees[2].amount", 1));
 }
 
-TEST(JsonRejected, ManyKeysStayCheap) {
-  // Hostile records with very many distinct keys are rejected in linear time.
+TEST(JsonRejected, ManyKeysAreRejectedAtTheFirst) {
+  // Hostile records with very many distinct keys are rejected, at the first
+  // unknown key. That this takes time linear in the number of keys is
+  // measured in bench/settle_bench.cpp (BM_JsonManyKeys, 25,000 to 200,000
+  // keys, its fitted complexity and time per key), not asserted here.
   auto many = [](std::size_t n, const std::string& value) {
     std::string s;
     for (std::size_t i = 0; i < n; ++i) s += (i ? ", " : "") + ("\"k" + std::to_string(i) + "\": ") + value;

@@ -2,6 +2,9 @@
 // once and in line order; and the facts of the built-in rule set.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -9,6 +12,7 @@
 
 #include "medsettle/engine.hpp"
 #include "medsettle/plan.hpp"
+#include "medsettle/reader.hpp"
 
 using namespace medsettle;
 
@@ -737,6 +741,38 @@ TEST(LoaderBuiltin, DigestIsSha256OfTheRuleFile) {
   EXPECT_EQ(Plan::load_string(slurp(path), "other-name.yaml").digest(), p.digest());
   // One more byte, another digest.
   EXPECT_NE(Plan::load_string(slurp(path) + "\n", "x").digest(), p.digest());
+}
+
+TEST(LoaderBuiltin, DigestEqualsAnIndependentSha256OfTheBytes) {
+  // The expected hex is not the library's: it is `sha256sum` (GNU coreutils)
+  // of kBase's 300 bytes, written to a file as they stand in this source
+  // ("medsettle: 1\n" ... "rate: 0.75\n", LF line ends):
+  //   5e17c1ce0b05d86f2ca1c07cadce9cca0753feba19b0eb60cb9c9a02df01ca4f
+  // (tests/e2e/digest_test.sh compares the shipped rule files with sha256sum
+  // at run time, so that check follows any edit of rules/).
+  ASSERT_EQ(kBase.size(), 300u);
+  const std::string want = "sha256:5e17c1ce0b05d86f2ca1c07cadce9cca0753feba19b0eb60cb9c9a02df01ca4f";
+  EXPECT_EQ(Plan::load_string(kBase, "t.yaml").digest(), want);
+  // The same bytes from a file.
+  const std::string path = testing::TempDir() + "loader_digest_" + std::to_string(::getpid()) + ".yaml";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << kBase;
+  }
+  EXPECT_EQ(Plan::load_file(path).digest(), want);
+  std::remove(path.c_str());
+  // A settlement names the same digest.
+  JsonStayReader reader;
+  Record rec = reader.read(R"({"stay_id":"S1","person_id":"P1","age":40,"hospital_level":"county","region":"in_county",)"
+                           R"("admitted":"2020-03-01","discharged":"2020-03-05","diagnoses":["J18.9"],)"
+                           R"("fees":[{"category":"A","amount":"1000.00"}]})",
+                           1);
+  ASSERT_FALSE(rec.rejection.has_value()) << rec.rejection->message;
+  const Plan plan = Plan::load_string(kBase, "t.yaml");
+  Ledger ledger(plan);
+  Outcome o = settle(plan, rec.stay, ledger);
+  ASSERT_TRUE(o.settled()) << o.rejection().message;
+  EXPECT_EQ(o.settlement().digest, want);
 }
 
 TEST(LoaderBuiltin, EveryShippedRuleFileLoads) {
