@@ -50,5 +50,7 @@ Run add_validate(CLI::App& app);
 Run add_replay(CLI::App& app);
 Run add_generate(CLI::App& app);
 Run add_compare(CLI::App& app);
+Run add_reverse(CLI::App& app);
+Run add_ledger(CLI::App& app);
 
 }  // namespace medsettle::cli

@@ -155,10 +155,19 @@ Ledger Ledger::restore(const Plan& plan, const LedgerSnapshot& snap) {
     bad_snapshot(detail::message(N_("the ledger of person {} belongs to rule set {}, not {}"), snap.person_id,
                                  snap.rules, plan.id()));
   }
+  return restore_into(Ledger(plan), snap);
+}
+
+Ledger Ledger::restore(const LedgerSnapshot& snap) {
+  Ledger l;
+  l.rules_ = snap.rules;
+  return restore_into(std::move(l), snap);
+}
+
+Ledger Ledger::restore_into(Ledger l, const LedgerSnapshot& snap) {
   if (snap.person_id.empty() && !snap.stays.empty()) {
     bad_snapshot(detail::message(N_("a ledger with settled stays must name its person")));
   }
-  Ledger l(plan);
   l.person_ = snap.person_id;
   auto slot_for = [&l](const std::string& id) {
     if (auto s = l.slot_of(id)) return *s;
