@@ -2,10 +2,14 @@
 // examples of tests/store/kept/, runs against the ledger equal to one batch,
 // reversals, pre-settlement, export and import. Every test runs on both
 // stores (Sqlite/... and Postgres/...).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 #include <simdjson.h>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -371,6 +375,77 @@ TEST_P(KeptStore, ALedgerBelongsToOneRuleSet) {
   const std::string before_refusal = export_of(store);
   EXPECT_THROW((void)store.settle(scheme("zhenba"), read_records(kept_dir + "zhenba.step1.stays.jsonl")), UsageError);
   EXPECT_EQ(export_of(store), before_refusal);
+}
+
+/// The message of the StoreError that `f` throws ("" if none).
+template <class F>
+std::string store_error(F f) {
+  try {
+    f();
+  } catch (const StoreError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void sqlite_exec(sqlite3* db, const char* sql) { ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql; }
+
+TEST(StoreErrors, ASqliteSchemaFromANewerReleaseIsRefused) {
+  const std::string path = fresh_location("sqlite");
+  { LedgerStore created = LedgerStore::open(path); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite_exec(db, "UPDATE medsettle_meta SET value = '2' WHERE key = 'schema'");
+  sqlite3_close(db);
+  EXPECT_THAT(store_error([&] { (void)LedgerStore::open(path); }),
+              ::testing::HasSubstr("schema version 2, written by a newer release of medsettle (this one knows up to 1)"));
+}
+
+TEST(StoreErrors, ALockedSqliteFileIsAClearErrorAfterTheTimeout) {
+  const std::string path = fresh_location("sqlite");
+  LedgerStore store = LedgerStore::open(path, StoreOptions{std::chrono::milliseconds(300)});
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  sqlite_exec(other, "BEGIN IMMEDIATE");  // another process's run, still going
+  EXPECT_THAT(store_error([&] { (void)store.settle(scheme("hunan"), read_records(kept_dir + "hunan.step1.stays.jsonl")); }),
+              ::testing::HasSubstr("the ledger file is locked by another process (waited 0 s)"));
+  sqlite_exec(other, "ROLLBACK");
+  sqlite3_close(other);
+  EXPECT_TRUE(store.settle(scheme("hunan"), read_records(kept_dir + "hunan.step1.stays.jsonl")).committed);
+}
+
+TEST(StoreErrors, AFileThatIsNotALedgerAndAnUnreachableDatabase) {
+  const std::string path = fresh_location("sqlite");
+  { std::ofstream(path) << std::string(4096, 'x'); }
+  EXPECT_THAT(store_error([&] { (void)LedgerStore::open(path); }), ::testing::HasSubstr("not a kept ledger"));
+  EXPECT_THAT(store_error([&] { (void)LedgerStore::open("/nonexistent/folder/ledger.db"); }),
+              ::testing::HasSubstr("cannot open the ledger file"));
+  EXPECT_THAT(store_error([&] { (void)LedgerStore::open("postgresql:///x?host=/nonexistent&password=secret"); }),
+              ::testing::AllOf(::testing::HasSubstr("cannot reach the ledger database"),
+                               ::testing::HasSubstr("password=***"), ::testing::Not(::testing::HasSubstr("secret"))));
+}
+
+TEST(PostgresErrors, ASchemaFromANewerReleaseIsRefused) {
+  const std::string uri = fresh_location("postgresql");
+  { LedgerStore created = LedgerStore::open(uri); }
+  PGconn* c = PQconnectdb(uri.c_str());
+  PQclear(PQexec(c, "UPDATE medsettle_meta SET value = '3' WHERE key = 'schema'"));
+  PQfinish(c);
+  EXPECT_THAT(store_error([&] { (void)LedgerStore::open(uri); }), ::testing::HasSubstr("schema version 3"));
+}
+
+TEST(PostgresErrors, ARunWaitingTooLongForAPersonIsAClearError) {
+  const std::string uri = fresh_location("postgresql");
+  LedgerStore store = LedgerStore::open(uri, StoreOptions{std::chrono::milliseconds(300)});
+  (void)store.settle(scheme("hunan"), read_records(kept_dir + "hunan.step1.stays.jsonl"));
+  PGconn* other = PQconnectdb(uri.c_str());
+  PQclear(PQexec(other, "BEGIN"));
+  PQclear(PQexec(other, "SELECT * FROM medsettle_ledgers WHERE person_id = 'P1' FOR UPDATE"));  // a run of P1, still going
+  EXPECT_THAT(store_error([&] { (void)store.settle(scheme("hunan"), read_records(kept_dir + "hunan.step2.stays.jsonl")); }),
+              ::testing::HasSubstr("locked by another run"));
+  PQclear(PQexec(other, "ROLLBACK"));
+  PQfinish(other);
+  EXPECT_TRUE(store.settle(scheme("hunan"), read_records(kept_dir + "hunan.step2.stays.jsonl")).committed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, KeptStore, ::testing::Values("sqlite"));
