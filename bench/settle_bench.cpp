@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "baseline_hunan.hpp"
-#include "gen/generator.hpp"
+#include "medsettle/generate.hpp"
 #include "medsettle/engine.hpp"
 #include "medsettle/reader.hpp"
 #include "medsettle/stream.hpp"

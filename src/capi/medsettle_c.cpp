@@ -142,6 +142,17 @@ BatchText batch_text(const std::vector<Outcome>& outcomes, bool trace) {
   return t;
 }
 
+/// Empties the outputs of a batch call; false if a required one is missing.
+bool clear_batch_outputs(char** out, size_t* out_len, char** errors, size_t* errors_len, size_t* settled,
+                         size_t* rejected) noexcept {
+  for (size_t* n : {out_len, errors_len, settled, rejected}) {
+    if (n) *n = 0;
+  }
+  if (out) *out = nullptr;
+  if (errors) *errors = nullptr;
+  return out && errors;
+}
+
 /// Sets the outputs of a batch call from `t`.
 medsettle_status hand_out_batch(const BatchText& t, char** out, size_t* out_len, char** errors, size_t* errors_len,
                                 size_t* settled, size_t* rejected) {
@@ -272,13 +283,7 @@ medsettle_status medsettle_settle_batch_jsonl(const medsettle_plan* plan, const 
                                               unsigned int threads, unsigned int flags, char** out, size_t* out_len,
                                               char** errors, size_t* errors_len, size_t* settled, size_t* rejected) {
   return guarded([&]() -> medsettle_status {
-    if (out_len) *out_len = 0;
-    if (errors_len) *errors_len = 0;
-    if (settled) *settled = 0;
-    if (rejected) *rejected = 0;
-    if (out) *out = nullptr;
-    if (errors) *errors = nullptr;
-    if (!out || !errors) {
+    if (!clear_batch_outputs(out, out_len, errors, errors_len, settled, rejected)) {
       return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_batch_jsonl: out and errors are required");
     }
     if (!plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_batch_jsonl: plan is NULL");
@@ -369,13 +374,7 @@ medsettle_status medsettle_store_settle_batch_jsonl(medsettle_store* store, cons
                                                     unsigned int flags, char** out, size_t* out_len, char** errors,
                                                     size_t* errors_len, size_t* settled, size_t* rejected) {
   return guarded([&]() -> medsettle_status {
-    if (out_len) *out_len = 0;
-    if (errors_len) *errors_len = 0;
-    if (settled) *settled = 0;
-    if (rejected) *rejected = 0;
-    if (out) *out = nullptr;
-    if (errors) *errors = nullptr;
-    if (!out || !errors) {
+    if (!clear_batch_outputs(out, out_len, errors, errors_len, settled, rejected)) {
       return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_settle_batch_jsonl: out and errors are required");
     }
     if (!store || !plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_settle_batch_jsonl: store or plan is NULL");

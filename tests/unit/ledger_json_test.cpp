@@ -138,6 +138,28 @@ TEST(LedgerJson, EveryMalformedLedgerIsRefusedNamingTheField) {
   for (const auto& [text, why] : cases) EXPECT_THAT(refusal(text), HasSubstr(why)) << text;
 }
 
+TEST(LedgerJson, RestoredWithoutAPlanItWritesItsListsBackAsTheyWere) {
+  // 2019 lists only critical_illness; 2020 lists basic before it (the plan's order).
+  const std::string text =
+      R"({"person_id":"P1","rules":"hunan","years":[)"
+      R"({"year":2019,"started":true,"channels":{"critical_illness":{"accumulated":"1.00","paid":"0.00","grants":0}}},)"
+      R"({"year":2020,"started":true,"channels":{"basic":{"accumulated":"0.00","paid":"2.00","grants":0},)"
+      R"("critical_illness":{"accumulated":"3.00","paid":"0.00","grants":0}}}],"stays":[]})";
+  std::string back;
+  write_ledger_json(back, Ledger::restore(read_ledger_json(text)).snapshot());
+  EXPECT_EQ(back, text);
+  // And a busy ledger reversed without its plan writes the same bytes as with it.
+  const Ledger l = busy_ledger();
+  Ledger with_plan = l;
+  Ledger without = Ledger::restore(l.snapshot());
+  ASSERT_TRUE(reverse(with_plan, "H3").ok());
+  ASSERT_TRUE(reverse(without, "H3").ok());
+  std::string a, b;
+  write_ledger_json(a, with_plan.snapshot());
+  write_ledger_json(b, without.snapshot());
+  EXPECT_EQ(a, b);
+}
+
 TEST(LedgerJson, RestoreRefusesAnInconsistentLedger) {
   const LedgerSnapshot good = busy_ledger().snapshot();
   LedgerSnapshot other = good;
