@@ -32,6 +32,17 @@ using namespace medsettle;
 
 constexpr std::size_t run_size = 5'000;  // stays a window settles in one run
 
+std::atomic<int> counter{0};
+
+/// The benchmark's scratch files and folders, removed at the end.
+struct Scratch {
+  std::vector<std::filesystem::path> paths;
+  ~Scratch() {
+    std::error_code ignored;
+    for (const auto& p : paths) std::filesystem::remove_all(p, ignored);
+  }
+} scratch;
+
 struct Population {
   std::string path;                 // the file of stays, JSON Lines
   std::vector<std::string> lines;   // its records
@@ -47,6 +58,7 @@ const Population& population() {
     Population out;
     out.path = (std::filesystem::temp_directory_path() / fmt::format("medsettle-store-bench-{}.jsonl", ::getpid())).string();
     std::ofstream(out.path) << text;
+    scratch.paths.emplace_back(out.path);
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);) out.lines.push_back(line);
     out.stays = out.lines.size();
@@ -56,7 +68,6 @@ const Population& population() {
   return p;
 }
 
-std::atomic<int> counter{0};
 
 /// A fresh, empty ledger location of `kind`; "" if PostgreSQL is not configured.
 std::string fresh(std::string_view kind) {
@@ -64,6 +75,7 @@ std::string fresh(std::string_view kind) {
     const auto dir = std::filesystem::temp_directory_path() / fmt::format("medsettle-store-bench-{}-{}", ::getpid(), counter++);
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
+    scratch.paths.push_back(dir);
     return (dir / "ledger.db").string();
   }
   const char* base = std::getenv("MEDSETTLE_BENCH_PG");
@@ -106,7 +118,7 @@ BENCHMARK(BM_File_InMemory)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTi
 
 void BM_File_Kept(benchmark::State& state, std::string_view kind) {
   const Plan& plan = Plan::builtin();
-  if (fresh(kind).empty()) return state.SkipWithError("MEDSETTLE_BENCH_PG is not set");
+  if (kind == "postgresql" && !std::getenv("MEDSETTLE_BENCH_PG")) return state.SkipWithError("MEDSETTLE_BENCH_PG is not set");
   for (auto _ : state) {
     state.PauseTiming();
     LedgerStore store = LedgerStore::open(fresh(kind));
@@ -141,7 +153,7 @@ void BM_Writers(benchmark::State& state, std::string_view kind) {
       }
     }
   }
-  if (fresh(kind).empty()) return state.SkipWithError("MEDSETTLE_BENCH_PG is not set");
+  if (kind == "postgresql" && !std::getenv("MEDSETTLE_BENCH_PG")) return state.SkipWithError("MEDSETTLE_BENCH_PG is not set");
   for (auto _ : state) {
     state.PauseTiming();
     const std::string location = fresh(kind);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -23,6 +24,16 @@ using namespace medsettle;
 namespace {
 
 std::atomic<int> counter{0};
+
+/// The scratch folders of the SQLite ledgers, removed when the tests end.
+struct Scratch {
+  std::mutex mutex;
+  std::vector<std::filesystem::path> dirs;
+  ~Scratch() {
+    std::error_code ignored;
+    for (const auto& d : dirs) std::filesystem::remove_all(d, ignored);
+  }
+} scratch;
 
 std::string postgres_location() {
   const char* dir = std::getenv("MEDSETTLE_TEST_PG_DIR");
@@ -54,6 +65,10 @@ std::string fresh_location(std::string_view kind) {
   const auto dir = std::filesystem::temp_directory_path() / fmt::format("medsettle-store-{}-{}", ::getpid(), counter++);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  {
+    std::lock_guard lock(scratch.mutex);
+    scratch.dirs.push_back(dir);
+  }
   return (dir / "ledger.db").string();
 }
 
