@@ -1,6 +1,6 @@
 // The kept ledger in a PostgreSQL database: one per county platform, many
 // settlement windows at once. A run locks its persons' rows (inserted if
-// new) in one statement, in the byte order of their ids, so that two runs
+// new) in one statement, sorted by id (every run in the same order), so that two runs
 // never wait for each other in a cycle; runs of other persons go on in
 // parallel. Bulk reads pass arrays (one statement each); bulk writes use COPY,
 // which the server takes in far faster than array parameters.
