@@ -2,16 +2,17 @@
 # Installs exactly the Debian 12 packages medsettle needs that are missing.
 # Idempotent and non-interactive. Usage: scripts/bootstrap.sh [build|test|ci]
 #   build: compiler, CMake and the libraries (default)
-#   test:  build + what the test suite needs
+#   test:  build + what the test suite needs (the PostgreSQL server for the kept-ledger tests)
 #   ci:    test + what the CI-only checks need (clang for fuzzing)
 set -euo pipefail
 profile=${1:-build}
 pkgs=(g++ make cmake pkg-config libyaml-cpp-dev libfmt-dev libboost-dev
-      libsimdjson-dev libcli11-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev)
+      libsimdjson-dev libcli11-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+      libsqlite3-dev libpq-dev)
 case "$profile" in
   build) ;;
-  test) pkgs+=(python3 time) ;;
-  ci) pkgs+=(python3 time clang libclang-rt-14-dev chromium fonts-noto-cjk) ;;
+  test) pkgs+=(python3 time postgresql) ;;
+  ci) pkgs+=(python3 time postgresql clang libclang-rt-14-dev chromium fonts-noto-cjk) ;;
   *) echo "bootstrap: unknown profile '$profile' (build, test or ci)" >&2; exit 2 ;;
 esac
 missing=()

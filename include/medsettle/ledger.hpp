@@ -127,6 +127,10 @@ class MEDSETTLE_API Ledger {
   /// the snapshot is inconsistent (another rule set, a stay twice, a stay
   /// of a year that has not started, a year twice).
   [[nodiscard]] static Ledger restore(const Plan& plan, const LedgerSnapshot& snapshot);
+  /// The same without a plan (a kept ledger read back to be shown or
+  /// reversed, where no rule file is at hand): channels keep their ids; the
+  /// first settle() binds it to a plan of its rule set id.
+  [[nodiscard]] static Ledger restore(const LedgerSnapshot& snapshot);
 
   friend bool operator==(const Ledger& a, const Ledger& b) { return a.snapshot() == b.snapshot(); }
 
@@ -174,6 +178,8 @@ class MEDSETTLE_API Ledger {
   bool history_ = true;  ///< keep each stay's year before it (for reversal); batches leave it off
   InUse in_use_;
 
+  /// Fills `l` (empty, its rule set set) from `snapshot`.
+  static Ledger restore_into(Ledger l, const LedgerSnapshot& snapshot);
   [[nodiscard]] const StayEntry* find_stay(std::string_view id) const noexcept;
   /// The digest of the file a stay was settled under.
   [[nodiscard]] std::string_view digest_of(const StayEntry& e) const noexcept;

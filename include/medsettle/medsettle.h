@@ -80,14 +80,26 @@ enum {
   /* Memory ran out; nothing was changed. */
   MEDSETTLE_OUT_OF_MEMORY = 5,
   /* Anything else (a bug): medsettle_last_error() has the detail. */
-  MEDSETTLE_INTERNAL_ERROR = 6
+  MEDSETTLE_INTERNAL_ERROR = 6,
+  /* A kept ledger cannot be used: its database cannot be reached or opened,
+   * its file stayed locked by another process, its schema was written by a
+   * newer release, or concurrent runs kept conflicting. Nothing was
+   * committed. */
+  MEDSETTLE_STORE_ERROR = 7
 };
 
 /* Flags of the settle functions. */
 enum {
   /* Return the step-by-step trace JSON ({"settlement", "itemization",
    * "steps"}, as `medsettle explain --json`) instead of the settlement. */
-  MEDSETTLE_TRACE = 1
+  MEDSETTLE_TRACE = 1,
+  /* Against a kept ledger: settle without committing anything (pre-settlement,
+   * 预结算): the settlement the stay would get if nothing else were committed
+   * for its person first. */
+  MEDSETTLE_DRY_RUN = 2,
+  /* medsettle_store_reverse: reverse the person's later stays first, latest
+   * first (else a stay that is not the person's last is refused, not_last). */
+  MEDSETTLE_CASCADE = 4
 };
 
 /* ---- opaque handles ---------------------------------------------------- */
@@ -97,6 +109,11 @@ typedef struct medsettle_plan medsettle_plan;
 /* One person's year-to-date figures under one plan (SEMANTICS.md section 8).
  * Keep it between that person's stays; one thread at a time. */
 typedef struct medsettle_ledger medsettle_ledger;
+/* A kept ledger (SEMANTICS.md section 11): every person's ledger and
+ * settlement records in a database, an SQLite file or a PostgreSQL
+ * database. One thread at a time per handle; open one handle per thread
+ * (any number of handles and processes may use one location at once). */
+typedef struct medsettle_store medsettle_store;
 
 /* ---- library ----------------------------------------------------------- */
 
@@ -196,6 +213,64 @@ MEDSETTLE_CAPI medsettle_status medsettle_settle_batch_jsonl(const medsettle_pla
                                                              char **out, size_t *out_len, char **errors,
                                                              size_t *errors_len, size_t *settled,
                                                              size_t *rejected);
+
+/* ---- a ledger as JSON, without a store ---------------------------------- */
+
+/* A ledger as JSON (INTERCHANGE.md, "A person's ledger as JSON"), for a
+ * billing system that keeps ledgers in its own database: store the text,
+ * and read it back with medsettle_ledger_from_json() before the person's
+ * next stay. *out_json is the caller's (medsettle_string_free); `out_len`
+ * may be NULL. Thread-safe for distinct ledgers. */
+MEDSETTLE_CAPI medsettle_status medsettle_ledger_to_json(const medsettle_ledger *ledger, char **out_json,
+                                                         size_t *out_len);
+/* A new ledger under `plan` from `len` bytes of ledger JSON (unknown keys,
+ * malformed amounts, a ledger of another rule set or an inconsistent one:
+ * MEDSETTLE_INVALID_ARGUMENT, *out_ledger NULL). The caller frees it with
+ * medsettle_ledger_free(). Thread-safe. */
+MEDSETTLE_CAPI medsettle_status medsettle_ledger_from_json(const medsettle_plan *plan, const char *json, size_t len,
+                                                           medsettle_ledger **out_ledger);
+
+/* ---- kept ledgers ------------------------------------------------------- */
+
+/* Opens (and on first use creates) the kept ledger at `location`: a file
+ * path (SQLite) or a "postgresql://" URI naming an existing database.
+ * MEDSETTLE_STORE_ERROR if it cannot be used. The caller closes it with
+ * medsettle_store_close(). Thread-safe. */
+MEDSETTLE_CAPI medsettle_status medsettle_store_open(const char *location, medsettle_store **out_store);
+/* Closes a store. NULL does nothing. */
+MEDSETTLE_CAPI void medsettle_store_close(medsettle_store *store);
+/* Settles one stay (one JSON object) against the kept ledger, after
+ * everything it holds, and commits it (one transaction), unless `flags`
+ * has MEDSETTLE_DRY_RUN. Outputs and statuses as medsettle_settle_json():
+ * MEDSETTLE_OK, *out_json the settlement; MEDSETTLE_REJECTED, the rejection
+ * (a stay id the store already holds, of any person: duplicate_stay_id).
+ * A plan of another rule set than the store's: MEDSETTLE_INVALID_ARGUMENT.
+ * `flags`: 0 or MEDSETTLE_DRY_RUN. */
+MEDSETTLE_CAPI medsettle_status medsettle_store_settle_json(medsettle_store *store, const medsettle_plan *plan,
+                                                            const char *stay_json, size_t len, unsigned int flags,
+                                                            char **out_json, size_t *out_len);
+/* Settles JSON Lines against the kept ledger as one run (all of it is
+ * committed, or nothing), with the batch semantics of `medsettle settle
+ * --ledger`. Outputs as medsettle_settle_batch_jsonl(). `flags`: 0 or
+ * MEDSETTLE_DRY_RUN. */
+MEDSETTLE_CAPI medsettle_status medsettle_store_settle_batch_jsonl(medsettle_store *store, const medsettle_plan *plan,
+                                                                   const char *input, size_t len, unsigned int threads,
+                                                                   unsigned int flags, char **out, size_t *out_len,
+                                                                   char **errors, size_t *errors_len, size_t *settled,
+                                                                   size_t *rejected);
+/* Reverses settled stay `stay_id` (SEMANTICS.md section 11). MEDSETTLE_OK:
+ * *out_jsonl is the reversal records as JSON Lines, latest first (every
+ * money figure negated, "reversal": true). MEDSETTLE_REJECTED: *out_jsonl is
+ * the refusal {"stay_id", "error": {"code", "field", "message"}} (unknown_stay,
+ * or not_last without MEDSETTLE_CASCADE); nothing changed. `reason` may be
+ * NULL; it is kept with the reversal records. `flags`: 0 or MEDSETTLE_CASCADE. */
+MEDSETTLE_CAPI medsettle_status medsettle_store_reverse(medsettle_store *store, const char *stay_id, const char *reason,
+                                                        unsigned int flags, char **out_jsonl, size_t *out_len);
+/* A person's kept ledger and settlement records as one JSON object (an
+ * export line: the ledger JSON plus "records"); a person the store does not
+ * know gets an empty ledger. */
+MEDSETTLE_CAPI medsettle_status medsettle_store_ledger_json(medsettle_store *store, const char *person_id,
+                                                            char **out_json, size_t *out_len);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <ostream>
+#include <span>
+#include <vector>
 
 #include "medsettle/export.hpp"
 #include "medsettle/files.hpp"
@@ -59,5 +61,16 @@ struct PipelineCounts {
 /// (an unusable CSV header), IoError (reading or writing).
 MEDSETTLE_API PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
                                          const PipelineOptions& options);
+
+/// Reads every record of `in` in options.input's format, with options.limits.
+/// Throws InputError (an unusable CSV header), IoError.
+[[nodiscard]] MEDSETTLE_API std::vector<Record> read_input(InputFile& in, const PipelineOptions& options);
+
+/// Writes outcomes already settled (one per record, in input order) as
+/// settle_file does: settlements to `out`, rejections to `errors`, with
+/// options.output, itemize, messages, threads and progress. For runs that
+/// settle otherwise, such as against a kept ledger (medsettle/store.hpp).
+MEDSETTLE_API PipelineCounts write_outcomes(const Plan& plan, std::span<const Outcome> outcomes, std::ostream& out,
+                                            std::ostream& errors, const PipelineOptions& options);
 
 }  // namespace medsettle

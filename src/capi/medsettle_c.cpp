@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "medsettle/reader.hpp"
 #include "medsettle/settle.hpp"
+#include "medsettle/store.hpp"
 #include "medsettle/writer.hpp"
 
 struct medsettle_plan {
@@ -36,6 +38,13 @@ struct medsettle_ledger {
   medsettle::JsonStayReader reader;  // one per ledger: a ledger is used by one thread at a time
 
   explicit medsettle_ledger(const medsettle::Plan& p) : plan(p), ledger(p) {}
+};
+
+struct medsettle_store {
+  medsettle::LedgerStore store;
+  medsettle::JsonStayReader reader;  // one thread at a time per handle
+
+  explicit medsettle_store(medsettle::LedgerStore s) : store(std::move(s)) {}
 };
 
 namespace {
@@ -77,6 +86,8 @@ medsettle_status guarded(Body&& body) noexcept {
     return fail(MEDSETTLE_RULE_ERROR, all);
   } catch (const UsageError& e) {
     return fail(MEDSETTLE_INVALID_ARGUMENT, e.what());
+  } catch (const StoreError& e) {
+    return fail(MEDSETTLE_STORE_ERROR, e.what());
   } catch (const std::bad_alloc&) {
     return fail(MEDSETTLE_OUT_OF_MEMORY, "out of memory");
   } catch (const std::exception& e) {
@@ -102,6 +113,66 @@ medsettle_status new_plan(Plan plan, medsettle_plan** out_plan) {
 
 constexpr unsigned known_flags = MEDSETTLE_TRACE;
 
+/// Hands `text` to the caller as a malloc'd string.
+void hand_out(const std::string& text, char** out, size_t* out_len) {
+  *out = c_string(text);
+  if (out_len) *out_len = text.size();
+}
+
+/// The outcomes as JSON Lines: settlements and rejections; how many of each.
+struct BatchText {
+  std::string good, bad;
+  std::size_t settled = 0, rejected = 0;
+};
+
+BatchText batch_text(const std::vector<Outcome>& outcomes, bool trace) {
+  BatchText t;
+  for (const Outcome& o : outcomes) {
+    if (o.settled()) {
+      if (trace) write_trace_json(t.good, o.settlement());
+      else write_json(t.good, o.settlement());
+      t.good += '\n';
+      ++t.settled;
+    } else {
+      write_json(t.bad, o.rejection());
+      t.bad += '\n';
+      ++t.rejected;
+    }
+  }
+  return t;
+}
+
+/// Empties the outputs of a batch call; false if a required one is missing.
+bool clear_batch_outputs(char** out, size_t* out_len, char** errors, size_t* errors_len, size_t* settled,
+                         size_t* rejected) noexcept {
+  for (size_t* n : {out_len, errors_len, settled, rejected}) {
+    if (n) *n = 0;
+  }
+  if (out) *out = nullptr;
+  if (errors) *errors = nullptr;
+  return out && errors;
+}
+
+/// Sets the outputs of a batch call from `t`.
+medsettle_status hand_out_batch(const BatchText& t, char** out, size_t* out_len, char** errors, size_t* errors_len,
+                                size_t* settled, size_t* rejected) {
+  char* good_c = c_string(t.good);
+  char* bad_c = nullptr;
+  try {
+    bad_c = c_string(t.bad);
+  } catch (...) {
+    std::free(good_c);
+    throw;
+  }
+  *out = good_c;
+  *errors = bad_c;
+  if (out_len) *out_len = t.good.size();
+  if (errors_len) *errors_len = t.bad.size();
+  if (settled) *settled = t.settled;
+  if (rejected) *rejected = t.rejected;
+  return t.rejected ? MEDSETTLE_REJECTED : MEDSETTLE_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -117,6 +188,7 @@ const char* medsettle_status_name(medsettle_status status) {
     case MEDSETTLE_IO_ERROR: return "MEDSETTLE_IO_ERROR";
     case MEDSETTLE_OUT_OF_MEMORY: return "MEDSETTLE_OUT_OF_MEMORY";
     case MEDSETTLE_INTERNAL_ERROR: return "MEDSETTLE_INTERNAL_ERROR";
+    case MEDSETTLE_STORE_ERROR: return "MEDSETTLE_STORE_ERROR";
     default: return "MEDSETTLE_UNKNOWN";
   }
 }
@@ -211,13 +283,7 @@ medsettle_status medsettle_settle_batch_jsonl(const medsettle_plan* plan, const 
                                               unsigned int threads, unsigned int flags, char** out, size_t* out_len,
                                               char** errors, size_t* errors_len, size_t* settled, size_t* rejected) {
   return guarded([&]() -> medsettle_status {
-    if (out_len) *out_len = 0;
-    if (errors_len) *errors_len = 0;
-    if (settled) *settled = 0;
-    if (rejected) *rejected = 0;
-    if (out) *out = nullptr;
-    if (errors) *errors = nullptr;
-    if (!out || !errors) {
+    if (!clear_batch_outputs(out, out_len, errors, errors_len, settled, rejected)) {
       return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_batch_jsonl: out and errors are required");
     }
     if (!plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_settle_batch_jsonl: plan is NULL");
@@ -229,38 +295,140 @@ medsettle_status medsettle_settle_batch_jsonl(const medsettle_plan* plan, const 
     BatchOptions options;
     options.settle.trace = (flags & MEDSETTLE_TRACE) != 0;
     options.threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-    std::vector<Outcome> outcomes =
+    const std::vector<Outcome> outcomes =
         settle_batch(plan->plan, read_jsonl(std::string_view(input ? input : "", len)), options);
+    return hand_out_batch(batch_text(outcomes, options.settle.trace), out, out_len, errors, errors_len, settled,
+                          rejected);
+  });
+}
 
-    std::string good, bad;
-    std::size_t n_settled = 0, n_rejected = 0;
-    for (const Outcome& o : outcomes) {
-      if (o.settled()) {
-        if (options.settle.trace) write_trace_json(good, o.settlement());
-        else write_json(good, o.settlement());
-        good += '\n';
-        ++n_settled;
-      } else {
-        write_json(bad, o.rejection());
-        bad += '\n';
-        ++n_rejected;
-      }
-    }
-    char* good_c = c_string(good);
-    char* bad_c = nullptr;
+medsettle_status medsettle_ledger_to_json(const medsettle_ledger* ledger, char** out_json, size_t* out_len) {
+  return guarded([&]() -> medsettle_status {
+    if (out_len) *out_len = 0;
+    if (!out_json) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_ledger_to_json: out_json is NULL");
+    *out_json = nullptr;
+    if (!ledger) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_ledger_to_json: ledger is NULL");
+    std::string text;
+    write_ledger_json(text, ledger->ledger.snapshot());
+    hand_out(text, out_json, out_len);
+    return MEDSETTLE_OK;
+  });
+}
+
+medsettle_status medsettle_ledger_from_json(const medsettle_plan* plan, const char* json, size_t len,
+                                            medsettle_ledger** out_ledger) {
+  return guarded([&]() -> medsettle_status {
+    if (!out_ledger) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_ledger_from_json: out_ledger is NULL");
+    *out_ledger = nullptr;
+    if (!plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_ledger_from_json: plan is NULL");
+    if (!json && len) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_ledger_from_json: json is NULL");
+    auto made = std::make_unique<medsettle_ledger>(plan->plan);
     try {
-      bad_c = c_string(bad);
-    } catch (...) {
-      std::free(good_c);
-      throw;
+      made->ledger = Ledger::restore(plan->plan, read_ledger_json(std::string_view(json ? json : "", len)));
+    } catch (const Error& e) {
+      return fail(MEDSETTLE_INVALID_ARGUMENT, e.what());
     }
-    *out = good_c;
-    *errors = bad_c;
-    if (out_len) *out_len = good.size();
-    if (errors_len) *errors_len = bad.size();
-    if (settled) *settled = n_settled;
-    if (rejected) *rejected = n_rejected;
-    return n_rejected ? MEDSETTLE_REJECTED : MEDSETTLE_OK;
+    *out_ledger = made.release();
+    return MEDSETTLE_OK;
+  });
+}
+
+medsettle_status medsettle_store_open(const char* location, medsettle_store** out_store) {
+  return guarded([&]() -> medsettle_status {
+    if (!out_store) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_open: out_store is NULL");
+    *out_store = nullptr;
+    if (!location) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_open: location is NULL");
+    *out_store = new medsettle_store(LedgerStore::open(location));
+    return MEDSETTLE_OK;
+  });
+}
+
+void medsettle_store_close(medsettle_store* store) { delete store; }
+
+medsettle_status medsettle_store_settle_json(medsettle_store* store, const medsettle_plan* plan, const char* stay_json,
+                                             size_t len, unsigned int flags, char** out_json, size_t* out_len) {
+  return guarded([&]() -> medsettle_status {
+    if (out_len) *out_len = 0;
+    if (!out_json) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_settle_json: out_json is NULL");
+    *out_json = nullptr;
+    if (!store || !plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_settle_json: store or plan is NULL");
+    if (!stay_json) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_settle_json: stay_json is NULL");
+    if (flags & ~unsigned{MEDSETTLE_DRY_RUN}) {
+      return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_settle_json: unknown flag bits");
+    }
+    StoreSettleOptions options;
+    options.dry_run = (flags & MEDSETTLE_DRY_RUN) != 0;
+    const StoreRun run =
+        store->store.settle(plan->plan, {store->reader.read(std::string_view(stay_json, len), 1)}, options);
+    const Outcome& o = run.outcomes.front();
+    std::string text;
+    if (o.settled()) write_json(text, o.settlement());
+    else write_json(text, o.rejection());
+    hand_out(text, out_json, out_len);
+    return o.settled() ? MEDSETTLE_OK : MEDSETTLE_REJECTED;
+  });
+}
+
+medsettle_status medsettle_store_settle_batch_jsonl(medsettle_store* store, const medsettle_plan* plan,
+                                                    const char* input, size_t len, unsigned int threads,
+                                                    unsigned int flags, char** out, size_t* out_len, char** errors,
+                                                    size_t* errors_len, size_t* settled, size_t* rejected) {
+  return guarded([&]() -> medsettle_status {
+    if (!clear_batch_outputs(out, out_len, errors, errors_len, settled, rejected)) {
+      return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_settle_batch_jsonl: out and errors are required");
+    }
+    if (!store || !plan) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_settle_batch_jsonl: store or plan is NULL");
+    if (!input && len) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_settle_batch_jsonl: input is NULL");
+    if (flags & ~unsigned{MEDSETTLE_DRY_RUN}) {
+      return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_settle_batch_jsonl: unknown flag bits");
+    }
+    StoreSettleOptions options;
+    options.dry_run = (flags & MEDSETTLE_DRY_RUN) != 0;
+    options.threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    const StoreRun run =
+        store->store.settle(plan->plan, read_jsonl(std::string_view(input ? input : "", len)), options);
+    return hand_out_batch(batch_text(run.outcomes, false), out, out_len, errors, errors_len, settled, rejected);
+  });
+}
+
+medsettle_status medsettle_store_reverse(medsettle_store* store, const char* stay_id, const char* reason,
+                                         unsigned int flags, char** out_jsonl, size_t* out_len) {
+  return guarded([&]() -> medsettle_status {
+    if (out_len) *out_len = 0;
+    if (!out_jsonl) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_reverse: out_jsonl is NULL");
+    *out_jsonl = nullptr;
+    if (!store || !stay_id) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_reverse: store or stay_id is NULL");
+    if (flags & ~unsigned{MEDSETTLE_CASCADE}) {
+      return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_reverse: unknown flag bits");
+    }
+    const StoreReversal r = store->store.reverse(stay_id, (flags & MEDSETTLE_CASCADE) != 0, reason ? reason : "");
+    std::string text;
+    if (!r.ok()) {
+      write_refusal_json(text, *r.refused);
+    } else {
+      for (const StoreRecord& record : r.records) text += record.json + '\n';
+    }
+    hand_out(text, out_jsonl, out_len);
+    return r.ok() ? MEDSETTLE_OK : MEDSETTLE_REJECTED;
+  });
+}
+
+medsettle_status medsettle_store_ledger_json(medsettle_store* store, const char* person_id, char** out_json,
+                                             size_t* out_len) {
+  return guarded([&]() -> medsettle_status {
+    if (out_len) *out_len = 0;
+    if (!out_json) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_ledger_json: out_json is NULL");
+    *out_json = nullptr;
+    if (!store || !person_id) return fail(MEDSETTLE_INVALID_ARGUMENT, "medsettle_store_ledger_json: store or person_id is NULL");
+    LedgerSnapshot l = store->store.ledger(person_id).value_or(LedgerSnapshot{});
+    if (l.person_id.empty()) {
+      l.person_id = person_id;
+      l.rules = store->store.rules();
+    }
+    std::string text;
+    write_person_json(text, l, store->store.records(person_id));
+    hand_out(text, out_json, out_len);
+    return MEDSETTLE_OK;
   });
 }
 

@@ -69,5 +69,7 @@ Run add_generate(CLI::App& app);
 Run add_compare(CLI::App& app);
 Run add_show(CLI::App& app);
 Run add_diff(CLI::App& app);
+Run add_reverse(CLI::App& app);
+Run add_ledger(CLI::App& app);
 
 }  // namespace medsettle::cli

@@ -62,7 +62,8 @@ int run(int argc, char** argv) {
       {"settle", cli::add_settle(app)},     {"explain", cli::add_explain(app)},
       {"validate", cli::add_validate(app)}, {"replay", cli::add_replay(app)},
       {"generate", cli::add_generate(app)}, {"compare", cli::add_compare(app)},
-      {"show", cli::add_show(app)},         {"diff", cli::add_diff(app)}};
+      {"show", cli::add_show(app)},         {"diff", cli::add_diff(app)},
+      {"reverse", cli::add_reverse(app)},   {"ledger", cli::add_ledger(app)}};
   std::vector<const char*> argp;
   for (const std::string& a : args) argp.push_back(a.c_str());
   try {

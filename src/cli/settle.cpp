@@ -6,14 +6,15 @@
 
 #include "cli/common.hpp"
 #include "medsettle/pipeline.hpp"
+#include "medsettle/store.hpp"
 
 namespace medsettle::cli {
 
 namespace {
 
 struct SettleArgs {
-  std::string rules, in, out, errors, format, in_format, mode = "auto";
-  bool itemize = false;
+  std::string rules, in, out, errors, format, in_format, mode = "auto", ledger;
+  bool itemize = false, dry_run = false;
   unsigned threads = 0;
 };
 
@@ -24,8 +25,7 @@ class Progress {
   Progress() : on_(stderr_is_terminal()) {}
   void operator()(const PipelineProgress& p) {
     if (!on_) return;
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count();
+    const auto ms = elapsed_ms();
     if (ms < 1000) return;
     const auto done = static_cast<std::int64_t>(p.records);
     std::string line = "\r" + tr(N_("{} stays, {} stays/s"), done, done * 1000 / ms);
@@ -36,11 +36,23 @@ class Progress {
     std::cerr << line << "   " << std::flush;
     shown_ = true;
   }
+  /// A run against a kept ledger: loading, settling, saving.
+  void operator()(const StoreProgress& p) {
+    if (!on_ || p.total == 0 || elapsed_ms() < 1000) return;
+    const char* what = p.phase == StoreProgress::Phase::loading  ? N_("loading ledgers: {} of {} persons")
+                       : p.phase == StoreProgress::Phase::saving ? N_("saving ledgers: {} of {} persons")
+                                                                 : N_("settling: {} of {} stays");
+    std::cerr << "\r" << tr(what, p.done, p.total) << "   " << std::flush;
+    shown_ = true;
+  }
   void finish() {
     if (shown_) std::cerr << "\r\033[K" << std::flush;
   }
 
  private:
+  std::int64_t elapsed_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count();
+  }
   bool on_, shown_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
@@ -58,11 +70,48 @@ PipelineOptions pipeline_options(const SettleArgs& a, Progress& progress) {
   return o;
 }
 
+/// Against a kept ledger: the run is committed first (or, dry, not at all),
+/// then the output files are put in place.
+int run_kept(const SettleArgs& a, const Plan& plan, const PipelineOptions& options, Progress& progress) {
+  LedgerStore store = LedgerStore::open(a.ledger);
+  InputFile in(a.in);
+  OutputFile out(a.out);
+  OutputFile errors(a.errors, OutputFile::Fallback::standard_error);
+  StoreSettleOptions o;
+  o.settle = options.settle;
+  o.threads = options.threads;
+  o.dry_run = a.dry_run;
+  o.progress = [&progress](const StoreProgress& p) { progress(p); };
+  const StoreRun run = store.settle(plan, read_input(in, options), o);
+  PipelineCounts c;
+  try {
+    c = write_outcomes(plan, run.outcomes, out.stream(), errors.stream(), options);
+    out.commit();
+    errors.commit();
+  } catch (const std::exception& e) {
+    progress.finish();
+    if (!run.committed) throw;
+    throw UsageError(tr(N_("the run was committed to the kept ledger {} (run {}), but its output could not be put in "
+                           "place: {}\nits settlement records: medsettle ledger --ledger {} --person ID"),
+                        store.location(), run.run, e.what(), store.location()));
+  }
+  progress.finish();
+  std::cerr << tr(N_("read {}, settled {}, rejected {}"), c.read, c.settled, c.rejected) << '\n';
+  std::cerr << (run.committed ? tr(N_("kept ledger {}: run {} committed (commit {})"), store.location(), run.run,
+                                   run.commit_order)
+                              : tr(N_("kept ledger {}: dry run (pre-settlement), nothing committed"), store.location()))
+            << '\n';
+  return c.rejected ? some_rejected : ok;
+}
+
 int run_settle(const SettleArgs& a) {
   const Plan plan = load_plan(a.rules);
-  check_distinct_files({{"--in", a.in}, {"--rules", a.rules}}, {{"--out", a.out}, {"--errors", a.errors}});
+  check_distinct_files({{"--in", a.in}, {"--rules", a.rules}, {"--ledger", a.ledger}},
+                       {{"--out", a.out}, {"--errors", a.errors}});
   Progress progress;
   const PipelineOptions options = pipeline_options(a, progress);
+  if (a.dry_run && a.ledger.empty()) throw UsageError(tr(N_("--dry-run settles against a kept ledger: give --ledger")));
+  if (!a.ledger.empty()) return run_kept(a, plan, options, progress);
   InputFile in(a.in);
   OutputFile out(a.out);
   OutputFile errors(a.errors, OutputFile::Fallback::standard_error);
@@ -104,11 +153,17 @@ Run add_settle(CLI::App& app) {
                 tr(N_("auto (default): stream a file whose stays are grouped by person, else read it whole; stream: "
                       "stream, the input must be grouped by person; whole: read the whole input first")))
       ->check(CLI::IsMember({"auto", "stream", "whole"}));
+  c->add_option("--ledger", a->ledger,
+                tr(N_("Kept ledger to settle against and commit to: an SQLite file (created on first use) or a "
+                      "postgresql:// URI")));
+  c->add_flag("--dry-run", a->dry_run,
+              tr(N_("With --ledger: settle against the kept ledger without committing anything (pre-settlement)")));
   c->footer(tr(N_("Example:\n  medsettle settle --rules rules/zhenba.yaml --in stays.jsonl --out settled.jsonl "
                   "--errors rejected.jsonl\nA summary line 'read N, settled S, rejected R' goes to standard error; "
                   "exit 1 if any stay was rejected.\nOutput files are written whole or not at all (a temporary file "
                   "renamed into place).\nMemory: streaming holds one wave of stays and the current person's; "
-                  "standard input is read whole\nunless --mode stream.")));
+                  "standard input is read whole\nunless --mode stream.\nWith --ledger the run is one transaction, "
+                  "committed before the output files are put in place.")));
   return [a] { return run_settle(*a); };
 }
 

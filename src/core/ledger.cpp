@@ -176,11 +176,13 @@ void check_figures(const LedgerSnapshot& snap, const std::vector<LedgerFigures>&
 
 void check_stays(const LedgerSnapshot& snap) {
   std::vector<std::string_view> ids;
+  ids.reserve(snap.stays.size());
+  for (const LedgerStay& s : snap.stays) ids.push_back(s.stay_id);
+  std::sort(ids.begin(), ids.end());  // sorted, so that many stays cost n log n
+  if (auto twice = std::adjacent_find(ids.begin(), ids.end()); twice != ids.end()) {
+    bad_snapshot(detail::message(N_("the ledger of person {} lists stay {} twice"), snap.person_id, *twice));
+  }
   for (const LedgerStay& s : snap.stays) {
-    if (std::find(ids.begin(), ids.end(), s.stay_id) != ids.end()) {
-      bad_snapshot(detail::message(N_("the ledger of person {} lists stay {} twice"), snap.person_id, s.stay_id));
-    }
-    ids.push_back(s.stay_id);
     const auto y =
         std::find_if(snap.years.begin(), snap.years.end(), [&](const LedgerYear& x) { return x.year == s.year; });
     if (y == snap.years.end() || !y->started) {
@@ -191,11 +193,9 @@ void check_stays(const LedgerSnapshot& snap) {
   }
 }
 
-void check_snapshot(const Plan& plan, const LedgerSnapshot& snap) {
-  if (snap.rules != plan.id()) {
-    bad_snapshot(detail::message(N_("the ledger of person {} belongs to rule set {}, not {}"), snap.person_id,
-                                 snap.rules, plan.id()));
-  }
+/// Everything restore_into relies on: a person for settled stays, each year
+/// and stay once, stays in started years, no negative figure.
+void check_snapshot(const LedgerSnapshot& snap) {
   if (snap.person_id.empty() && !snap.stays.empty()) {
     bad_snapshot(detail::message(N_("a ledger with settled stays must name its person")));
   }
@@ -213,8 +213,74 @@ void check_snapshot(const Plan& plan, const LedgerSnapshot& snap) {
 }  // namespace
 
 Ledger Ledger::restore(const Plan& plan, const LedgerSnapshot& snap) {
-  check_snapshot(plan, snap);
-  Ledger l(plan);
+  if (snap.rules != plan.id()) {
+    bad_snapshot(detail::message(N_("the ledger of person {} belongs to rule set {}, not {}"), snap.person_id,
+                                 snap.rules, plan.id()));
+  }
+  return restore_into(Ledger(plan), snap);
+}
+
+namespace {
+
+/// The channel ids of a snapshot in an order that keeps the order of every
+/// list they appear in (each year's figures, each stay's deductibles and
+/// figures before it): the plan's order wherever two channels appear
+/// together, so that a ledger restored without a plan writes its lists back
+/// as they were (ties, and any cycle, in order of first appearance).
+std::vector<std::string> channel_order(const LedgerSnapshot& snap) {
+  std::vector<std::string> ids;
+  std::vector<std::vector<std::size_t>> after;  // after[a]: channels listed after a
+  std::vector<std::size_t> before_count;
+  auto list = [&](const auto& items, auto id_of) {
+    std::optional<std::size_t> previous;
+    for (const auto& item : items) {
+      const std::string& id = id_of(item);
+      auto it = std::find(ids.begin(), ids.end(), id);
+      const auto at = static_cast<std::size_t>(it - ids.begin());
+      if (it == ids.end()) {
+        ids.push_back(id);
+        after.emplace_back();
+        before_count.push_back(0);
+      }
+      if (previous) after[*previous].push_back(at), ++before_count[at];
+      previous = at;
+    }
+  };
+  auto figure_id = [](const LedgerFigures& f) -> const std::string& { return f.channel; };
+  auto deductible_id = [](const std::pair<std::string, Fen>& d) -> const std::string& { return d.first; };
+  for (const LedgerYear& y : snap.years) list(y.channels, figure_id);
+  for (const LedgerStay& st : snap.stays) {
+    list(st.before, figure_id);
+    list(st.deductibles, deductible_id);
+  }
+  std::vector<std::string> out;
+  std::vector<bool> placed(ids.size(), false);
+  while (out.size() < ids.size()) {
+    std::size_t next = ids.size();
+    for (std::size_t i = 0; i < ids.size() && next == ids.size(); ++i) {
+      if (!placed[i] && before_count[i] == 0) next = i;
+    }
+    for (std::size_t i = 0; i < ids.size() && next == ids.size(); ++i) {
+      if (!placed[i]) next = i;  // a cycle: written lists disagree; first appearance wins
+    }
+    placed[next] = true;
+    out.push_back(ids[next]);
+    for (std::size_t a : after[next]) before_count[a] -= before_count[a] > 0 ? 1 : 0;
+  }
+  return out;
+}
+
+}  // namespace
+
+Ledger Ledger::restore(const LedgerSnapshot& snap) {
+  Ledger l;
+  l.rules_ = snap.rules;
+  l.extra_ids_ = channel_order(snap);
+  return restore_into(std::move(l), snap);
+}
+
+Ledger Ledger::restore_into(Ledger l, const LedgerSnapshot& snap) {
+  check_snapshot(snap);
   l.person_ = snap.person_id;
   // Every channel id gets its slot first, so that every vector by slot has its size.
   auto slot_for = [&l](const std::string& id) {

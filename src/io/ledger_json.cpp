@@ -80,6 +80,7 @@ namespace dom = simdjson::dom;
 using detail::message;
 
 [[noreturn]] void bad(const std::string& field, Message what) {
+  if (field.empty()) throw Error(message(N_("ledger: {}"), what.text(Language::en)));
   throw Error(message(N_("ledger: {}: {}"), field, what.text(Language::en)));
 }
 
@@ -99,10 +100,10 @@ void keys(dom::element e, const std::string& field, std::initializer_list<std::s
   }
 }
 
-std::string text_of(dom::element e, const std::string& field) {
+std::string text_of(dom::element e, const std::string& field, bool may_be_empty = false) {
   std::string_view v;
   if (e.get_string().get(v)) bad(field, message(N_("expected a string, got {}"), detail::json_type_name_dom(e)));
-  if (v.empty()) bad(field, message(N_("must not be empty")));
+  if (v.empty() && !may_be_empty) bad(field, message(N_("must not be empty")));
   return std::string(v);
 }
 
@@ -188,6 +189,7 @@ LedgerStay stay_of(dom::element e, const std::string& field) {
          else if (k == "before") before_of(v, at, s);
          else if (k == "deductibles") {
            keys(v, at, {}, [&](std::string_view ch, dom::element d, const std::string& p) {
+             if (ch.empty()) bad(p, message(N_("a channel id must not be empty")));
              s.deductibles.emplace_back(std::string(ch), amount_of(d, p));
            });
          } else {
@@ -212,7 +214,8 @@ LedgerSnapshot read_ledger_json(std::string_view text, std::string* records) {
   int seen = 0;
   keys(root, "", {"person_id", "rules", "years", "stays", "records"},
        [&](std::string_view k, dom::element v, const std::string& at) {
-         if (k == "person_id") l.person_id = text_of(v, at), ++seen;
+         // A ledger that has settled nothing yet has no person (Ledger::restore checks the rest).
+         if (k == "person_id") l.person_id = text_of(v, at, true), ++seen;
          else if (k == "rules") l.rules = text_of(v, at), ++seen;
          else if (k == "years") items(v, at, [&](dom::element y, const std::string& p) { l.years.push_back(year_of(y, p)); }), ++seen;
          else if (k == "stays") items(v, at, [&](dom::element s, const std::string& p) { l.stays.push_back(stay_of(s, p)); }), ++seen;

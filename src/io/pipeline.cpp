@@ -161,20 +161,22 @@ class Sink {
   }
 };
 
-std::vector<Record> read_all(InputFile& in, const PipelineOptions& o) {
-  if (o.input == InputFormat::jsonl) return read_jsonl(in.stream(), o.limits);
-  std::vector<Record> out;
-  std::string error;
-  if (!read_csv(in.stream(), [&](Record&& r) { out.push_back(std::move(r)); }, &error, o.limits)) {
-    throw InputError(in.name() + ": " + error);
+/// Formats and writes outcomes a slice at a time: the text of a slice, not of the whole input, is held.
+PipelineCounts write_all(std::span<const Outcome> outcomes, Sink& sink, const PipelineOptions& o,
+                         std::uint64_t bytes_read, std::uint64_t input_size) {
+  PipelineCounts counts;
+  counts.read = outcomes.size();
+  for (const Outcome& out : outcomes) (out.settled() ? counts.settled : counts.rejected) += 1;
+  constexpr std::size_t slice = 65'536;
+  for (std::size_t from = 0; from < outcomes.size(); from += slice) {
+    sink(outcomes.subspan(from, std::min(slice, outcomes.size() - from)));
+    if (o.progress) o.progress({from + std::min(slice, outcomes.size() - from), bytes_read, input_size});
   }
-  return out;
+  return counts;
 }
 
 PipelineCounts settle_whole(const Plan& plan, InputFile& in, Sink& sink, const PipelineOptions& o, unsigned threads) {
-  std::vector<Record> records = read_all(in, o);
-  PipelineCounts counts;
-  counts.read = records.size();
+  std::vector<Record> records = read_input(in, o);
   BatchOptions batch;
   batch.threads = threads;
   batch.settle = o.settle;
@@ -182,14 +184,11 @@ PipelineCounts settle_whole(const Plan& plan, InputFile& in, Sink& sink, const P
   const std::vector<Outcome> outcomes = settle_batch(plan, records, batch);
   records.clear();
   records.shrink_to_fit();
-  for (const Outcome& out : outcomes) (out.settled() ? counts.settled : counts.rejected) += 1;
-  // Formatted a slice at a time: the text of a slice, not of the whole input, is held.
-  constexpr std::size_t slice = 65'536;
-  for (std::size_t from = 0; from < outcomes.size(); from += slice) {
-    sink(std::span<const Outcome>(outcomes).subspan(from, std::min(slice, outcomes.size() - from)));
-    if (o.progress) o.progress({from + std::min(slice, outcomes.size() - from), in.offset(), in.size()});
-  }
-  return counts;
+  return write_all(outcomes, sink, o, in.offset(), in.size());
+}
+
+unsigned threads_of(const PipelineOptions& o) {
+  return std::clamp(o.threads ? o.threads : std::thread::hardware_concurrency(), 1u, max_batch_threads);
 }
 
 PipelineCounts settle_streamed(const Plan& plan, InputFile& in, Sink& sink, const PipelineOptions& o,
@@ -209,8 +208,7 @@ PipelineCounts settle_streamed(const Plan& plan, InputFile& in, Sink& sink, cons
 
 PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
                            const PipelineOptions& options) {
-  const unsigned threads =
-      std::clamp(options.threads ? options.threads : std::thread::hardware_concurrency(), 1u, max_batch_threads);
+  const unsigned threads = threads_of(options);
   // Streaming needs each person's stays together. A regular file is checked
   // first (a cheap pass reading only person ids), so that a refusal comes
   // before anything is written; standard input streams only when the mode
@@ -225,6 +223,24 @@ PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, s
   Sink sink(plan, options, threads, out, errors);
   const PipelineCounts counts =
       stream ? settle_streamed(plan, in, sink, options, threads) : settle_whole(plan, in, sink, options, threads);
+  sink.finish();
+  return counts;
+}
+
+std::vector<Record> read_input(InputFile& in, const PipelineOptions& o) {
+  if (o.input == InputFormat::jsonl) return read_jsonl(in.stream(), o.limits);
+  std::vector<Record> out;
+  std::string error;
+  if (!read_csv(in.stream(), [&](Record&& r) { out.push_back(std::move(r)); }, &error, o.limits)) {
+    throw InputError(in.name() + ": " + error);
+  }
+  return out;
+}
+
+PipelineCounts write_outcomes(const Plan& plan, std::span<const Outcome> outcomes, std::ostream& out,
+                              std::ostream& errors, const PipelineOptions& options) {
+  Sink sink(plan, options, threads_of(options), out, errors);
+  const PipelineCounts counts = write_all(outcomes, sink, options, 0, 0);
   sink.finish();
   return counts;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <medsettle/medsettle.h>
 
@@ -41,6 +42,9 @@ _Static_assert(MEDSETTLE_IO_ERROR == 4, "MEDSETTLE_IO_ERROR");
 _Static_assert(MEDSETTLE_OUT_OF_MEMORY == 5, "MEDSETTLE_OUT_OF_MEMORY");
 _Static_assert(MEDSETTLE_INTERNAL_ERROR == 6, "MEDSETTLE_INTERNAL_ERROR");
 _Static_assert(MEDSETTLE_TRACE == 1, "MEDSETTLE_TRACE");
+_Static_assert(MEDSETTLE_STORE_ERROR == 7, "MEDSETTLE_STORE_ERROR");
+_Static_assert(MEDSETTLE_DRY_RUN == 2, "MEDSETTLE_DRY_RUN");
+_Static_assert(MEDSETTLE_CASCADE == 4, "MEDSETTLE_CASCADE");
 
 #define STAY(id, person, month, amount)                                                             \
   "{\"stay_id\":\"" id "\",\"person_id\":\"" person "\",\"age\":40,\"hospital_level\":\"county\","  \
@@ -362,6 +366,83 @@ static void test_threads(void) {
   medsettle_plan_free(plan);
 }
 
+/* A ledger kept by the caller as JSON: S1 settled, the ledger written out
+ * and read back, then S2 continues the year as if it had never left. */
+static void test_ledger_json(void) {
+  medsettle_plan *plan = NULL;
+  medsettle_ledger *ledger = NULL, *again = NULL;
+  char *json = NULL, *text = NULL;
+  CHECK_STATUS(medsettle_plan_default(&plan), MEDSETTLE_OK);
+  CHECK_STATUS(medsettle_ledger_new(plan, &ledger), MEDSETTLE_OK);
+  CHECK_STATUS(medsettle_settle_json(plan, ledger, stay1, strlen(stay1), 0, &json, NULL), MEDSETTLE_OK);
+  medsettle_string_free(json);
+  CHECK_STATUS(medsettle_ledger_to_json(ledger, &text, NULL), MEDSETTLE_OK);
+  CHECK(contains(text, "\"person_id\":\"P1\""));
+  /* critical illness accumulated the 2875.00 left after basic */
+  CHECK(contains(text, "\"critical_illness\":{\"accumulated\":\"2875.00\""));
+  CHECK_STATUS(medsettle_ledger_from_json(plan, text, strlen(text), &again), MEDSETTLE_OK);
+  CHECK_STATUS(medsettle_settle_json(plan, again, stay2, strlen(stay2), 0, &json, NULL), MEDSETTLE_OK);
+  CHECK(contains(json, "\"hifmi_pay\":\"375.00\""));  /* 0.50 x (7875.00 - 7125.00) */
+  medsettle_string_free(json);
+  /* The same stay again: the ledger read back still holds it. */
+  CHECK_STATUS(medsettle_settle_json(plan, again, stay1, strlen(stay1), 0, &json, NULL), MEDSETTLE_REJECTED);
+  CHECK(contains(json, "duplicate_stay_id"));
+  medsettle_string_free(json);
+  CHECK_STATUS(medsettle_ledger_from_json(plan, "{\"person_id\":1}", 15, &again),
+               MEDSETTLE_INVALID_ARGUMENT);
+  CHECK(again == NULL);
+  medsettle_string_free(text);
+  medsettle_ledger_free(ledger);
+  medsettle_plan_free(plan);
+}
+
+/* A kept ledger in an SQLite file: S1 settled, S2 pre-settled then
+ * settled (the same figures), S1 refused as not the last, the cascade. */
+static void test_store(const char *program) {
+  medsettle_plan *plan = NULL;
+  medsettle_store *store = NULL;
+  char *json = NULL, *pre = NULL, *out = NULL, *errors = NULL;
+  size_t settled = 0, rejected = 0;
+  char path[96];
+  /* capi_test_shared and capi_test_static may run at once: one file each. */
+  snprintf(path, sizeof path, "/tmp/medsettle-capi-%s-%ld.db", strstr(program, "static") ? "static" : "shared",
+           (long)time(NULL));
+  remove(path);
+  CHECK_STATUS(medsettle_plan_default(&plan), MEDSETTLE_OK);
+  CHECK_STATUS(medsettle_store_open("/nonexistent-folder/x/ledger.db", &store), MEDSETTLE_STORE_ERROR);
+  CHECK(store == NULL);
+  CHECK_STATUS(medsettle_store_open(path, &store), MEDSETTLE_OK);
+  CHECK_STATUS(medsettle_store_settle_json(store, plan, stay1, strlen(stay1), 0, &json, NULL), MEDSETTLE_OK);
+  CHECK(contains(json, "\"hifp_pay\":\"7125.00\""));
+  medsettle_string_free(json);
+  CHECK_STATUS(medsettle_store_settle_json(store, plan, stay2, strlen(stay2), MEDSETTLE_DRY_RUN, &pre, NULL),
+               MEDSETTLE_OK);
+  CHECK(contains(pre, "\"hifmi_pay\":\"375.00\""));
+  CHECK_STATUS(medsettle_store_settle_batch_jsonl(store, plan, stay2, strlen(stay2), 1, 0, &out, NULL, &errors, NULL,
+                                                  &settled, &rejected),
+               MEDSETTLE_OK);
+  CHECK(settled == 1 && rejected == 0);
+  CHECK(out && pre && strncmp(out, pre, strlen(pre)) == 0);  /* the final settlement is the pre-settlement */
+  medsettle_string_free(pre);
+  medsettle_string_free(out);
+  medsettle_string_free(errors);
+  CHECK_STATUS(medsettle_store_reverse(store, "S1", NULL, 0, &json, NULL), MEDSETTLE_REJECTED);
+  CHECK(contains(json, "\"code\":\"not_last\""));
+  medsettle_string_free(json);
+  CHECK_STATUS(medsettle_store_reverse(store, "S1", "wrong identity", MEDSETTLE_CASCADE, &json, NULL), MEDSETTLE_OK);
+  CHECK(count_lines(json) == 2);
+  CHECK(contains(json, "\"hifmi_pay\":\"-375.00\""));
+  CHECK(contains(json, "\"reversal\":true"));
+  medsettle_string_free(json);
+  CHECK_STATUS(medsettle_store_ledger_json(store, "P1", &json, NULL), MEDSETTLE_OK);
+  CHECK(contains(json, "\"stays\":[]"));
+  CHECK(contains(json, "\"reason\":\"wrong identity\""));
+  medsettle_string_free(json);
+  medsettle_store_close(store);
+  medsettle_plan_free(plan);
+  remove(path);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: capi_test RULES_DIR\n");
@@ -374,6 +455,8 @@ int main(int argc, char **argv) {
   test_batch();
   test_null_arguments();
   test_threads();
+  test_ledger_json();
+  test_store(argv[0]);
   if (failures) {
     fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;
