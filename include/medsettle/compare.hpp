@@ -33,7 +33,7 @@ __extension__ typedef __int128 Sum;
 struct StayFacts {
   std::string person_id;
   int year = 0;  ///< calendar year of the discharge date (the ledger year)
-  IdentitySet identities = 0;
+  IdentitySet identities{};
   HospitalLevel hospital_level = HospitalLevel::county;
   Region region = Region::in_county;
   bool readable = false;  ///< the record was a valid stay

@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include "medsettle/printable.hpp"
+
 namespace medsettle::cli {
 
 namespace {
@@ -23,7 +25,7 @@ Plan load_plan(const std::string& path) {
   try {
     return Plan::load_file(path);
   } catch (const RuleFileError& e) {
-    for (const auto& d : e.diagnostics()) std::cerr << d.to_string(language()) << '\n';
+    for (const auto& d : e.diagnostics()) eprint(d.to_string(language()));
     const std::size_t n = e.diagnostics().size();
     throw UsageError(n == 1 ? tr(N_("{}: 1 error in the rule file"), path)
                             : tr(N_("{}: {} errors in the rule file"), path, n));
@@ -60,8 +62,10 @@ std::optional<Date> date_option(const std::string& text, std::string_view option
 bool stderr_is_terminal() { return ::isatty(2) != 0; }
 
 void print(const std::string& text) {
-  std::cout << text << std::flush;
+  std::cout << printable(text) << std::flush;
   if (!std::cout) throw UsageError(tr(N_("writing to standard output failed")));
 }
+
+void eprint(std::string_view line) { std::cerr << printable(line) << '\n'; }
 
 }  // namespace medsettle::cli

@@ -42,8 +42,13 @@ std::optional<Date> date_option(const std::string& text, std::string_view option
 /// Whether standard error is a terminal (progress is shown only then).
 bool stderr_is_terminal();
 
-/// Writes `text` to standard output; a failed write is a usage error (exit 2).
+/// Writes `text` to standard output, control characters escaped
+/// (medsettle/printable.hpp); a failed write is a usage error (exit 2).
 void print(const std::string& text);
+
+/// Writes one line to standard error, control characters escaped: every
+/// message that can hold an id, a file name or a rule file's text.
+void eprint(std::string_view line);
 
 /// Prints one of the library's reports (found by its type's namespace) as
 /// text, or as one line of JSON.

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cli/common.hpp"
+#include "medsettle/printable.hpp"
 #include "medsettle/compare.hpp"
 
 namespace medsettle::cli {
@@ -36,7 +37,7 @@ int run_compare(const CompareArgs& a) {
   const unsigned threads = a.threads ? a.threads : std::max(1u, std::thread::hardware_concurrency());
   const report::WhatIf w = report::what_if(plan_a, plan_b, records, options, threads);
   const report::Comparison& c = w.comparison;
-  std::cout << report::render_text(c) << std::flush;
+  std::cout << printable(report::render_text(c)) << std::flush;
   if (!std::cout) throw UsageError(tr(N_("writing to standard output failed")));
   if (!a.diff.empty()) {
     std::string lines;

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/common.hpp"
+#include "medsettle/printable.hpp"
 #include "medsettle/settle.hpp"
 #include "medsettle/writer.hpp"
 
@@ -25,8 +26,8 @@ int run_explain(const ExplainArgs& a) {
   std::string out;
   if (!o->settled()) {
     write_json(out, o->rejection(), json_language());
-    std::cerr << tr(N_("stay {} is rejected: {}"), a.stay_id, o->rejection().message_in(language())) << '\n'
-              << out << '\n';
+    eprint(tr(N_("stay {} is rejected: {}"), a.stay_id, o->rejection().message_in(language())));
+    eprint(out);
     return some_rejected;
   }
   if (a.json) {
@@ -35,7 +36,7 @@ int run_explain(const ExplainArgs& a) {
   } else {
     out = render_trace_text(o->settlement(), language());
   }
-  std::cout << out << std::flush;
+  std::cout << printable(out) << std::flush;
   if (!std::cout) throw UsageError(tr(N_("writing the explanation failed")));
   return ok;
 }

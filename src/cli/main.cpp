@@ -29,7 +29,7 @@ std::optional<Language> take_language(std::vector<std::string>& args) {
     }
     out = language_from(value);
     if (!out || (value != "zh" && value != "en")) {
-      std::cerr << "medsettle: --lang: '" << value << "' (zh or en)\n";
+      cli::eprint("medsettle: --lang: '" + value + "' (zh or en)");
       std::exit(cli::usage);
     }
     --i;
@@ -93,11 +93,11 @@ int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const medsettle::Error& e) {
-    std::cerr << "medsettle: " << e.message_in(medsettle::cli::language()) << '\n';
+    medsettle::cli::eprint("medsettle: " + e.message_in(medsettle::cli::language()));
   } catch (const std::bad_alloc&) {
     std::cerr << "medsettle: " << medsettle::cli::tr(N_("out of memory")) << '\n';
   } catch (const std::exception& e) {
-    std::cerr << "medsettle: " << e.what() << '\n';
+    medsettle::cli::eprint(std::string("medsettle: ") + e.what());
   }
   return medsettle::cli::usage;
 }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/common.hpp"
+#include "medsettle/printable.hpp"
 #include "medsettle/replay.hpp"
 
 namespace medsettle::cli {
@@ -46,10 +47,11 @@ int run_replay(const ReplayArgs& a) {
 
   const std::vector<Record> stays = read_records(in, in_fmt);
   const ReplayReport rep = replay(plan, rec_in.stream(), stays, options);
-  const std::string report = a.json ? render_json(rep) : render_text(rep, language(), {a.list_unrecorded});
+  const std::string report =
+      a.json ? render_json(rep) : printable(render_text(rep, language(), {a.list_unrecorded}));
   out.stream().write(report.data(), static_cast<std::streamsize>(report.size()));
   out.commit();
-  std::cerr << summary_line(rep, language()) << '\n';
+  eprint(summary_line(rep, language()));
   return rep.clean() ? ok : some_rejected;
 }
 

@@ -22,7 +22,7 @@ int run_reverse(const ReverseArgs& a) {
   if (!r.ok()) {
     std::string refusal;
     write_refusal_json(refusal, *r.refused, json_language());
-    std::cerr << refusal << '\n';
+    eprint(refusal);
     return some_rejected;
   }
   std::string text;

@@ -19,14 +19,14 @@ std::string summary(const std::string& file, const Plan& p) {
 /// Checks one file; true if it is valid.
 bool check(const std::string& f) {
   try {
-    std::cout << summary(f, Plan::load_file(f)) << '\n';
+    print(summary(f, Plan::load_file(f)) + '\n');
     return true;
   } catch (const RuleFileError& e) {
-    for (const auto& d : e.diagnostics()) std::cerr << d.to_string(language()) << '\n';
+    for (const auto& d : e.diagnostics()) eprint(d.to_string(language()));
     const std::size_t n = e.diagnostics().size();
-    std::cerr << (n == 1 ? tr(N_("{}: 1 error"), f) : tr(N_("{}: {} errors"), f, n)) << '\n';
+    eprint(n == 1 ? tr(N_("{}: 1 error"), f) : tr(N_("{}: {} errors"), f, n));
   } catch (const std::system_error& e) {
-    std::cerr << e.what() << '\n';
+    eprint(e.what());
   }
   return false;
 }

@@ -349,7 +349,7 @@ void remove_temporary_files_on_signals() {
 namespace {
 
 struct Identity {
-  const NamedFile* file;
+  const NamedFile* file = nullptr;
   bool exists = false, regular = false;
   dev_t dev = 0;
   ino_t ino = 0;
@@ -357,7 +357,8 @@ struct Identity {
 };
 
 Identity identify(const NamedFile& f) {
-  Identity id{&f};
+  Identity id;
+  id.file = &f;
   struct stat st {};
   if (::stat(f.path.c_str(), &st) == 0) {
     id.exists = true;

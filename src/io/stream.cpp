@@ -112,8 +112,10 @@ class Waves {
         run_start_ = i;
       }
     }
-    // Everything before the current person's run is complete.
-    const std::size_t cut = last ? pending_.size() : run_start_;
+    // Everything before the current person's run is complete; with no
+    // person yet (records without a readable person only), everything is:
+    // such records are rejected as they come, never held (issue #18).
+    const std::size_t cut = last || current_.empty() ? pending_.size() : run_start_;
     if (cut == 0) return;
     settle_prefix(cut);
     run_start_ -= std::min(run_start_, cut);

@@ -4,6 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+#include "medsettle/errors.hpp"
+#include "medsettle/printable.hpp"
+
 
 namespace medsettle {
 
@@ -62,8 +66,17 @@ void write_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
+/// A cell is quoted when it holds a separator, a quote, a line end or any
+/// other control character, so that a spreadsheet keeps it one cell. A NUL
+/// cannot be carried by CSV at all (spreadsheets and C tools cut the text
+/// there): the output is refused, naming the cell, and JSON Lines carries it.
 void write_csv_cell(std::string& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+  const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  if (text.find('\0') != std::string_view::npos) {
+    throw Error(detail::message(N_("the CSV cell '{}' holds a NUL character, which CSV cannot carry; write JSON Lines"),
+                                printable(text)));
+  }
+  if (text.find_first_of(",\"") == std::string_view::npos && std::none_of(text.begin(), text.end(), control)) {
     out += text;
     return;
   }

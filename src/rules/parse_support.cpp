@@ -187,8 +187,12 @@ const YNode* require(const YNode& map, std::string_view key, std::string_view wh
 }
 
 std::optional<std::string> text(const YNode& n, std::string_view what, Problems& out) {
-  if (!n.is_scalar() || n.text.empty()) {
+  if (!n.is_scalar()) {
     add(out, n, message(N_("{}: expected a single value, got {}"), what, describe(n)));
+    return std::nullopt;
+  }
+  if (n.text.empty()) {  // `id: ''` or `id:` with nothing after it
+    add(out, n, message(N_("{}: must not be empty"), what));
     return std::nullopt;
   }
   return n.text;

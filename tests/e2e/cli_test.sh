@@ -166,5 +166,27 @@ check "explain --json has steps" grep -q '"steps":\[{' "$work/out"
 check "explain unknown stay" status 2 "$ms" explain --in "$golden/hunan.stays.jsonl" --stay-id NOPE
 check "explain rejected stay" status 1 "$ms" explain --in "$golden/hunan.stays.jsonl" --stay-id S5422380
 
+# Ids cannot attack the terminal (issue #18, item 9): a stay whose id holds
+# ESC [ 2 J (clear the screen) is explained and named with the escape
+# written out, and settles to CSV as one quoted cell; a NUL in an id cannot
+# be carried by CSV: exit 2, nothing written.
+python3 -c 'import json, sys
+s = json.loads(open(sys.argv[1], encoding="utf-8").readline())
+s["stay_id"] = "S\x1b[2J"; print(json.dumps(s))
+s["stay_id"] = "N\x00UL"; s["person_id"] = "P-nul"; print(json.dumps(s))' "$golden/hunan.stays.jsonl" > "$work/esc.jsonl"
+# no_escape_in FILE TEXT: FILE holds no ESC byte, and TEXT literally.
+no_escape_in() { ! grep -q $'\x1b' "$1" && grep -qF "$2" "$1"; }
+check "explain escapes the id" status 0 "$ms" explain --in "$work/esc.jsonl" --stay-id $'S\x1b[2J'
+check "explain output holds no ESC" no_escape_in "$work/out" 'S\x1b[2J'
+check "unknown id escaped in the message" status 2 "$ms" explain --in "$work/esc.jsonl" --stay-id $'X\x1b[2J'
+check "message holds no ESC" no_escape_in "$work/err" 'X\x1b[2J'
+head -n 1 "$work/esc.jsonl" > "$work/esc1.jsonl"
+check "CSV quotes a control character" status 0 "$ms" settle --in "$work/esc1.jsonl" --format csv --out "$work/esc.csv"
+check "CSV cell quoted" grep -q $'^"S\x1b\\[2J",' "$work/esc.csv"
+echo keep > "$work/nul.csv"
+check "CSV refuses a NUL" status 2 "$ms" settle --in "$work/esc.jsonl" --format csv --out "$work/nul.csv"
+check "CSV refusal names the cell" grep -q "NUL character" "$work/err"
+check "CSV refusal leaves --out as it was" grep -qx keep "$work/nul.csv"
+
 if [ "$fails" -ne 0 ]; then echo "$fails failed"; exit 1; fi
 echo "all passed"
