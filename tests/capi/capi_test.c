@@ -253,6 +253,17 @@ static void test_batch(void) {
   medsettle_string_free(out);
   medsettle_string_free(errors);
 
+  /* threads = UINT_MAX: clamped to the persons (here 2), never a thread per
+     anything, the same result as 2 threads (issue #18, item 6). */
+  out = errors = NULL;
+  CHECK_STATUS(medsettle_settle_batch_jsonl(plan, input, strlen(input), 4294967295u, 0, &out, &out_len, &errors,
+                                            &errors_len, &settled, &rejected),
+               MEDSETTLE_REJECTED);
+  CHECK(settled == 3 && rejected == 1);
+  CHECK(contains(out, "\"hifmi_pay\":\"375.00\""));
+  medsettle_string_free(out);
+  medsettle_string_free(errors);
+
   /* An empty batch. */
   out = errors = NULL;
   CHECK_STATUS(medsettle_settle_batch_jsonl(plan, NULL, 0, 1, 0, &out, &out_len, &errors, &errors_len, &settled,

@@ -207,6 +207,12 @@ TEST(LoaderTypes, AListWhereAValueIsExpected) {
   expect_one(text, pos(text, "[Basic"), "name: expected a single value, got a list");
 }
 
+TEST(LoaderTypes, AnEmptyTextSaysItMustNotBeEmpty) {
+  // `name: ''` used to say "expected a single value, got a single value".
+  std::string text = edit(kBase, "name: Basic", "name: ''");
+  expect_one(text, pos(text, "''"), "name: must not be empty");
+}
+
 TEST(LoaderTypes, AListWhereAnAmountIsExpected) {
   std::string text = edit(kBase, "deductible: 500", "deductible: [500, 600]");
   expect_one(text, pos(text, "[500"), "got a list");
