@@ -1,0 +1,160 @@
+"""Translation between Python values and the library's: stays to the JSON
+Lines of INTERCHANGE.md (read by the library's own reader, so that a stay
+is checked exactly as by the command), and the native module's columns to
+DataFrames. Money never passes through a float."""
+import datetime
+import json
+import math
+import numbers
+import os
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from . import _native
+
+MONEY_MODES = ("fen", "decimal")
+
+
+class JsonLines(str):
+    """Stays as JSON Lines text (INTERCHANGE.md), as opposed to a file name."""
+
+
+def yuan_text(fen):
+    """An exact amount of fen as the yuan text INTERCHANGE.md reads: 123450 -> "1234.50"."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def _absent(value):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _plain(value, where, key, top):
+    """A value fit for JSON: ints, Decimals (as text), strings, dates, lists, dicts.
+    A float is refused unless it is a whole number a DataFrame column with
+    missing values made float (a top-level field such as `age`, or fen)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return yuan_text(int(value)) if key.endswith("_fen") else int(value)
+    if isinstance(value, Decimal):
+        if key.endswith("_fen"):
+            raise TypeError(f"{where} must be whole fen (an int), not {value!r}")
+        return str(value)
+    if isinstance(value, (float, np.floating)):
+        if float(value).is_integer() and (top or key.endswith("_fen")):
+            return _plain(int(value), where, key, top)
+        raise TypeError(f"{where} is a float ({value!r}): give money as int fen (`{key}_fen`) "
+                        "or as Decimal or str yuan; floats are never taken for money")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (datetime.date, pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(value).date().isoformat()
+    if isinstance(value, dict):
+        return _plain_dict(value, where)
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        return [_plain(v, f"{where}[{i}]", key, False) for i, v in enumerate(value)]
+    raise TypeError(f"{where}: cannot be written as JSON: {type(value).__name__}")
+
+
+def _plain_dict(d, where):
+    out = {}
+    for key, value in d.items():
+        if _absent(value):
+            continue
+        name = key[:-4] if key.endswith("_fen") else key
+        out[name] = _plain(value, f"{where}.{key}", key, False)
+    return out
+
+
+def stay_json(row, number):
+    """One stay (a dict; dotted keys such as "buckets.total_fen" nest) as a JSON line.
+    Keys ending in `_fen` hold whole fen and are written as yuan under the
+    name without `_fen`; missing values (None, NA, NaN) are left out."""
+    stay = {}
+    for key, value in row.items():
+        if _absent(value):
+            continue
+        *outer, last = str(key).split(".")
+        place = stay
+        for part in outer:
+            place = place.setdefault(part, {})
+        name = last[:-4] if last.endswith("_fen") else last
+        place[name] = _plain(value, f"stay {number}: {key}", last, not outer)
+    return json.dumps(stay, ensure_ascii=False, separators=(",", ":"))
+
+
+def to_source(stays):
+    """A native Source: a path (str or os.PathLike; .csv read as CSV), JSON
+    Lines text (JsonLines or bytes), a DataFrame (one row a stay), a list of
+    dicts or one dict. Line i of the text is row i (1-based), as rejections say."""
+    if isinstance(stays, JsonLines):
+        return _native.Source(str(stays), False)
+    if isinstance(stays, bytes):
+        return _native.Source(stays.decode("utf-8"), False)
+    if isinstance(stays, (str, os.PathLike)):
+        return _native.Source(os.fspath(stays), True)
+    if isinstance(stays, dict):
+        stays = [stays]
+    if isinstance(stays, pd.DataFrame):
+        stays = stays.to_dict("records")
+    lines = [stay_json(row, i) for i, row in enumerate(stays, start=1)]
+    return _native.Source("\n".join(lines), False)
+
+
+def money_array(fen, money):
+    """A money column: pandas Int64 of fen, or Python Decimals of yuan."""
+    if money == "fen":
+        return pd.array(fen, dtype="Int64")
+    return pd.array([Decimal(int(v)).scaleb(-2) for v in fen], dtype=object)
+
+
+def money_name(field, money):
+    return f"{field}_fen" if money == "fen" else field
+
+
+def check_money(money):
+    if money not in MONEY_MODES:
+        raise ValueError(f"money: {money!r}: expected one of {', '.join(MONEY_MODES)}")
+
+
+def settlement_frame(columns, money):
+    """One row a settlement: stay_id, person_id, rules, version, digest, the
+    money fields of INTERCHANGE.md, then `<channel>_paid` for every channel of
+    the rule set (missing where the version applied has no such channel)."""
+    frame = {key: pd.array(columns[key], dtype=object) for key in ("stay_id", "person_id", "rules", "version", "digest")}
+    for field, fen in columns["money"]:
+        frame[money_name(field, money)] = money_array(fen, money)
+    for slot, fen, present in columns["channels"]:
+        values = money_array(fen, money)
+        values[~np.asarray(present, dtype=bool)] = pd.NA if money == "fen" else None
+        frame[money_name(f"{slot}_paid", money)] = values
+    return pd.DataFrame(frame)
+
+
+def rejection_frame(columns):
+    """One row a rejection: stay_id (None when unreadable), line, code, field (None when no single
+    field is at fault), message."""
+    return pd.DataFrame({
+        "stay_id": pd.array(columns["stay_id"], dtype=object),
+        "line": pd.array(columns["line"], dtype="Int64"),
+        "code": pd.array(columns["code"], dtype=object),
+        "field": pd.array(columns["field"], dtype=object),
+        "message": pd.array(columns["message"], dtype=object),
+    })
+
+
+def exact_frame(rows, names, money_columns, money):
+    """Rows of Python ints (fen, exact) as a DataFrame without floats."""
+    frame = pd.DataFrame.from_records(rows, columns=names)
+    for name in money_columns:
+        values = [int(v) for v in frame[name]]
+        if money == "fen":
+            frame[name] = pd.array(values, dtype="Int64")
+        else:
+            frame[name] = pd.array([Decimal(v).scaleb(-2) for v in values], dtype=object)
+    return frame.rename(columns={n: money_name(n, money) for n in money_columns})

@@ -1,0 +1,304 @@
+// python/medsettle_py.cpp: the native part of the Python module
+// (`medsettle._native`). It only translates: plans, settlements,
+// rejections, explanations, parameters and comparisons become plain Python
+// values (columns of int64 fen as NumPy arrays, strings, tuples) for
+// python/medsettle/__init__.py to make DataFrames of. Every rule, every
+// reading of a stay and every sum is the library's. The GIL is released
+// while stays are read and settled.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "medsettle/compare.hpp"
+#include "medsettle/files.hpp"
+#include "medsettle/generate.hpp"
+#include "medsettle/pipeline.hpp"
+#include "medsettle/plan.hpp"
+#include "medsettle/reader.hpp"
+#include "medsettle/settle.hpp"
+#include "medsettle/show.hpp"
+#include "medsettle/writer.hpp"
+
+namespace py = pybind11;
+using namespace medsettle;
+
+namespace {
+
+using Fields = std::array<Fen, report::field_names.size()>;
+
+/// The settlement fields of INTERCHANGE.md, in report::field_names order.
+Fields fields_of(const Settlement& s) {
+  return {s.buckets.total, s.buckets.full_selfpay, s.buckets.over_limit, s.buckets.pre_selfpay, s.buckets.in_scope,
+          s.act_pay_dedc,  s.hifp_pay,             s.hifmi_pay,          s.maf_pay,             s.hosp_part_amt,
+          s.oth_pay,       s.fund_pay_sumamt,      s.psn_part_amt};
+}
+
+std::optional<Date> date_arg(const std::optional<std::string>& text, const char* what) {
+  if (!text) return std::nullopt;
+  const DateParse p = parse_date(*text);
+  if (!p) throw py::value_error(std::string(what) + ": not a date YYYY-MM-DD: '" + *text + "'");
+  return p.value;
+}
+
+/// The stays: JSON Lines text in memory, or a file (CSV when its name ends in .csv).
+struct Source {
+  std::string text;
+  bool is_path = false;
+};
+
+std::vector<Record> read_source(const Source& source) {
+  if (!source.is_path) return read_jsonl(std::string_view(source.text));
+  InputFile in(source.text);
+  PipelineOptions options;
+  options.input = source.text.ends_with(".csv") ? InputFormat::csv : InputFormat::jsonl;
+  return read_input(in, options);
+}
+
+template <class T>
+py::array_t<T> array_of(const std::vector<T>& v) {
+  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
+}
+
+/// Settlements as columns: the scalar fields, the money fields in fen, and
+/// the payment of each ledger slot (`present` false: the version applied has
+/// no such channel).
+py::dict settlement_columns(const Plan& plan, const std::vector<Outcome>& outcomes) {
+  std::vector<std::string> stay_id, person_id, rules, version, digest;
+  std::vector<std::vector<std::int64_t>> money(report::field_names.size());
+  const std::size_t slots = plan.ledger_slots().size();
+  std::vector<std::vector<std::int64_t>> paid(slots);
+  std::vector<std::vector<bool>> present(slots);
+  for (const Outcome& o : outcomes) {
+    if (!o.settled()) continue;
+    const Settlement& s = o.settlement();
+    stay_id.push_back(s.stay_id);
+    person_id.push_back(s.person_id);
+    rules.emplace_back(s.rules);
+    version.push_back(format(s.version));
+    digest.emplace_back(s.digest);
+    const Fields f = fields_of(s);
+    for (std::size_t i = 0; i < f.size(); ++i) money[i].push_back(f[i].count());
+    std::vector<const ChannelResult*> by_slot(slots, nullptr);
+    for (const ChannelResult& c : s.channels) by_slot[c.slot] = &c;
+    for (std::size_t k = 0; k < slots; ++k) {
+      paid[k].push_back(by_slot[k] ? by_slot[k]->paid.count() : 0);
+      present[k].push_back(by_slot[k] != nullptr);
+    }
+  }
+  py::dict d;
+  d["stay_id"] = stay_id, d["person_id"] = person_id, d["rules"] = rules, d["version"] = version;
+  d["digest"] = digest;
+  py::list money_cols, channel_cols;
+  for (std::size_t i = 0; i < money.size(); ++i)
+    money_cols.append(py::make_tuple(report::field_names[i], array_of(money[i])));
+  for (std::size_t k = 0; k < slots; ++k) {
+    std::vector<std::uint8_t> mask(present[k].begin(), present[k].end());
+    channel_cols.append(py::make_tuple(plan.ledger_slots()[k], array_of(paid[k]), array_of(mask)));
+  }
+  d["money"] = money_cols, d["channels"] = channel_cols;
+  return d;
+}
+
+/// Rejections as columns: stay_id (None when unreadable), line, code, field (None when no single
+/// field is at fault), message.
+py::dict rejection_columns(const std::vector<Outcome>& outcomes) {
+  py::list stay_id, line, code, field, message;
+  for (const Outcome& o : outcomes) {
+    if (o.settled()) continue;
+    const Rejection& r = o.rejection();
+    stay_id.append(r.stay_id ? py::object(py::str(*r.stay_id)) : py::object(py::none()));
+    line.append(r.line), code.append(std::string(name(r.code))), message.append(r.message);
+    field.append(r.field.empty() ? py::object(py::none()) : py::object(py::str(r.field)));  // as the JSON writes it
+  }
+  py::dict d;
+  d["stay_id"] = stay_id, d["line"] = line, d["code"] = code, d["field"] = field, d["message"] = message;
+  return d;
+}
+
+py::tuple settle_stays(const Plan& plan, const Source& source, unsigned threads, const std::optional<std::string>& as_of) {
+  BatchOptions options;
+  options.threads = threads;
+  options.settle.as_of = date_arg(as_of, "as_of");
+  std::vector<Outcome> outcomes;
+  {
+    py::gil_scoped_release unlocked;
+    outcomes = settle_batch(plan, read_source(source), options);
+  }
+  return py::make_tuple(settlement_columns(plan, outcomes), rejection_columns(outcomes));
+}
+
+/// The steps of one stay's settlement (its person's other stays settled too).
+py::dict explain_stay(const Plan& plan, const Source& source, const std::string& stay_id,
+                 const std::optional<std::string>& as_of) {
+  SettleOptions options;
+  options.trace = true;
+  options.as_of = date_arg(as_of, "as_of");
+  std::optional<Outcome> outcome;
+  {
+    py::gil_scoped_release unlocked;
+    outcome = settle_one_of(plan, read_source(source), stay_id, options);
+  }
+  if (!outcome) throw py::key_error("no stay with stay_id '" + stay_id + "' among the stays given");
+  py::dict d;
+  if (!outcome->settled()) {
+    d["rejection"] = rejection_columns({*outcome});
+    return d;
+  }
+  const Settlement& s = outcome->settlement();
+  py::list steps;
+  for (const TraceStep& t : s.trace->steps) {
+    const std::string channel = t.channel < 0 ? std::string() : std::string(s.channel_info(t.channel).id);
+    steps.append(py::make_tuple(channel, t.kind, t.message, t.line, t.column, t.source));
+  }
+  std::string json;
+  write_json_itemized(json, s);
+  d["steps"] = steps, d["text"] = render_trace_text(s), d["settlement_json"] = json;
+  return d;
+}
+
+/// The parameters in force on a date (the last version without one), as `medsettle show --json` writes them.
+py::tuple show_parameters(const Plan& plan, const std::optional<std::string>& as_of) {
+  const report::ParametersInForce p = report::parameters_in_force(plan, date_arg(as_of, "as_of"));
+  std::string json;
+  report::write_json(json, p);
+  return py::make_tuple(report::render_text(p), json);
+}
+
+/// A sum of fen as an exact Python int (it may not fit 64 bits).
+py::int_ exact(report::Sum v) {
+  __extension__ typedef unsigned __int128 Unsigned;
+  Unsigned u = v < 0 ? Unsigned(0) - static_cast<Unsigned>(v) : static_cast<Unsigned>(v);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+    u /= 10;
+  } while (u != 0);
+  if (v < 0) digits.insert(digits.begin(), '-');
+  return py::reinterpret_steal<py::int_>(PyLong_FromString(digits.c_str(), nullptr, 10));
+}
+
+py::dict comparison_tables(const report::Comparison& c) {
+  py::list fields, channels, top;
+  for (std::size_t i = 0; i < c.fields.size(); ++i)
+    fields.append(py::make_tuple(report::field_names[i], report::field_label(report::field_names[i]),
+                                 exact(c.fields[i].a), exact(c.fields[i].b)));
+  for (const report::ChannelRow& r : c.channels)
+    channels.append(py::make_tuple(r.id, r.name, r.in_a, r.in_b, exact(r.paid.a), exact(r.paid.b)));
+  for (const report::PersonChange& p : c.top) top.append(py::make_tuple(p.person_id, p.year, p.stays, p.a, p.b));
+  py::dict counts;
+  counts["records"] = c.records, counts["paired"] = c.paired, counts["changed"] = c.changed;
+  counts["rejected_both"] = c.rejected_both, counts["rejected_only_a"] = c.rejected_only_a;
+  counts["rejected_only_b"] = c.rejected_only_b, counts["person_years"] = c.person_years;
+  counts["person_years_changed"] = c.person_years_changed;
+  py::dict d;
+  d["fields"] = fields, d["channels"] = channels, d["top"] = top, d["counts"] = counts;
+  d["text"] = report::render_text(c), d["html"] = report::render_html(c);
+  return d;
+}
+
+py::dict compare_plans(const Plan& a, const Plan& b, const Source& source, unsigned threads,
+                 const std::optional<std::string>& as_of_a, const std::optional<std::string>& as_of_b) {
+  report::CompareOptions options;
+  options.as_of_a = date_arg(as_of_a, "as_of_a");
+  options.as_of_b = date_arg(as_of_b, "as_of_b");
+  std::optional<report::WhatIf> w;
+  {
+    py::gil_scoped_release unlocked;
+    w.emplace(report::what_if(a, b, read_source(source), options, threads));
+  }
+  py::dict d = comparison_tables(w->comparison);
+  d["a"] = py::make_tuple(settlement_columns(a, w->a), rejection_columns(w->a));
+  d["b"] = py::make_tuple(settlement_columns(b, w->b), rejection_columns(w->b));
+  return d;
+}
+
+py::list channels_of(const Plan& plan, std::size_t version) {
+  if (version >= plan.versions().size()) throw py::index_error("no version " + std::to_string(version));
+  py::list out;
+  for (std::size_t i = 0; i < plan.channel_count(version); ++i) {
+    const ChannelInfo c = plan.channel(version, i);
+    out.append(py::make_tuple(c.id, c.name, c.fund_pay_type, name(c.reports_as)));
+  }
+  return out;
+}
+
+void bind_plan(py::module_& m) {
+  py::class_<Plan>(m, "Plan")
+      .def_static("load_file", &Plan::load_file, py::arg("path"))
+      .def_static("load_string", &Plan::load_string, py::arg("text"), py::arg("file") = "<string>")
+      .def_static("builtin", &Plan::builtin, py::return_value_policy::copy)
+      .def_property_readonly("id", [](const Plan& p) { return std::string(p.id()); })
+      .def_property_readonly("title", [](const Plan& p) { return std::string(p.title()); })
+      .def_property_readonly("file", [](const Plan& p) { return std::string(p.file()); })
+      .def_property_readonly("digest", [](const Plan& p) { return std::string(p.digest()); })
+      .def_property_readonly("versions",
+                             [](const Plan& p) {
+                               std::vector<std::string> v;
+                               for (Date d : p.versions()) v.push_back(format(d));
+                               return v;
+                             })
+      .def_property_readonly("until",
+                             [](const Plan& p) { return p.until() ? std::optional(format(*p.until())) : std::nullopt; })
+      .def_property_readonly("ledger_slots", &Plan::ledger_slots)
+      .def("channels", &channels_of, py::arg("version"));
+}
+
+void register_errors(py::module_& m) {
+  // Never freed: the translator may run until the interpreter ends.
+  static py::handle rule_file_error = PyErr_NewException("medsettle.RuleFileError", PyExc_ValueError, nullptr);
+  m.attr("RuleFileError") = rule_file_error;
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const RuleFileError& e) {
+      py::list diagnostics;
+      std::string text;
+      for (const RuleDiagnostic& d : e.diagnostics()) {
+        diagnostics.append(py::make_tuple(d.file, d.line, d.column, d.message));
+        text += (text.empty() ? "" : "\n") + d.to_string();
+      }
+      py::object error = rule_file_error(text);
+      error.attr("diagnostics") = diagnostics;
+      PyErr_SetObject(rule_file_error.ptr(), error.ptr());
+    } catch (const IoError& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
+    } catch (const std::system_error& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
+    } catch (const UsageError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_native, m) {
+  m.doc() = "medsettle's native part; use the `medsettle` package.";
+  register_errors(m);
+  bind_plan(m);
+  py::class_<Source>(m, "Source")
+      .def(py::init([](std::string text, bool is_path) { return Source{std::move(text), is_path}; }), py::arg("text"),
+           py::arg("is_path"));
+  m.def("settle", &settle_stays, py::arg("plan"), py::arg("source"), py::arg("threads"), py::arg("as_of"));
+  m.def("explain", &explain_stay, py::arg("plan"), py::arg("source"), py::arg("stay_id"), py::arg("as_of"));
+  m.def("show", &show_parameters, py::arg("plan"), py::arg("as_of"));
+  m.def("compare", &compare_plans, py::arg("a"), py::arg("b"), py::arg("source"), py::arg("threads"), py::arg("as_of_a"),
+        py::arg("as_of_b"));
+  m.def(
+      "generate",
+      [](std::uint64_t persons, std::uint64_t seed, int year) {
+        std::string out;
+        gen::generate(out, gen::Options{persons, seed, year, false});
+        return py::bytes(out);
+      },
+      py::arg("persons"), py::arg("seed"), py::arg("year"));
+  m.attr("field_names") = std::vector<std::string>(report::field_names.begin(), report::field_names.end());
+  m.attr("version") = MEDSETTLE_VERSION;
+}
