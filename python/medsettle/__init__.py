@@ -19,7 +19,7 @@ import os
 import pandas as pd
 
 from . import _native
-from ._frames import (JsonLines, check_money, exact_frame, rejection_frame, settlement_frame, stay_json,
+from ._frames import (JsonLines, check_money, exact_frame, rejection_frame, settlement_frame,
                       to_source, yuan_text)
 
 __all__ = ["Plan", "Comparison", "Explanation", "Parameters", "RuleFileError", "JsonLines", "load", "builtin",
