@@ -24,6 +24,7 @@
 #include "medsettle/reader.hpp"
 #include "medsettle/settle.hpp"
 #include "medsettle/show.hpp"
+#include "medsettle/store.hpp"
 #include "medsettle/writer.hpp"
 
 namespace py = pybind11;
@@ -250,6 +251,58 @@ void bind_plan(py::module_& m) {
       .def("channels", &channels_of, py::arg("version"));
 }
 
+/// A kept ledger's records (settlements and reversals) as rows.
+py::list record_rows(const std::vector<StoreRecord>& records) {
+  py::list rows;
+  for (const StoreRecord& r : records)
+    rows.append(py::make_tuple(r.kind == StoreRecord::Kind::settlement ? "settlement" : "reversal", r.stay_id,
+                               r.person_id, r.rules, format(r.version), r.digest, r.recorded_at, r.reason, r.run,
+                               r.json));
+  return rows;
+}
+
+/// Settles against a kept ledger (medsettle/store.hpp), as `medsettle settle --ledger`.
+py::dict store_settle(LedgerStore& store, const Plan& plan, const Source& source, unsigned threads,
+                      const std::optional<std::string>& as_of, bool dry_run) {
+  StoreSettleOptions options;
+  options.threads = threads;
+  options.settle.as_of = date_arg(as_of, "as_of");
+  options.dry_run = dry_run;
+  std::optional<StoreRun> run;
+  {
+    py::gil_scoped_release unlocked;
+    run.emplace(store.settle(plan, read_source(source), options));
+  }
+  py::dict d;
+  d["settled"] = settlement_columns(plan, run->outcomes), d["rejected"] = rejection_columns(run->outcomes);
+  d["committed"] = run->committed, d["run"] = run->run;
+  return d;
+}
+
+/// Reverses a settled stay (`medsettle reverse`): the reversal records, or the refusal.
+py::tuple store_reverse(LedgerStore& store, const std::string& stay_id, bool cascade, const std::string& reason) {
+  std::optional<StoreReversal> r;
+  {
+    py::gil_scoped_release unlocked;
+    r.emplace(store.reverse(stay_id, cascade, reason));
+  }
+  if (r->refused) return py::make_tuple(py::list(), rejection_columns({Outcome(*r->refused)}));
+  return py::make_tuple(record_rows(r->records), py::none());
+}
+
+void bind_store(py::module_& m) {
+  py::class_<LedgerStore>(m, "LedgerStore")
+      .def_static("open", [](const std::string& location) { return LedgerStore::open(location); },
+                  py::arg("location"), py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("location", &LedgerStore::location)
+      .def_property_readonly("kind", [](const LedgerStore& s) { return std::string(s.kind()); })
+      .def("settle", &store_settle, py::arg("plan"), py::arg("source"), py::arg("threads"), py::arg("as_of"),
+           py::arg("dry_run"))
+      .def("reverse", &store_reverse, py::arg("stay_id"), py::arg("cascade"), py::arg("reason"))
+      .def("records", [](LedgerStore& s, const std::string& person) { return record_rows(s.records(person)); },
+           py::arg("person_id"));
+}
+
 void register_errors(py::module_& m) {
   // Never freed: the translator may run until the interpreter ends.
   static py::handle rule_file_error = PyErr_NewException("medsettle.RuleFileError", PyExc_ValueError, nullptr);
@@ -283,6 +336,7 @@ PYBIND11_MODULE(_native, m) {
   m.doc() = "medsettle's native part; use the `medsettle` package.";
   register_errors(m);
   bind_plan(m);
+  bind_store(m);
   py::class_<Source>(m, "Source")
       .def(py::init([](std::string text, bool is_path) { return Source{std::move(text), is_path}; }), py::arg("text"),
            py::arg("is_path"));

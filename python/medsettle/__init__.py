@@ -22,8 +22,8 @@ from . import _native
 from ._frames import (JsonLines, check_money, exact_frame, rejection_frame, settlement_frame,
                       to_source, yuan_text)
 
-__all__ = ["Plan", "Comparison", "Explanation", "Parameters", "RuleFileError", "JsonLines", "load", "builtin",
-           "compare", "generate", "yuan_text"]
+__all__ = ["Plan", "Comparison", "Explanation", "Parameters", "LedgerStore", "RuleFileError", "ReversalRefused",
+           "JsonLines", "load", "builtin", "compare", "generate", "open_store", "yuan_text"]
 __version__ = _native.version
 
 #: Raised for a rule file with problems: str(error) has every `file:line:column: message`,
@@ -181,3 +181,58 @@ def compare(plan_a, plan_b, stays, *, money="fen", threads=1, as_of_a=None, as_o
     check_money(money)
     result = _native.compare(plan_a._native, plan_b._native, to_source(stays), int(threads), as_of_a, as_of_b)
     return Comparison(result, plan_a, plan_b, money)
+
+
+class ReversalRefused(ValueError):
+    """A reversal the kept ledger refused (`unknown_stay`, `not_last`): nothing changed."""
+
+    def __init__(self, code, message):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+RECORD_COLUMNS = ["kind", "stay_id", "person_id", "rules", "version", "digest", "recorded_at", "reason", "run", "json"]
+
+
+def _records_frame(rows):
+    frame = pd.DataFrame.from_records(rows, columns=RECORD_COLUMNS)
+    frame["run"] = pd.array([int(v) for v in frame["run"]], dtype="Int64")
+    return frame
+
+
+class LedgerStore:
+    """A kept ledger (README "Kept ledgers"): a SQLite file, or a PostgreSQL
+    URL. One store object is for one thread at a time."""
+
+    def __init__(self, location):
+        self._native = _native.LedgerStore.open(os.fspath(location))
+        #: The number of the last committed run (0 before one, or after a dry run).
+        self.last_run = 0
+
+    location = property(lambda self: self._native.location)
+    kind = property(lambda self: self._native.kind)
+
+    def settle(self, plan, stays, *, money="fen", threads=1, as_of=None, dry_run=False):
+        """Settles stays against the kept ledgers and, unless `dry_run`, records them
+        (as `medsettle settle --ledger`). Returns (settlements, rejections)."""
+        check_money(money)
+        run = self._native.settle(plan._native, to_source(stays), int(threads), as_of, bool(dry_run))
+        self.last_run = run["run"] if run["committed"] else 0
+        return settlement_frame(run["settled"], money), rejection_frame(run["rejected"])
+
+    def reverse(self, stay_id, *, cascade=False, reason=""):
+        """Reverses a settled stay (as `medsettle reverse`): the reversal records,
+        latest first. Raises ReversalRefused (nothing changed)."""
+        rows, refused = self._native.reverse(stay_id, bool(cascade), reason)
+        if refused is not None:
+            raise ReversalRefused(refused["code"][0], refused["message"][0])
+        return _records_frame(rows)
+
+    def records(self, person_id):
+        """A person's settlement and reversal records, in order."""
+        return _records_frame(self._native.records(person_id))
+
+
+def open_store(location):
+    """Opens (or creates) a kept ledger: a SQLite file path or a postgresql:// URL."""
+    return LedgerStore(location)

@@ -246,3 +246,31 @@ def test_show_and_the_plan():
     assert list(plan.channels()["id"])[0] == "basic"
     assert repr(plan).startswith("<medsettle.Plan hunan") and plan.digest.startswith("sha256:")
     assert "2019-01-01" in plan._repr_html_() and "basic" in plan._repr_html_()
+
+
+# ---- the kept ledger ---------------------------------------------------------
+
+def test_kept_ledger_settle_reverse_settle_again(tmp_path):
+    store = medsettle.open_store(tmp_path / "ledger.sqlite")
+    plan = medsettle.builtin()
+    # T1 (ONE): basic (1500.00 - 500.00) x 0.75 = 750.00. T2, the same person and fees a day later:
+    # basic's deductible is per stay, so again 750.00; settling T1 again is a duplicate stay id;
+    # reversing T1 needs T2 reversed first (cascade); then both settle again, to the same fen.
+    t2 = {**ONE, "stay_id": "T2", "admitted": "2019-07-01", "discharged": "2019-07-02"}
+    first, _ = store.settle(plan, [ONE])
+    assert list(first["hifp_pay_fen"]) == [75000] and store.last_run > 0
+    second, rejected = store.settle(plan, [t2])
+    assert rejected.empty and list(second["hifp_pay_fen"]) == [75000]
+    dup, rejected = store.settle(plan, [ONE])
+    assert dup.empty and list(rejected["code"]) == ["duplicate_stay_id"]
+    with pytest.raises(medsettle.ReversalRefused, match="not_last") as refused:
+        store.reverse("T1")
+    assert refused.value.code == "not_last"
+    reversed_ = store.reverse("T1", cascade=True, reason="billing error")
+    assert list(reversed_["stay_id"]) == ["T2", "T1"] and set(reversed_["kind"]) == {"reversal"}
+    again, rejected = store.settle(plan, [ONE, t2])
+    assert rejected.empty
+    pd.testing.assert_frame_equal(again[["hifp_pay_fen"]].reset_index(drop=True),
+                                  pd.concat([first, second])[["hifp_pay_fen"]].reset_index(drop=True))
+    kinds = list(store.records("Q1")["kind"])
+    assert kinds.count("settlement") == 4 and kinds.count("reversal") == 2
