@@ -25,6 +25,7 @@
 #include "medsettle/settle.hpp"
 #include "medsettle/show.hpp"
 #include "medsettle/store.hpp"
+#include "medsettle/stream.hpp"
 #include "medsettle/writer.hpp"
 
 namespace py = pybind11;
@@ -67,17 +68,24 @@ py::array_t<T> array_of(const std::vector<T>& v) {
   return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
 }
 
-/// Settlements as columns: the scalar fields, the money fields in fen, and
-/// the payment of each ledger slot (`present` false: the version applied has
-/// no such channel).
-py::dict settlement_columns(const Plan& plan, const std::vector<Outcome>& outcomes) {
+/// Settlements as columns, gathered without the GIL: the scalar fields, the
+/// money fields in fen, and the payment of each ledger slot (`present`
+/// false: the version applied has no such channel); and the rejections.
+struct Columns {
+  std::vector<std::string> slots;
   std::vector<std::string> stay_id, person_id, rules, version, digest;
-  std::vector<std::vector<std::int64_t>> money(report::field_names.size());
-  const std::size_t slots = plan.ledger_slots().size();
-  std::vector<std::vector<std::int64_t>> paid(slots);
-  std::vector<std::vector<bool>> present(slots);
-  for (const Outcome& o : outcomes) {
-    if (!o.settled()) continue;
+  std::vector<std::vector<std::int64_t>> money{report::field_names.size()};
+  std::vector<std::vector<std::int64_t>> paid;
+  std::vector<std::vector<std::uint8_t>> present;
+  std::vector<Rejection> rejections;
+
+  explicit Columns(const Plan& plan) : slots(plan.ledger_slots()), paid(slots.size()), present(slots.size()) {}
+
+  void add(const Outcome& o) {
+    if (!o.settled()) {
+      rejections.push_back(o.rejection());
+      return;
+    }
     const Settlement& s = o.settlement();
     stay_id.push_back(s.stay_id);
     person_id.push_back(s.person_id);
@@ -86,34 +94,33 @@ py::dict settlement_columns(const Plan& plan, const std::vector<Outcome>& outcom
     digest.emplace_back(s.digest);
     const Fields f = fields_of(s);
     for (std::size_t i = 0; i < f.size(); ++i) money[i].push_back(f[i].count());
-    std::vector<const ChannelResult*> by_slot(slots, nullptr);
+    std::vector<const ChannelResult*> by_slot(slots.size(), nullptr);
     for (const ChannelResult& c : s.channels) by_slot[c.slot] = &c;
-    for (std::size_t k = 0; k < slots; ++k) {
+    for (std::size_t k = 0; k < slots.size(); ++k) {
       paid[k].push_back(by_slot[k] ? by_slot[k]->paid.count() : 0);
       present[k].push_back(by_slot[k] != nullptr);
     }
   }
+};
+
+py::dict settlement_dict(const Columns& c) {
   py::dict d;
-  d["stay_id"] = stay_id, d["person_id"] = person_id, d["rules"] = rules, d["version"] = version;
-  d["digest"] = digest;
+  d["stay_id"] = c.stay_id, d["person_id"] = c.person_id, d["rules"] = c.rules, d["version"] = c.version;
+  d["digest"] = c.digest;
   py::list money_cols, channel_cols;
-  for (std::size_t i = 0; i < money.size(); ++i)
-    money_cols.append(py::make_tuple(report::field_names[i], array_of(money[i])));
-  for (std::size_t k = 0; k < slots; ++k) {
-    std::vector<std::uint8_t> mask(present[k].begin(), present[k].end());
-    channel_cols.append(py::make_tuple(plan.ledger_slots()[k], array_of(paid[k]), array_of(mask)));
-  }
+  for (std::size_t i = 0; i < c.money.size(); ++i)
+    money_cols.append(py::make_tuple(report::field_names[i], array_of(c.money[i])));
+  for (std::size_t k = 0; k < c.slots.size(); ++k)
+    channel_cols.append(py::make_tuple(c.slots[k], array_of(c.paid[k]), array_of(c.present[k])));
   d["money"] = money_cols, d["channels"] = channel_cols;
   return d;
 }
 
 /// Rejections as columns: stay_id (None when unreadable), line, code, field (None when no single
 /// field is at fault), message.
-py::dict rejection_columns(const std::vector<Outcome>& outcomes) {
+py::dict rejection_dict(const std::vector<Rejection>& rejections) {
   py::list stay_id, line, code, field, message;
-  for (const Outcome& o : outcomes) {
-    if (o.settled()) continue;
-    const Rejection& r = o.rejection();
+  for (const Rejection& r : rejections) {
     stay_id.append(r.stay_id ? py::object(py::str(*r.stay_id)) : py::object(py::none()));
     line.append(r.line), code.append(std::string(name(r.code))), message.append(r.message);
     field.append(r.field.empty() ? py::object(py::none()) : py::object(py::str(r.field)));  // as the JSON writes it
@@ -123,16 +130,43 @@ py::dict rejection_columns(const std::vector<Outcome>& outcomes) {
   return d;
 }
 
-py::tuple settle_stays(const Plan& plan, const Source& source, unsigned threads, const std::optional<std::string>& as_of) {
+py::tuple outcome_dicts(const Plan& plan, const std::vector<Outcome>& outcomes) {
+  Columns c(plan);
+  for (const Outcome& o : outcomes) c.add(o);
+  return py::make_tuple(settlement_dict(c), rejection_dict(c.rejections));
+}
+
+/// Settles the stays of a source into columns. A file whose stays are
+/// grouped by person is streamed (as `medsettle settle` does: a wave at a
+/// time, in bounded memory); anything else is read whole. Called without the GIL.
+Columns settle_columns(const Plan& plan, const Source& source, const BatchOptions& batch) {
+  Columns columns(plan);
+  if (source.is_path) {
+    InputFile in(source.text);
+    StreamOptions stream;
+    stream.batch = batch;
+    stream.format = source.text.ends_with(".csv") ? InputFormat::csv : InputFormat::jsonl;
+    if (in.regular() && grouped_by_person(in.stream(), stream.format)) {
+      in.rewind();
+      settle_stream(plan, in.stream(), stream, [&](const Outcome& o) { columns.add(o); });
+      return columns;
+    }
+  }
+  for (const Outcome& o : settle_batch(plan, read_source(source), batch)) columns.add(o);
+  return columns;
+}
+
+py::tuple settle_stays(const Plan& plan, const Source& source, unsigned threads,
+                       const std::optional<std::string>& as_of) {
   BatchOptions options;
   options.threads = threads;
   options.settle.as_of = date_arg(as_of, "as_of");
-  std::vector<Outcome> outcomes;
+  std::optional<Columns> columns;
   {
     py::gil_scoped_release unlocked;
-    outcomes = settle_batch(plan, read_source(source), options);
+    columns.emplace(settle_columns(plan, source, options));
   }
-  return py::make_tuple(settlement_columns(plan, outcomes), rejection_columns(outcomes));
+  return py::make_tuple(settlement_dict(*columns), rejection_dict(columns->rejections));
 }
 
 /// The steps of one stay's settlement (its person's other stays settled too).
@@ -149,7 +183,7 @@ py::dict explain_stay(const Plan& plan, const Source& source, const std::string&
   if (!outcome) throw py::key_error("no stay with stay_id '" + stay_id + "' among the stays given");
   py::dict d;
   if (!outcome->settled()) {
-    d["rejection"] = rejection_columns({*outcome});
+    d["rejection"] = rejection_dict({outcome->rejection()});
     return d;
   }
   const Settlement& s = outcome->settlement();
@@ -215,8 +249,8 @@ py::dict compare_plans(const Plan& a, const Plan& b, const Source& source, unsig
     w.emplace(report::what_if(a, b, read_source(source), options, threads));
   }
   py::dict d = comparison_tables(w->comparison);
-  d["a"] = py::make_tuple(settlement_columns(a, w->a), rejection_columns(w->a));
-  d["b"] = py::make_tuple(settlement_columns(b, w->b), rejection_columns(w->b));
+  d["a"] = outcome_dicts(a, w->a);
+  d["b"] = outcome_dicts(b, w->b);
   return d;
 }
 
@@ -274,7 +308,8 @@ py::dict store_settle(LedgerStore& store, const Plan& plan, const Source& source
     run.emplace(store.settle(plan, read_source(source), options));
   }
   py::dict d;
-  d["settled"] = settlement_columns(plan, run->outcomes), d["rejected"] = rejection_columns(run->outcomes);
+  const py::tuple outcomes = outcome_dicts(plan, run->outcomes);
+  d["settled"] = outcomes[0], d["rejected"] = outcomes[1];
   d["committed"] = run->committed, d["run"] = run->run;
   return d;
 }
@@ -286,7 +321,7 @@ py::tuple store_reverse(LedgerStore& store, const std::string& stay_id, bool cas
     py::gil_scoped_release unlocked;
     r.emplace(store.reverse(stay_id, cascade, reason));
   }
-  if (r->refused) return py::make_tuple(py::list(), rejection_columns({Outcome(*r->refused)}));
+  if (r->refused) return py::make_tuple(py::list(), rejection_dict({*r->refused}));
   return py::make_tuple(record_rows(r->records), py::none());
 }
 

@@ -274,3 +274,15 @@ def test_kept_ledger_settle_reverse_settle_again(tmp_path):
                                   pd.concat([first, second])[["hifp_pay_fen"]].reset_index(drop=True))
     kinds = list(store.records("Q1")["kind"])
     assert kinds.count("settlement") == 4 and kinds.count("reversal") == 2
+
+
+def test_a_grouped_file_streams_to_the_same_frames(tmp_path):
+    # A generated file has each person's stays together: it is streamed (a wave at a time),
+    # and gives what the same stays read whole give.
+    stays = medsettle.generate(2000, seed=5)
+    path = tmp_path / "stays.jsonl"
+    path.write_text(stays, encoding="utf-8")
+    plan = medsettle.builtin()
+    streamed, whole = plan.settle(path, threads=2), plan.settle(stays)
+    pd.testing.assert_frame_equal(streamed[0], whole[0])
+    pd.testing.assert_frame_equal(streamed[1], whole[1])
