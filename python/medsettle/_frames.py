@@ -150,7 +150,7 @@ def money_array(fen, money):
     """A money column: pandas Int64 of fen, or Python Decimals of yuan."""
     if money == "fen":
         return pd.array(fen, dtype="Int64")
-    return pd.array([Decimal(int(v)).scaleb(-2) for v in fen], dtype=object)
+    return pd.array([Decimal(v).scaleb(-2) for v in np.asarray(fen).tolist()], dtype=object)
 
 
 def money_name(field, money):
