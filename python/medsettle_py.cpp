@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -136,23 +137,32 @@ py::tuple outcome_dicts(const Plan& plan, const std::vector<Outcome>& outcomes) 
   return py::make_tuple(settlement_dict(c), rejection_dict(c.rejections));
 }
 
-/// Settles the stays of a source into columns. A file whose stays are
-/// grouped by person is streamed (as `medsettle settle` does: a wave at a
-/// time, in bounded memory); anything else is read whole. Called without the GIL.
+/// Settles the stays of a source into columns. Stays grouped by person are
+/// streamed (as `medsettle settle` does: a wave at a time, in bounded
+/// memory); anything else is read whole. Called without the GIL.
 Columns settle_columns(const Plan& plan, const Source& source, const BatchOptions& batch) {
   Columns columns(plan);
+  StreamOptions stream;
+  stream.batch = batch;
+  const auto add = [&](const Outcome& o) { columns.add(o); };
   if (source.is_path) {
     InputFile in(source.text);
-    StreamOptions stream;
-    stream.batch = batch;
     stream.format = source.text.ends_with(".csv") ? InputFormat::csv : InputFormat::jsonl;
     if (in.regular() && grouped_by_person(in.stream(), stream.format)) {
       in.rewind();
-      settle_stream(plan, in.stream(), stream, [&](const Outcome& o) { columns.add(o); });
+      settle_stream(plan, in.stream(), stream, add);
+      return columns;
+    }
+  } else {
+    std::istringstream in(source.text);
+    if (grouped_by_person(in, stream.format)) {
+      in.clear();
+      in.seekg(0);
+      settle_stream(plan, in, stream, add);
       return columns;
     }
   }
-  for (const Outcome& o : settle_batch(plan, read_source(source), batch)) columns.add(o);
+  for (const Outcome& o : settle_batch(plan, read_source(source), batch)) add(o);
   return columns;
 }
 

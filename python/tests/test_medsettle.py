@@ -276,13 +276,17 @@ def test_kept_ledger_settle_reverse_settle_again(tmp_path):
     assert kinds.count("settlement") == 4 and kinds.count("reversal") == 2
 
 
-def test_a_grouped_file_streams_to_the_same_frames(tmp_path):
-    # A generated file has each person's stays together: it is streamed (a wave at a time),
-    # and gives what the same stays read whole give.
+def test_grouped_stays_stream_to_what_they_give_read_whole(tmp_path):
+    # A generated file has each person's stays together: it is streamed (a wave at a time), from a
+    # file or from text. The same lines with persons apart (even lines, then odd) are read whole.
     stays = medsettle.generate(2000, seed=5)
     path = tmp_path / "stays.jsonl"
     path.write_text(stays, encoding="utf-8")
+    lines = stays.splitlines()
+    apart = medsettle.JsonLines("\n".join(lines[::2] + lines[1::2]))
     plan = medsettle.builtin()
-    streamed, whole = plan.settle(path, threads=2), plan.settle(stays)
-    pd.testing.assert_frame_equal(streamed[0], whole[0])
-    pd.testing.assert_frame_equal(streamed[1], whole[1])
+    by_id = lambda f: f.sort_values("stay_id").reset_index(drop=True)
+    from_file, from_text, whole = plan.settle(path, threads=2), plan.settle(stays), plan.settle(apart)
+    pd.testing.assert_frame_equal(from_file[0], from_text[0])
+    pd.testing.assert_frame_equal(by_id(from_file[0]), by_id(whole[0]))
+    assert from_file[1].empty and whole[1].empty and len(whole[0]) == len(lines)
