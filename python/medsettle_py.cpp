@@ -29,6 +29,8 @@
 #include "medsettle/stream.hpp"
 #include "medsettle/writer.hpp"
 
+#include "json_rows.hpp"
+
 namespace py = pybind11;
 using namespace medsettle;
 
@@ -384,9 +386,20 @@ PYBIND11_MODULE(_native, m) {
   bind_store(m);
   py::class_<Source>(m, "Source")
       .def(py::init([](std::string text, bool is_path) { return Source{std::move(text), is_path}; }), py::arg("text"),
-           py::arg("is_path"));
+           py::arg("is_path"))
+      .def_property_readonly("text", [](const Source& s) { return s.text; })
+      .def_property_readonly("is_path", [](const Source& s) { return s.is_path; });
   m.def("settle", &settle_stays, py::arg("plan"), py::arg("source"), py::arg("threads"), py::arg("as_of"));
   m.def("explain", &explain_stay, py::arg("plan"), py::arg("source"), py::arg("stay_id"), py::arg("as_of"));
+  m.def(
+      "columns_source",
+      [](const std::vector<std::string>& names, const py::sequence& columns, std::size_t rows) {
+        return Source{python::rows_as_jsonl(names, columns, rows), false};
+      },
+      py::arg("names"), py::arg("columns"), py::arg("rows"));
+  m.def(
+      "dicts_source", [](const py::sequence& rows) { return Source{python::dicts_as_jsonl(rows), false}; },
+      py::arg("rows"));
   m.def("show", &show_parameters, py::arg("plan"), py::arg("as_of"));
   m.def("compare", &compare_plans, py::arg("a"), py::arg("b"), py::arg("source"), py::arg("threads"), py::arg("as_of_a"),
         py::arg("as_of_b"));

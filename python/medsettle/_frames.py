@@ -139,9 +139,14 @@ def to_source(stays):
         stays = [stays]
     if isinstance(stays, pd.DataFrame):  # column by column: much faster than to_dict("records")
         names = [str(c) for c in stays.columns]
-        rows = zip(*(stays.iloc[:, j].tolist() for j in range(len(names))))
-        lines = [stay_json(zip(names, row), i) for i, row in enumerate(rows, start=1)]
+        columns = [stays.iloc[:, j].tolist() for j in range(len(names))]
+        if not any("." in n for n in names):  # the same, in C++ (python/json_rows.cpp)
+            return _native.columns_source(names, columns, len(stays))
+        lines = [stay_json(zip(names, row), i) for i, row in enumerate(zip(*columns), start=1)]
     else:
+        stays = list(stays)
+        if all(type(row) is dict and not any("." in str(k) for k in row) for row in stays):
+            return _native.dicts_source(stays)
         lines = [stay_json(row.items(), i) for i, row in enumerate(stays, start=1)]
     return _native.Source("\n".join(lines), False)
 

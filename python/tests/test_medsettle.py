@@ -114,6 +114,17 @@ def test_dataframe_list_and_fen_forms_equal_json_lines():
     assert len(from_file[0]) == 40
 
 
+def test_the_cpp_writer_writes_what_the_python_reference_writes():
+    # python/json_rows.cpp (DataFrames and dicts) against _frames.stay_json (dotted columns): the same JSON.
+    from medsettle import _frames
+    rows = example_stays() + [ONE, {**ONE, "age": 41.0, "referred_from": None, "flags": ("a", "b")}]
+    reference = [json.loads(_frames.stay_json(r.items(), i)) for i, r in enumerate(rows, 1)]
+    for source in (_frames.to_source(rows), _frames.to_source(pd.DataFrame(rows))):
+        assert not source.is_path
+        assert [json.loads(line) for line in source.text.split("\n")] == [
+            {k: v for k, v in r.items()} for r in reference]
+
+
 def test_missing_values_in_a_dataframe_are_absent_fields():
     # `referred_from` is given for one row only: pandas fills the others with NaN, which means "absent".
     plan = medsettle.builtin()
