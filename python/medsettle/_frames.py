@@ -151,11 +151,17 @@ def to_source(stays):
     return _native.Source("\n".join(lines), False)
 
 
+def objects(values):
+    """Python objects as a pandas object column, without NumPy inspecting each for a sequence."""
+    values = list(values)
+    return pd.arrays.PandasArray(np.fromiter(values, dtype=object, count=len(values)))
+
+
 def money_array(fen, money):
     """A money column: pandas Int64 of fen, or Python Decimals of yuan."""
     if money == "fen":
         return pd.array(fen, dtype="Int64")
-    return pd.array([Decimal(v).scaleb(-2) for v in np.asarray(fen).tolist()], dtype=object)
+    return objects(Decimal(v).scaleb(-2) for v in np.asarray(fen).tolist())
 
 
 def money_name(field, money):
@@ -171,7 +177,7 @@ def settlement_frame(columns, money):
     """One row a settlement: stay_id, person_id, rules, version, digest, the
     money fields of INTERCHANGE.md, then `<channel>_paid` for every channel of
     the rule set (missing where the version applied has no such channel)."""
-    frame = {key: pd.array(columns[key], dtype=object) for key in ("stay_id", "person_id", "rules", "version", "digest")}
+    frame = {key: objects(columns[key]) for key in ("stay_id", "person_id", "rules", "version", "digest")}
     for field, fen in columns["money"]:
         frame[money_name(field, money)] = money_array(fen, money)
     for slot, fen, present in columns["channels"]:
@@ -185,11 +191,11 @@ def rejection_frame(columns):
     """One row a rejection: stay_id (None when unreadable), line, code, field (None when no single
     field is at fault), message."""
     return pd.DataFrame({
-        "stay_id": pd.array(columns["stay_id"], dtype=object),
+        "stay_id": objects(columns["stay_id"]),
         "line": pd.array(columns["line"], dtype="Int64"),
-        "code": pd.array(columns["code"], dtype=object),
-        "field": pd.array(columns["field"], dtype=object),
-        "message": pd.array(columns["message"], dtype=object),
+        "code": objects(columns["code"]),
+        "field": objects(columns["field"]),
+        "message": objects(columns["message"]),
     })
 
 
@@ -201,5 +207,5 @@ def exact_frame(rows, names, money_columns, money):
         if money == "fen":
             frame[name] = pd.array(values, dtype="Int64")
         else:
-            frame[name] = pd.array([Decimal(v).scaleb(-2) for v in values], dtype=object)
+            frame[name] = objects(Decimal(v).scaleb(-2) for v in values)
     return frame.rename(columns={n: money_name(n, money) for n in money_columns})
