@@ -86,9 +86,12 @@ class Plan:
         """One stay settled step by step. `stays` is the stay (a dict) or stays
         holding it with the person's others (so the year's ledger is right)."""
         if stay_id is None:
-            if not isinstance(stays, dict):
-                raise ValueError("explain: give stay_id when giving several stays")
-            stay_id = stays["stay_id"]
+            if isinstance(stays, pd.DataFrame) and len(stays) == 1:
+                stay_id = stays["stay_id"].iloc[0]
+            elif isinstance(stays, dict):
+                stay_id = stays["stay_id"]
+            else:
+                raise ValueError("explain: give stay_id, unless `stays` is one stay (a dict or a one-row DataFrame)")
         return Explanation(_native.explain(self._native, to_source(stays), stay_id, as_of))
 
     def show(self, as_of=None):
@@ -167,9 +170,15 @@ class Comparison:
         self.a = settlement_frame(result["a"][0], money), rejection_frame(result["a"][1])
         self.b = settlement_frame(result["b"][0], money), rejection_frame(result["b"][1])
         self.text, self.html = result["text"], result["html"]
+        self._names = f"{plan_a.id} vs {plan_b.id}"
 
     def __str__(self):
         return self.text
+
+    def __repr__(self):
+        c = self.counts
+        return (f"<medsettle.Comparison {self._names}: {c['records']} records, {c['paired']} settled under both, "
+                f"{c['changed']} changed>")
 
     def _repr_html_(self):
         return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '

@@ -195,6 +195,14 @@ def test_rejections_name_line_code_and_field():
     assert "12.345" in r["message"]
 
 
+def test_explain_one_stay_given_alone():
+    # ONE by hand (test_one_stay_by_hand): basic pays 750.00; as a dict or as a one-row DataFrame.
+    plan = medsettle.builtin()
+    for stay in (ONE, pd.DataFrame([ONE])):
+        e = plan.explain(stay)
+        assert e.rejection is None and e.settlement["hifp_pay"] == "750.00"
+
+
 def test_bad_as_of_and_unknown_stay():
     plan = medsettle.builtin()
     with pytest.raises(ValueError, match="as_of"):
@@ -240,6 +248,7 @@ def test_compare_is_the_command_s():
         assert row.loc["psn_part_amt", side] == mine["psn_part_amt_fen"].sum()
     assert c.counts["records"] == 40
     assert "<svg" in c.html and "<iframe" in c._repr_html_()
+    assert repr(c).startswith("<medsettle.Comparison hunan vs zhuzhou: 40 records")
     command = os.environ.get("MEDSETTLE_COMMAND")
     if command:
         out = subprocess.run([command, "compare", "--against", str(SOURCE / "rules" / "zhuzhou.yaml"), "--in",
