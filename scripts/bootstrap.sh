@@ -9,10 +9,13 @@ profile=${1:-build}
 pkgs=(g++ make cmake pkg-config libyaml-cpp-dev libfmt-dev libboost-dev
       libsimdjson-dev libcli11-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
       libsqlite3-dev libpq-dev)
+# The Python module (python/, docs/python.md): built and tested with test and ci.
+python_pkgs=(python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest python3-nbconvert python3-ipykernel
+             python3-matplotlib)
 case "$profile" in
   build) ;;
-  test) pkgs+=(python3 time postgresql) ;;
-  ci) pkgs+=(python3 time postgresql clang libclang-rt-14-dev chromium fonts-noto-cjk) ;;
+  test) pkgs+=(python3 time postgresql "${python_pkgs[@]}") ;;
+  ci) pkgs+=(python3 time postgresql "${python_pkgs[@]}" clang libclang-rt-14-dev chromium fonts-noto-cjk) ;;
   *) echo "bootstrap: unknown profile '$profile' (build, test or ci)" >&2; exit 2 ;;
 esac
 missing=()
