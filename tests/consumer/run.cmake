@@ -5,6 +5,8 @@
 #                     run through its RUNPATH; checks the installed SONAME
 #   -DMODE=pkgconfig  plain compiler commands with pkg-config --cflags --libs medsettle,
 #                     against the shared library and (--static) the static one
+#   -DMODE=pkgconfig_build  the same with the build tree's medsettle.pc
+#                     (PKG_CONFIG_PATH=BUILD_DIR), nothing installed
 if(NOT MODE)
   set(MODE static)
 endif()
@@ -20,6 +22,45 @@ function(run what)
   message(STATUS "${what}: ok")
   set(run_output "${out}" PARENT_SCOPE)
 endfunction()
+
+# pkg-config --cflags medsettle: exactly -I<the folder holding medsettle/>, no
+# definition or flag of a dependency (issue #16: simdjson's
+# -DSIMDJSON_THREADS_ENABLED=1 leaked), and that folder holds the headers.
+function(check_cflags pc want_include)
+  run("pkg-config --cflags" ${pc} --cflags medsettle)
+  string(STRIP "${run_output}" cflags)
+  if(NOT cflags STREQUAL "-I${want_include}")
+    message(FATAL_ERROR "pkg-config --cflags medsettle: '${cflags}', expected exactly '-I${want_include}'")
+  endif()
+  run("pkg-config --static --cflags" ${pc} --static --cflags medsettle)
+  string(STRIP "${run_output}" cflags)
+  if(NOT cflags STREQUAL "-I${want_include}")
+    message(FATAL_ERROR "pkg-config --static --cflags medsettle: '${cflags}', expected exactly '-I${want_include}'")
+  endif()
+  foreach(h medsettle/settle.hpp medsettle/medsettle.h)
+    if(NOT EXISTS ${want_include}/${h})
+      message(FATAL_ERROR "pkg-config's include folder ${want_include} has no ${h}")
+    endif()
+  endforeach()
+endfunction()
+
+if(MODE STREQUAL "pkgconfig_build")
+  set(pc ${CMAKE_COMMAND} -E env --unset=PKG_CONFIG_LIBDIR PKG_CONFIG_PATH=${BUILD_DIR} ${PKG_CONFIG})
+  check_cflags("${pc}" ${SOURCE_DIR}/include)
+  run("pkg-config --libs" ${pc} --libs medsettle)
+  string(STRIP "${run_output}" libs)
+  if(NOT libs STREQUAL "-L${BUILD_DIR} -lmedsettle")
+    message(FATAL_ERROR "pkg-config --libs medsettle: '${libs}', expected '-L${BUILD_DIR} -lmedsettle'")
+  endif()
+  separate_arguments(flags UNIX_COMMAND "${cflags} ${libs}")
+  file(MAKE_DIRECTORY ${work}/build)
+  run("g++ consumer" ${CXX} -std=c++20 ${SOURCE_DIR}/tests/consumer/main.cpp ${flags} -o ${work}/build/consumer)
+  run("cc consumer_c" ${CC} ${SOURCE_DIR}/tests/consumer/main.c ${flags} -o ${work}/build/consumer_c)
+  foreach(exe consumer consumer_c)
+    run("run ${exe}" ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${BUILD_DIR} ${work}/build/${exe})
+  endforeach()
+  return()
+endif()
 
 run("install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 set(libdir ${prefix}/${LIBDIR})
@@ -74,6 +115,7 @@ if(MODE STREQUAL "static" OR MODE STREQUAL "shared")
 
 elseif(MODE STREQUAL "pkgconfig")
   set(pc ${CMAKE_COMMAND} -E env --unset=PKG_CONFIG_LIBDIR PKG_CONFIG_PATH=${libdir}/pkgconfig ${PKG_CONFIG})
+  check_cflags("${pc}" ${prefix}/include)
   run("pkg-config --modversion" ${pc} --modversion medsettle)
   string(STRIP "${run_output}" v)
   if(NOT v STREQUAL VERSION)
