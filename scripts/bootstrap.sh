@@ -8,7 +8,7 @@ set -euo pipefail
 profile=${1:-build}
 pkgs=(g++ make cmake pkg-config libyaml-cpp-dev libfmt-dev libboost-dev
       libsimdjson-dev libcli11-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
-      libsqlite3-dev libpq-dev)
+      libsqlite3-dev libpq-dev gettext)
 case "$profile" in
   build) ;;
   test) pkgs+=(python3 time postgresql) ;;
