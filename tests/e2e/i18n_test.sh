@@ -33,6 +33,12 @@ check "main help in Chinese" contains "$work/out" "medsettle：住院一站式�
 check "settle --help --lang zh (after the subcommand)" status 0 c "$ms" settle --help --lang zh
 check "settle help in Chinese" contains "$work/out" "结算一批住院：结算结果写到 --out，拒绝记录写到 --errors"
 check "settle help: --bom in Chinese" contains "$work/out" "CSV：以 UTF-8 字节顺序标记（BOM）开头"
+check "settle help: CLI11's usage line in Chinese" has "$work/out" "用法: medsettle settle [选项]"
+check "settle help: the options heading in Chinese" has "$work/out" "选项:"
+check "settle help: -h in Chinese" grep -qE '^  -h,--help +显示此帮助信息并退出$' "$work/out"
+check "settle help: the example in Chinese" has "$work/out" "示例："
+check "main help: the subcommands heading in Chinese" status 0 c "$ms" --help --lang zh
+check "main help: 子命令:" has "$work/out" "子命令:"
 check "--lang=zh validate --help" status 0 c "$ms" --lang=zh validate --help
 check "validate help in Chinese" contains "$work/out" "检查规则文件；每个错误输出为 file:line:column: message"
 check "LANG=zh_CN.UTF-8 replay --help" status 0 zh "$ms" replay --help
@@ -44,6 +50,7 @@ check "main help in English" contains "$work/out" "medsettle: one-stop settlemen
 check "no Chinese in the English help" test "$(grep -c '住院' "$work/out")" -eq 0
 check "--lang en beats LANG=zh_CN.UTF-8" status 0 zh "$ms" --lang en settle --help
 check "settle help in English" contains "$work/out" "Settle a batch of stays: settlements to --out, rejections to --errors"
+check "settle help: CLI11's words in English" test "$(sed -n '2,5p' "$work/out")" = "$(printf 'Usage: medsettle settle [OPTIONS]\n\nOptions:\n  -h,--help                   Print this help message and exit')"
 check "--lang fr: usage error" status 2 c "$ms" --lang fr --help
 check "--lang fr: says so" has "$work/err" "medsettle: --lang: 'fr' (zh or en)"
 
