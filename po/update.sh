@@ -21,7 +21,11 @@ xgettext --language=C++ --from-code=UTF-8 --keyword=N_ --keyword=tr \
   --package-name=medsettle --msgid-bugs-address="the medsettle issue tracker" --sort-by-file --add-comments=TRANSLATORS: \
   --files-from="$tmp/files" --output="$tmp/medsettle.pot"
 
-msgids() { msgcat --no-wrap --sort-output "$1" | sed -n 's/^msgid //p'; }
+# Every msgid on one line (a text with line breaks spans several lines in a .po file).
+msgids() {
+  msgcat --no-wrap --sort-output "$1" |
+    awk '/^msgid /{ m = 1; s = substr($0, 7); next } m && /^"/{ s = s $0; next } m { print s; m = 0 }'
+}
 
 case "$mode" in
   --check)
