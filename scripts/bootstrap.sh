@@ -8,7 +8,7 @@ set -euo pipefail
 profile=${1:-build}
 pkgs=(g++ make cmake pkg-config libyaml-cpp-dev libfmt-dev libboost-dev
       libsimdjson-dev libcli11-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
-      libsqlite3-dev libpq-dev)
+      libsqlite3-dev libpq-dev gettext)
 # The Python module (python/, docs/python.md): built and tested with test and ci.
 python_pkgs=(python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest python3-nbconvert python3-ipykernel
              python3-matplotlib)

@@ -24,3 +24,6 @@ add_test(NAME e2e.rules COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/rules_test.
 set_tests_properties(e2e.rules PROPERTIES RUN_SERIAL TRUE)
 add_test(NAME e2e.show_diff COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/show_diff_test.sh ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR})
 set_tests_properties(e2e.show_diff PROPERTIES RUN_SERIAL TRUE)
+# settle --format csv for spreadsheets (--bom, --headers zh, --itemize): the installed command.
+add_test(NAME e2e.csv COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/csv_test.sh ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+set_tests_properties(e2e.csv PROPERTIES RUN_SERIAL TRUE)

@@ -16,6 +16,7 @@
 #include "medsettle/reader.hpp"
 #include "medsettle/settle.hpp"
 #include "medsettle/stream.hpp"
+#include "medsettle/writer.hpp"
 
 namespace medsettle {
 
@@ -38,7 +39,11 @@ struct PipelineOptions {
   unsigned threads = 0;  ///< 0: one per core; at most max_batch_threads
   InputFormat input = InputFormat::jsonl;
   OutputFormat output = OutputFormat::jsonl;
-  bool itemize = false;  ///< JSON Lines only: add each channel's itemization
+  /// JSON Lines: add each channel's itemization; CSV: `<id>_base`,
+  /// `<id>_deductible` and `<id>_paid` per channel (CsvOptions::itemize).
+  bool itemize = false;
+  bool csv_bom = false;                         ///< CSV: the UTF-8 byte-order mark first (CsvOptions::bom)
+  CsvHeaders csv_headers = CsvHeaders::english; ///< CSV: the names of the fixed columns
   PipelineMode mode = PipelineMode::automatic;
   SettleOptions settle;  ///< as_of; no trace
   /// The language of the rejections' messages (JSON keys and codes stay English).

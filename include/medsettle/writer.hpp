@@ -1,6 +1,7 @@
 // medsettle/writer.hpp: settlements and rejections as text (INTERCHANGE.md).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,26 @@ MEDSETTLE_API void write_json(std::string& out, const Rejection& r, Language lan
 /// Appends one settlement as a CSV row (no line end), in the columns of
 /// csv_header() of the plan that settled it.
 MEDSETTLE_API void write_csv(std::string& out, const Settlement& s);
+
+/// The names of the CSV's fixed columns: the interchange names (stay_id,
+/// medfee_sumamt, ...) or the Chinese names of the national platform's
+/// settlement list (结算ID, 医疗费总额, ...). Per-channel columns always
+/// keep the channel id.
+enum class CsvHeaders : std::uint8_t { english, chinese };
+
+/// CSV for spreadsheets (README.md, "CSV output"). The default is the CSV above.
+struct CsvOptions {
+  bool bom = false;                         ///< the UTF-8 byte-order mark before the header (Excel)
+  CsvHeaders headers = CsvHeaders::english;
+  /// Three columns per channel instead of `<id>_paid`: `<id>_base` (B, the
+  /// remainders of its base buckets), `<id>_deductible` (the deductible
+  /// applied) and `<id>_paid`.
+  bool itemize = false;
+};
+/// The header row under `options` (the byte-order mark first if asked; no line end).
+[[nodiscard]] MEDSETTLE_API std::string csv_header(const Plan& plan, const CsvOptions& options);
+/// Appends one settlement as a CSV row in the columns of csv_header(plan, options).
+MEDSETTLE_API void write_csv(std::string& out, const Settlement& s, const CsvOptions& options);
 
 /// Appends a person's ledger as one JSON object (INTERCHANGE.md, "A person's
 /// ledger as JSON"; no line end). Deterministic: the same ledger gives the

@@ -37,6 +37,24 @@ std::optional<Language> take_language(std::vector<std::string>& args) {
   return out;
 }
 
+/// CLI11's own words in the help (its labels, the -h flag, the group names) in the command's language.
+void localize_help(CLI::App& app) {
+  auto f = app.get_formatter();
+  for (const char* label : {N_("Usage"), N_("OPTIONS"), N_("SUBCOMMAND"), N_("SUBCOMMANDS"), N_("REQUIRED"),
+                            N_("Positionals"), N_("Excludes"), N_("Needs"), N_("Env")}) {
+    f->label(label, cli::tr(label));
+  }
+  std::vector<CLI::App*> apps{&app};
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) apps.push_back(sub);
+  for (CLI::App* a : apps) {
+    if (CLI::Option* help = a->get_help_ptr()) help->description(cli::tr(N_("Print this help message and exit")));
+    for (CLI::Option* o : a->get_options()) {
+      if (o->get_group() == "Options") o->group(cli::tr(N_("Options")));
+    }
+    if (a != &app) a->group(cli::tr(N_("Subcommands")));
+  }
+}
+
 int run(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   const std::optional<Language> lang = take_language(args);
@@ -64,6 +82,7 @@ int run(int argc, char** argv) {
       {"generate", cli::add_generate(app)}, {"compare", cli::add_compare(app)},
       {"show", cli::add_show(app)},         {"diff", cli::add_diff(app)},
       {"reverse", cli::add_reverse(app)},   {"ledger", cli::add_ledger(app)}};
+  localize_help(app);
   std::vector<const char*> argp;
   for (const std::string& a : args) argp.push_back(a.c_str());
   try {

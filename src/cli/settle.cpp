@@ -13,8 +13,8 @@ namespace medsettle::cli {
 namespace {
 
 struct SettleArgs {
-  std::string rules, in, out, errors, format, in_format, mode = "auto", ledger;
-  bool itemize = false, dry_run = false;
+  std::string rules, in, out, errors, format, in_format, mode = "auto", ledger, headers;
+  bool itemize = false, dry_run = false, bom = false;
   unsigned threads = 0;
 };
 
@@ -63,10 +63,14 @@ PipelineOptions pipeline_options(const SettleArgs& a, Progress& progress) {
   o.input = input_format(a.in_format, a.in);
   o.output = input_format(a.format, a.out) == InputFormat::csv ? OutputFormat::csv : OutputFormat::jsonl;
   o.itemize = a.itemize;
+  o.csv_bom = a.bom;
+  o.csv_headers = a.headers == "zh" ? CsvHeaders::chinese : CsvHeaders::english;
   o.mode = a.mode == "stream" ? PipelineMode::stream : a.mode == "whole" ? PipelineMode::whole : PipelineMode::automatic;
   o.messages = json_language();
   o.progress = [&progress](const PipelineProgress& p) { progress(p); };
-  if (o.itemize && o.output == OutputFormat::csv) throw UsageError(tr(N_("--itemize needs JSON Lines output")));
+  if ((a.bom || !a.headers.empty()) && o.output != OutputFormat::csv) {
+    throw UsageError(tr(N_("--bom and --headers need CSV output (--format csv or an --out file ending in .csv)")));
+  }
   return o;
 }
 
@@ -146,7 +150,13 @@ Run add_settle(CLI::App& app) {
   c->add_option("--errors", a->errors, tr(N_("Rejections, JSON Lines (default: standard error)")));
   c->add_flag("--itemize", a->itemize,
               tr(N_("Add each channel's itemization: payment before caps, what limited it, band amounts, and what "
-                    "it took from each bucket")));
+                    "it took from each bucket (CSV: the columns <id>_base, <id>_deductible and <id>_paid per "
+                    "channel)")));
+  c->add_flag("--bom", a->bom, tr(N_("CSV: start with the UTF-8 byte-order mark, for Excel on Windows")));
+  c->add_option("--headers", a->headers,
+                tr(N_("CSV: the names of the fixed columns, en (stay_id, medfee_sumamt, ...; default) or zh (结算ID, "
+                      "医疗费总额, ...); the per-channel columns keep the channel id")))
+      ->check(CLI::IsMember({"en", "zh"}));
   c->add_option("--threads", a->threads, tr(N_("Threads (default: the number of cores)")))
       ->check(CLI::Range(1u, 1024u));
   c->add_option("--mode", a->mode,

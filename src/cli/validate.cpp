@@ -12,8 +12,9 @@ std::string summary(const std::string& file, const Plan& p) {
   const std::size_t channels = p.ledger_slots().size(), versions = p.versions().size();
   std::string dates;
   for (Date d : p.versions()) dates += (dates.empty() ? "" : ", ") + format(d);
-  return tr(N_("{}: ok: rule set {}, {} version{} ({}), {} channel{}, {}"), file, p.id(), versions,
-            versions == 1 ? "" : "s", dates, channels, channels == 1 ? "" : "s", p.digest());
+  return tr(N_("{}: ok: rule set {}, {} ({}), {}, {}"), file, p.id(),
+            tr(versions == 1 ? N_("{} version") : N_("{} versions"), versions), dates,
+            tr(channels == 1 ? N_("{} channel") : N_("{} channels"), channels), p.digest());
 }
 
 /// Checks one file; true if it is valid.

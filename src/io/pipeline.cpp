@@ -27,7 +27,7 @@ class Sink {
       : options_(o), threads_(std::max(1u, threads)), out_(out), errors_(errors) {
     if (o.output == OutputFormat::csv) {
       Chunk header;
-      header.out = csv_header(plan) + '\n';
+      header.out = csv_header(plan, csv_options()) + '\n';
       push(std::move(header));
     }
     writer_ = std::thread([this] { write_loop(); });
@@ -75,9 +75,10 @@ class Sink {
   std::exception_ptr failure_;      // the writer's error, if it had one
   std::thread writer_;
 
+  CsvOptions csv_options() const { return {options_.csv_bom, options_.csv_headers, options_.itemize}; }
   void format_one(const Outcome& o, std::string& out, std::string& err) const {
     if (o.settled()) {
-      if (options_.output == OutputFormat::csv) write_csv(out, o.settlement());
+      if (options_.output == OutputFormat::csv) write_csv(out, o.settlement(), csv_options());
       else if (options_.itemize) write_json_itemized(out, o.settlement());
       else write_json(out, o.settlement());
       out += '\n';

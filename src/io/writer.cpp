@@ -206,18 +206,33 @@ namespace {
 constexpr std::string_view scalar_columns =
     "stay_id,person_id,rules,version,digest,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,"
     "inscp_scp_amt,act_pay_dedc,hifp_pay,hifmi_pay,maf_pay,hosp_part_amt,oth_pay,fund_pay_sumamt,psn_part_amt";
-}
+// The same columns as the national platform's settlement list names them
+// (setl_id 结算ID, psn_no 人员编号, ...); rules, version and digest are medsettle's own.
+constexpr std::string_view scalar_columns_zh =
+    "结算ID,人员编号,规则集,版本,规则集摘要,医疗费总额,全自费金额,超限价自费费用,先行自付金额,"
+    "符合政策范围金额,实际支付起付线,基本医疗保险统筹基金支出,大病保险资金支出,医疗救助基金支出,"
+    "医院负担金额,其他支出,基金支付总额,个人负担总金额";
+constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+}  // namespace
 
-std::string csv_header(const Plan& plan) {
-  std::string h(scalar_columns);
+std::string csv_header(const Plan& plan) { return csv_header(plan, CsvOptions{}); }
+
+std::string csv_header(const Plan& plan, const CsvOptions& options) {
+  std::string h(options.bom ? utf8_bom : std::string_view{});
+  h += options.headers == CsvHeaders::chinese ? scalar_columns_zh : scalar_columns;
   for (const auto& slot : plan.ledger_slots()) {
-    h += ',';
-    write_csv_cell(h, slot + "_paid");
+    for (const char* suffix : {"_base", "_deductible", "_paid"}) {
+      if (!options.itemize && std::string_view(suffix) != "_paid") continue;
+      h += ',';
+      write_csv_cell(h, slot + suffix);
+    }
   }
   return h;
 }
 
-void write_csv(std::string& out, const Settlement& s) {
+void write_csv(std::string& out, const Settlement& s) { write_csv(out, s, CsvOptions{}); }
+
+void write_csv(std::string& out, const Settlement& s, const CsvOptions& options) {
   write_csv_cell(out, s.stay_id);
   out += ',';
   write_csv_cell(out, s.person_id);
@@ -233,10 +248,16 @@ void write_csv(std::string& out, const Settlement& s) {
     out += ',';
     format_to(out, v);
   }
-  // One column per ledger slot; a channel the applied version lacks is empty.
+  // One column (or three, itemized) per ledger slot; a channel the applied version lacks is empty.
   std::vector<const ChannelResult*> by_slot(s.slot_count(), nullptr);
   for (const auto& r : s.channels) by_slot[r.slot] = &r;
   for (const ChannelResult* r : by_slot) {
+    if (options.itemize) {
+      out += ',';
+      if (r) format_to(out, r->base);
+      out += ',';
+      if (r) format_to(out, r->deductible);
+    }
     out += ',';
     if (r) format_to(out, r->paid);
   }

@@ -5,6 +5,8 @@
 #                     run through its RUNPATH; checks the installed SONAME
 #   -DMODE=pkgconfig  plain compiler commands with pkg-config --cflags --libs medsettle,
 #                     against the shared library and (--static) the static one
+#   -DMODE=pkgconfig_build  the same with the build tree's medsettle.pc
+#                     (PKG_CONFIG_PATH=BUILD_DIR), nothing installed
 if(NOT MODE)
   set(MODE static)
 endif()
@@ -20,6 +22,49 @@ function(run what)
   message(STATUS "${what}: ok")
   set(run_output "${out}" PARENT_SCOPE)
 endfunction()
+
+# pkg-config --cflags medsettle: exactly -I<the folder holding medsettle/>, no
+# definition or flag of a dependency (issue #16: simdjson's
+# -DSIMDJSON_THREADS_ENABLED=1 leaked), and that folder holds the headers.
+function(check_cflags pc want_include)
+  foreach(static "" --static)
+    run("pkg-config ${static} --cflags" ${pc} ${static} --cflags medsettle)
+    string(STRIP "${run_output}" cflags)
+    # One flag, -I<folder>; the folder may be spelt through the .pc file's place (prefix/lib/pkgconfig/../..).
+    if(NOT cflags MATCHES "^-I([^ ]+)$")
+      message(FATAL_ERROR "pkg-config ${static} --cflags medsettle: '${cflags}', expected -I<folder> alone")
+    endif()
+    get_filename_component(got ${CMAKE_MATCH_1} REALPATH)
+    get_filename_component(want ${want_include} REALPATH)
+    if(NOT got STREQUAL want)
+      message(FATAL_ERROR "pkg-config ${static} --cflags medsettle: '${cflags}' is not -I${want_include}")
+    endif()
+  endforeach()
+  foreach(h medsettle/settle.hpp medsettle/medsettle.h)
+    if(NOT EXISTS ${want_include}/${h})
+      message(FATAL_ERROR "pkg-config's include folder ${want_include} has no ${h}")
+    endif()
+  endforeach()
+  set(cflags "${cflags}" PARENT_SCOPE)
+endfunction()
+
+if(MODE STREQUAL "pkgconfig_build")
+  set(pc ${CMAKE_COMMAND} -E env --unset=PKG_CONFIG_LIBDIR PKG_CONFIG_PATH=${BUILD_DIR} ${PKG_CONFIG})
+  check_cflags("${pc}" ${SOURCE_DIR}/include)
+  run("pkg-config --libs" ${pc} --libs medsettle)
+  string(STRIP "${run_output}" libs)
+  if(NOT libs STREQUAL "-L${BUILD_DIR} -lmedsettle")
+    message(FATAL_ERROR "pkg-config --libs medsettle: '${libs}', expected '-L${BUILD_DIR} -lmedsettle'")
+  endif()
+  separate_arguments(flags UNIX_COMMAND "${cflags} ${libs}")
+  file(MAKE_DIRECTORY ${work}/build)
+  run("g++ consumer" ${CXX} -std=c++20 ${SOURCE_DIR}/tests/consumer/main.cpp ${flags} -o ${work}/build/consumer)
+  run("cc consumer_c" ${CC} ${SOURCE_DIR}/tests/consumer/main.c ${flags} -o ${work}/build/consumer_c)
+  foreach(exe consumer consumer_c)
+    run("run ${exe}" ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${BUILD_DIR} ${work}/build/${exe})
+  endforeach()
+  return()
+endif()
 
 run("install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 set(libdir ${prefix}/${LIBDIR})
@@ -74,6 +119,7 @@ if(MODE STREQUAL "static" OR MODE STREQUAL "shared")
 
 elseif(MODE STREQUAL "pkgconfig")
   set(pc ${CMAKE_COMMAND} -E env --unset=PKG_CONFIG_LIBDIR PKG_CONFIG_PATH=${libdir}/pkgconfig ${PKG_CONFIG})
+  check_cflags("${pc}" ${prefix}/include)
   run("pkg-config --modversion" ${pc} --modversion medsettle)
   string(STRIP "${run_output}" v)
   if(NOT v STREQUAL VERSION)

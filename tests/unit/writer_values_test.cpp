@@ -506,3 +506,88 @@ TEST_P(WriterValues, TraceHoldsTheWorkedSteps) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EachScheme, WriterValues, testing::ValuesIn(worked()), scheme_name);
+
+// ---- CSV for spreadsheets (CsvOptions, issue #16 item 7), on hunan's worked
+// stay S5493475 (hunan.worked.md; the figures' arithmetic is in worked() above).
+
+TEST(CsvOptions, TheDefaultsAreThePlainCsv) {
+  const Settled& s = settled("hunan");
+  const Settlement* st = find(s, "S5493475");
+  ASSERT_NE(st, nullptr);
+  std::string plain, with_defaults;
+  write_csv(plain, *st);
+  write_csv(with_defaults, *st, CsvOptions{});
+  EXPECT_EQ(with_defaults, plain);
+  EXPECT_EQ(csv_header(s.plan, CsvOptions{}), csv_header(s.plan));
+}
+
+TEST(CsvOptions, TheByteOrderMarkComesFirstOnce) {
+  const Settled& s = settled("hunan");
+  CsvOptions o;
+  o.bom = true;
+  // EF BB BF, then the header as without the mark.
+  EXPECT_EQ(csv_header(s.plan, o), "\xEF\xBB\xBF" + csv_header(s.plan));
+  // Rows carry no mark.
+  std::string row;
+  write_csv(row, *find(s, "S5493475"), o);
+  EXPECT_EQ(row.rfind("S5493475,", 0), 0u) << row;
+}
+
+TEST(CsvOptions, ChineseHeadersNameTheFixedColumnsAndKeepTheChannelIds) {
+  const Settled& s = settled("hunan");
+  CsvOptions o;
+  o.headers = CsvHeaders::chinese;
+  // The 18 fixed columns in the national settlement list's names, then hunan's
+  // six channels in ledger-slot order, by id.
+  EXPECT_EQ(csv_header(s.plan, o),
+            "结算ID,人员编号,规则集,版本,规则集摘要,医疗费总额,全自费金额,超限价自费费用,先行自付金额,"
+            "符合政策范围金额,实际支付起付线,基本医疗保险统筹基金支出,大病保险资金支出,医疗救助基金支出,"
+            "医院负担金额,其他支出,基金支付总额,个人负担总金额,basic_paid,critical_illness_paid,commercial_paid,"
+            "medical_aid_paid,hospital_waiver_paid,backstop_paid");
+  // The same number of columns as the English header; the rows do not change.
+  EXPECT_EQ(cells(csv_header(s.plan, o)).size(), cells(csv_header(s.plan)).size());
+  std::string plain, row;
+  write_csv(plain, *find(s, "S5493475"));
+  write_csv(row, *find(s, "S5493475"), o);
+  EXPECT_EQ(row, plain);
+}
+
+TEST(CsvOptions, ItemizedColumnsGiveEachChannelsBaseDeductibleAndPayment) {
+  const Settled& s = settled("hunan");
+  const Settlement* st = find(s, "S5493475");
+  ASSERT_NE(st, nullptr);
+  CsvOptions o;
+  o.itemize = true;
+  const std::vector<std::string> header = cells(csv_header(s.plan, o));
+  std::string row;
+  write_csv(row, *st, o);
+  const std::vector<std::string> values = cells(row);
+  ASSERT_EQ(header.size(), 18u + 3u * 6u);  // 18 fixed columns, 3 per channel
+  ASSERT_EQ(values.size(), header.size()) << row;
+  std::map<std::string, std::string> by_column;
+  for (std::size_t i = 0; i < header.size(); ++i) by_column[header[i]] = values[i];
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"psn_part_amt", "30211.12"},  // the fixed columns are unchanged
+      // basic: B = S 386987.35; deductible applied min(B, D 200.00) = 200.00; paid cap_year 200000.00
+      {"basic_base", "386987.35"}, {"basic_deductible", "200.00"}, {"basic_paid", "200000.00"},
+      // critical_illness: B = 386987.35 − 200000.00 = 186987.35; D 10000.00 × 0.5 = 5000.00 (acc 0);
+      // paid 0.90 × 181987.35 = 163788.615 -> 163788.62
+      {"critical_illness_base", "186987.35"}, {"critical_illness_deductible", "5000.00"},
+      {"critical_illness_paid", "163788.62"},
+      // commercial: B = S 23198.73 + P 13204.61 = 36403.34; D 0.00; 0.30 × 36403.34 = 10921.002 -> 10921.00
+      {"commercial_base", "36403.34"}, {"commercial_deductible", "0.00"}, {"commercial_paid", "10921.00"},
+      // medical_aid and hospital_waiver: not eligible, base 0, deductible 0, pay 0
+      {"medical_aid_base", "0.00"}, {"medical_aid_deductible", "0.00"}, {"medical_aid_paid", "0.00"},
+      {"hospital_waiver_base", "0.00"}, {"hospital_waiver_deductible", "0.00"}, {"hospital_waiver_paid", "0.00"},
+      // backstop (cap): B = S 12277.73 + P 13204.61 = 25482.34; no deductible; X = 25482.34 − 5000.00 = 20482.34
+      {"backstop_base", "25482.34"}, {"backstop_deductible", "0.00"}, {"backstop_paid", "20482.34"},
+  };
+  for (const auto& [column, cell] : want) {
+    ASSERT_TRUE(by_column.count(column)) << "no column " << column;
+    EXPECT_EQ(by_column.at(column), cell) << column;
+  }
+  // Per channel: base, deductible, paid, side by side.
+  EXPECT_EQ(header[18], "basic_base");
+  EXPECT_EQ(header[19], "basic_deductible");
+  EXPECT_EQ(header[20], "basic_paid");
+}
