@@ -33,7 +33,7 @@ check "slip: exit 0" status 0 "$ms" slip --in "$stays" --stay-id "$id" --html "$
 url="file://$work/slip.html"
 
 shot() {
-  chrome --screenshot="$work/slip.png" --window-size=900,1300 --hide-scrollbars "$url" \
+  chrome --screenshot="$work/slip.png" --window-size=900,1450 --hide-scrollbars "$url" \
     >"$work/shot.out" 2>"$work/shot.err" || { tail -5 "$work/shot.err"; return 1; }
   [ "$(head -c 8 "$work/slip.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || return 1
   [ "$(wc -c <"$work/slip.png")" -gt 30000 ]

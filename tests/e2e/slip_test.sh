@@ -51,7 +51,35 @@ check "slip --lang en: the figures are the settlement's" slip_matches "$work/en.
 check "slip --lang en: the why of an ineligible channel" grep -qF 'not eligible: its condition does not hold' "$work/en.html"
 check "slip --lang en: the digest" grep -qF "$("$ms" --version | grep -o 'sha256:[0-9a-f]*')" "$work/en.html"
 check "slip (default): exit 0" status 0 "$ms" slip --in "$stays" --stay-id "$id" --html "$work/zh.html"
-check "slip (default): Chinese" grep -qF '<html lang="zh-CN">' "$work/zh.html"
+check "slip (default): Chinese if a catalogue is installed, else English, and says which" \
+  grep -qE '<html lang="(zh-CN|en)">' "$work/zh.html"
+# The slip's labels through gettext: a catalogue made of po/slip.zh.txt alone (until po/zh_CN.po has them).
+if command -v msgfmt >/dev/null 2>&1; then
+  mkdir -p "$work/locale/zh_CN/LC_MESSAGES"
+  python3 - "$src/po/slip.zh.txt" "$work/slip.po" <<'PY'
+import sys
+q = lambda t: '"' + t.replace('"', '\\"') + '"'
+out = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"', '']
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.startswith("#") or "\t" not in line:
+        continue
+    a, b = line.rstrip("\n").split("\t")
+    out += ["msgid " + q(a), "msgstr " + q(b), ""]
+open(sys.argv[2], "w", encoding="utf-8").write("\n".join(out))
+PY
+  msgfmt -o "$work/locale/zh_CN/LC_MESSAGES/medsettle.mo" "$work/slip.po"
+  check "slip (default, catalogue): exit 0" status 0 env MEDSETTLE_LOCALEDIR="$work/locale" LANG=C \
+    "$ms" slip --in "$stays" --stay-id "$id" --html "$work/zh2.html"
+  check "slip (default, catalogue): Chinese" grep -qF '<html lang="zh-CN">' "$work/zh2.html"
+  check "slip (default, catalogue): the heading" grep -qF '<h1>一站式结算单</h1>' "$work/zh2.html"
+  check "slip (default, catalogue): the labels" grep -qF '<th>医疗费总额</th>' "$work/zh2.html"
+  check "slip (default, catalogue): the figures are the settlement's" slip_matches "$work/zh2.html" "$work/settled.jsonl"
+  check "slip --lang en (catalogue): English" status 0 env MEDSETTLE_LOCALEDIR="$work/locale" \
+    "$ms" --lang en slip --in "$stays" --stay-id "$id" --html "$work/en2.html"
+  check "slip --lang en (catalogue): the heading" grep -qF '<h1>One-stop settlement slip</h1>' "$work/en2.html"
+else
+  echo "skip the slip in Chinese (msgfmt, Debian gettext, is not installed)"
+fi
 check "slip (default): the figures are the settlement's" slip_matches "$work/zh.html" "$work/settled.jsonl"
 check "slip (default): channel names as the rule file writes them" grep -qF '城乡居民基本医疗保险' "$work/zh.html"
 check "slip: nothing fetched, no script" test -z "$(grep -E '<script|src=|href=' "$work/zh.html")"
