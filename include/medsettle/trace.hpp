@@ -79,12 +79,13 @@ using StepData = std::variant<step::Version, step::Split, step::Prior, step::Eli
 [[nodiscard]] MEDSETTLE_API std::string_view step_name(const StepData& data) noexcept;
 
 /// What about the stay chose a step's value: the hospital level a value
-/// given per level was read at, or the `when` condition that held (or did
-/// not) for the stay's attributes.
+/// given per level was read at, the `when` condition that held (or did
+/// not) for the stay's attributes, or both (a per-level rate or deductible
+/// that an adjustment then added to or scaled).
 struct Choice {
-  enum class By : std::uint8_t { nothing, hospital_level, condition };
+  enum class By : std::uint8_t { nothing, hospital_level, condition, hospital_level_and_condition };
   By by = By::nothing;
-  HospitalLevel level = HospitalLevel::county;  ///< by hospital_level
+  HospitalLevel level = HospitalLevel::county;  ///< by hospital_level (and condition)
   std::int32_t condition = -1;                  ///< by condition: the rule set's condition node
 };
 

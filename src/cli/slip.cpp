@@ -109,6 +109,9 @@ int run_slip(const SlipArgs& a) {
   const Plan plan = load_plan(a.rules);
   auto [stay, settlement] = settle_stay(a, plan);
   if (!a.ledger.empty()) {
+    // Read-only: a kept ledger file that does not exist is not created.
+    const bool uri = a.ledger.rfind("postgresql://", 0) == 0 || a.ledger.rfind("postgres://", 0) == 0;
+    if (!uri && !std::filesystem::exists(a.ledger)) throw UsageError(tr(N_("--ledger: no kept ledger at {}"), a.ledger));
     LedgerStore store = LedgerStore::open(a.ledger);
     settlement = committed_settlement(store, settlement);
   }

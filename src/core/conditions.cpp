@@ -146,6 +146,9 @@ std::string choice_text(const PlanData& p, const Choice& c) {
     case Choice::By::nothing: return {};
     case Choice::By::hospital_level: return "hospital_level " + std::string(name(c.level));
     case Choice::By::condition: return c.condition >= 0 ? "when " + condition_text(p, c.condition) : std::string{};
+    case Choice::By::hospital_level_and_condition:
+      return "hospital_level " + std::string(name(c.level)) +
+             (c.condition >= 0 ? "; when " + condition_text(p, c.condition) : std::string{});
   }
   return {};
 }

@@ -170,13 +170,26 @@ inline Params initial_parameters(const Channel& ch, HospitalLevel lvl) {
   return prm;
 }
 
-/// The value a change sets was chosen by the adjustment's `when`.
+/// `before` changed relative to its value by the adjustment's `when`: the
+/// level that chose the value (if any) still counts.
+inline Choice relative_choice(const Choice& before, std::int32_t when) {
+  if (before.by == Choice::By::hospital_level || before.by == Choice::By::hospital_level_and_condition) {
+    return Choice{Choice::By::hospital_level_and_condition, before.level, when};
+  }
+  return Choice{Choice::By::condition, HospitalLevel::county, when};
+}
+
+/// The value a change sets was chosen by the adjustment's `when` (and, for
+/// a change relative to a per-level value, by the level).
 inline void note_choice(const Change& c, std::int32_t when, Params& prm) {
   const Choice by{Choice::By::condition, HospitalLevel::county, when};
   switch (c.kind) {
-    case ChangeKind::rate_add:
+    case ChangeKind::rate_add: prm.rate_choice = relative_choice(prm.rate_choice, when); break;
     case ChangeKind::rate_set: prm.rate_choice = by; break;
     case ChangeKind::deductible_scale:
+      prm.deductible_choice = relative_choice(prm.deductible_choice, when);
+      prm.deductible_cite = c.cite;
+      break;
     case ChangeKind::deductible_set:
       prm.deductible_choice = by;
       prm.deductible_cite = c.cite;

@@ -136,13 +136,20 @@ const char* limiter_text(Limiter l) {
   return nullptr;
 }
 
-/// What chose the channel's values, from its trace (if any): "hospital_level county; when identity: dibao".
+/// What chose the channel's values, from its trace (if any), each once in
+/// the order of the steps: "when identity: dibao; hospital_level county".
 std::string choices(const Settlement& s, std::uint16_t index) {
   std::vector<std::string> seen;
   if (!s.trace) return {};
   for (const TraceStep& t : s.trace->steps) {
-    if (t.channel != index || t.chosen_by.empty()) continue;
-    if (std::find(seen.begin(), seen.end(), t.chosen_by) == seen.end()) seen.push_back(t.chosen_by);
+    if (t.channel != index) continue;
+    std::string_view rest = t.chosen_by;
+    while (!rest.empty()) {  // "hospital_level county; when ..." is two choices
+      const std::size_t cut = rest.find("; when ");
+      const std::string part(rest.substr(0, cut));
+      rest = cut == std::string_view::npos ? std::string_view{} : rest.substr(cut + 2);
+      if (std::find(seen.begin(), seen.end(), part) == seen.end()) seen.push_back(part);
+    }
   }
   std::string out;
   for (const auto& c : seen) out += (out.empty() ? "" : "; ") + c;

@@ -103,8 +103,14 @@ fi
 check "settle --ledger: exit 0" status 0 "$ms" settle --in "$stays" --ledger "$work/kept.db" --out "$work/committed.jsonl"
 check "slip --ledger: exit 0" status 0 "$ms" --lang en slip --in "$stays" --stay-id "$id" --ledger "$work/kept.db" --html "$work/l.html"
 check "slip --ledger: the committed figures" slip_matches "$work/l.html" "$work/committed.jsonl"
-check "slip --ledger: a stay not committed is exit 2" status 2 "$ms" slip --in "$stays" --stay-id "$id" --ledger "$work/empty.db" --html "$work/e.html"
+grep -v "\"$id\"" "$stays" >"$work/others.jsonl"
+check "settle the others --ledger: exit 0" status 0 "$ms" settle --in "$work/others.jsonl" --ledger "$work/others.db"
+check "slip --ledger: a stay not committed is exit 2" status 2 "$ms" slip --in "$stays" --stay-id "$id" --ledger "$work/others.db" --html "$work/e.html"
 check "slip --ledger: says so" grep -qF "has no committed settlement of stay $id" "$work/err"
+check "slip --ledger: a reversed stay is not printed" status 0 "$ms" reverse --ledger "$work/kept.db" --stay-id "$id"
+check "slip --ledger: after the reversal, exit 2" status 2 "$ms" slip --in "$stays" --stay-id "$id" --ledger "$work/kept.db" --html "$work/r.html"
+check "slip --ledger: no kept ledger is exit 2" status 2 "$ms" slip --in "$stays" --stay-id "$id" --ledger "$work/none.db" --html "$work/n.html"
+check "slip --ledger: says so, and creates none" test ! -e "$work/none.db" -a -n "$(grep -F 'no kept ledger at' "$work/err")"
 
 # explain: the stay's attributes first, and what chose each value.
 check "explain: exit 0" status 0 "$ms" --lang en explain --in "$stays" --stay-id "$id"
@@ -113,6 +119,7 @@ check "explain: the level" out_has '^  hospital_level  township$'
 check "explain: the identities" out_has '^  identities      registered_poor$'
 check "explain: the level chose basic's deductible, on its line" out_has 'hunan\.yaml:47 +hospital_level township → basic: deductible 200\.00'
 check "explain: a condition chose an adjustment" out_has 'when identity: registered_poor, dibao, tekun, poor_disabled → basic: adjustment applies: rate_add 0\.1$'
+check "explain: the level and a condition chose basic's rate" out_has 'hospital_level township; when identity: registered_poor, dibao, tekun, poor_disabled → basic: raw = 0\.95 × 617\.66'
 check "explain --json: exit 0" status 0 "$ms" explain --in "$stays" --stay-id "$id" --json
 check "explain --json: the stay and the choices" python3 -c '
 import json, sys

@@ -100,6 +100,11 @@ TEST(ExplainChoices, AnAdjustedValueNamesTheCondition) {
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->choice.by, Choice::By::condition);
   EXPECT_EQ(d->chosen_by, "when identity: registered_poor, dibao, tekun, poor_disabled");
+  // basic's rate: 0.75 read at the county level, then rate_add 0.10 for rural_poor: both chose it.
+  const TraceStep* b = find_step(s, 0, "bands");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->choice.by, Choice::By::hospital_level_and_condition);
+  EXPECT_EQ(b->chosen_by, "hospital_level county; when identity: registered_poor, dibao, tekun, poor_disabled");
   const TraceStep* e = find_step(s, 3, "eligibility");  // medical_aid
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->chosen_by, "when identity: registered_poor, dibao, tekun, poor_disabled and principal_diagnosis: "
