@@ -27,3 +27,10 @@ set_tests_properties(e2e.show_diff PROPERTIES RUN_SERIAL TRUE)
 # settle --format csv for spreadsheets (--bom, --headers zh, --itemize): the installed command.
 add_test(NAME e2e.csv COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/csv_test.sh ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR})
 set_tests_properties(e2e.csv PROPERTIES RUN_SERIAL TRUE)
+# medsettle slip (HTML, PDF, --ledger) and explain's attributes and choices: end to end (the installed command),
+# and the slip in a headless browser.
+add_test(NAME e2e.slip COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/slip_test.sh ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+set_tests_properties(e2e.slip PROPERTIES RUN_SERIAL TRUE TIMEOUT 300)
+add_test(NAME e2e.slip_browser
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/slip_browser_test.sh ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+set_tests_properties(e2e.slip_browser PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 RUN_SERIAL TRUE)

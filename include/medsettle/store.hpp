@@ -157,6 +157,15 @@ class MEDSETTLE_API LedgerStore {
   std::unique_ptr<Impl> impl_;
 };
 
+/// The settlement of `fresh.stay_id` as committed in `store` (the slip's
+/// `--ledger`): `fresh` (the same stay settled by the same plan, which gives
+/// the channel names, rule set and trace) with every figure replaced by the
+/// committed record's: buckets, fields, and each channel's eligibility,
+/// base, deductible and payment. Throws UsageError when the store has no
+/// committed (unreversed) settlement of the stay, or it was committed under
+/// another rule set, version or digest; Error for a record that cannot be read.
+[[nodiscard]] MEDSETTLE_API Settlement committed_settlement(LedgerStore& store, const Settlement& fresh);
+
 /// Appends one export line's "records" value: the records as a JSON list,
 /// each {"kind", "recorded_at", "reason" (reversals given one), "record"}.
 MEDSETTLE_API void write_records_json(std::string& out, const std::vector<StoreRecord>& records);

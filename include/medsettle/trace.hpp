@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -77,12 +78,24 @@ using StepData = std::variant<step::Version, step::Split, step::Prior, step::Eli
 /// "deductible", "bands", "cap", "limit", "grant", "allocation", "result".
 [[nodiscard]] MEDSETTLE_API std::string_view step_name(const StepData& data) noexcept;
 
+/// What about the stay chose a step's value: the hospital level a value
+/// given per level was read at, the `when` condition that held (or did
+/// not) for the stay's attributes, or both (a per-level rate or deductible
+/// that an adjustment then added to or scaled).
+struct Choice {
+  enum class By : std::uint8_t { nothing, hospital_level, condition, hospital_level_and_condition };
+  By by = By::nothing;
+  HospitalLevel level = HospitalLevel::county;  ///< by hospital_level (and condition)
+  std::int32_t condition = -1;                  ///< by condition: the rule set's condition node
+};
+
 /// One step as the engine reports it.
 struct Step {
   int channel = -1;                    ///< index in the version's channel list; -1 for the stay
   std::uint32_t line = 0, column = 0;  ///< where the rule file wrote what decided it; 0 if nothing
   std::string_view source;             ///< that value's cited `source`, if any (valid during the call)
   StepData data;
+  Choice choice;                       ///< the stay's attribute that chose the value, if any
 };
 
 /// Receives the steps of a settlement as they happen. A settlement that
@@ -101,9 +114,27 @@ struct TraceStep {
   std::uint32_t line = 0, column = 0;  ///< in the rule file; 0 if none
   std::string source;          ///< the cited source of the rule value, if any
   StepData data;               ///< the typed step, to render in another language
+  Choice choice;               ///< the stay's attribute that chose the value, if any
+  /// That choice as text ("hospital_level county", "when identity: dibao"); "" if none.
+  std::string chosen_by;
+};
+
+/// The attributes of the stay that conditions and per-level tables read.
+struct StayAttributes {
+  HospitalLevel hospital_level = HospitalLevel::county;
+  Region region = Region::in_county;
+  Insurance insurance = Insurance::resident;
+  IdentitySet identities{};
+  Category category = Category::none;
+  int age = 0;
+  FlagSet flags{};
+  std::vector<std::string> diagnoses;  ///< the first is the principal
+  Date admitted{}, discharged{};
+  std::optional<std::string> referred_from;
 };
 
 struct Trace {
+  StayAttributes stay;  ///< what the steps' choices were made from
   std::vector<TraceStep> steps;
 };
 

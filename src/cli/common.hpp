@@ -76,5 +76,6 @@ Run add_show(CLI::App& app);
 Run add_diff(CLI::App& app);
 Run add_reverse(CLI::App& app);
 Run add_ledger(CLI::App& app);
+Run add_slip(CLI::App& app);
 
 }  // namespace medsettle::cli

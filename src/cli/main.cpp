@@ -81,7 +81,8 @@ int run(int argc, char** argv) {
       {"validate", cli::add_validate(app)}, {"replay", cli::add_replay(app)},
       {"generate", cli::add_generate(app)}, {"compare", cli::add_compare(app)},
       {"show", cli::add_show(app)},         {"diff", cli::add_diff(app)},
-      {"reverse", cli::add_reverse(app)},   {"ledger", cli::add_ledger(app)}};
+      {"reverse", cli::add_reverse(app)},   {"ledger", cli::add_ledger(app)},
+      {"slip", cli::add_slip(app)}};
   localize_help(app);
   std::vector<const char*> argp;
   for (const std::string& a : args) argp.push_back(a.c_str());

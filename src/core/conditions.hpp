@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "core/model.hpp"
 #include "medsettle/stay.hpp"
@@ -18,5 +19,12 @@ struct DiagnosisGroups {
 
 /// Whether condition node `node` (-1: none, always true) holds for the stay.
 bool holds(const PlanData& p, std::int32_t node, const Stay& s, DiagnosisGroups& dx);
+
+/// A condition as text: `identity: dibao and region: in_county`,
+/// `any of (principal_diagnosis: major_29; category: II)`, `not (...)`.
+std::string condition_text(const PlanData& p, std::int32_t node, bool top = true);
+
+/// A step's choice as text: "hospital_level county", "when identity: dibao"; "" for none.
+std::string choice_text(const PlanData& p, const Choice& c);
 
 }  // namespace medsettle::detail

@@ -117,7 +117,8 @@ ChannelResult settle_channel(const ChannelContext& c, Remainders& rem, Diagnosis
   r.first_band = static_cast<std::uint16_t>(out.bands.size());
   r.eligible = holds(c.plan, ch.when, c.stay, dx);
   if (ch.when >= 0) {
-    obs(c.index, c.plan.nodes[static_cast<std::size_t>(ch.when)].cite, [&] { return step::Eligibility{r.eligible}; });
+    obs(c.index, c.plan.nodes[static_cast<std::size_t>(ch.when)].cite, Choice{Choice::By::condition, {}, ch.when},
+        [&] { return step::Eligibility{r.eligible}; });
   }
   if (!r.eligible) return r;
   const Params prm = resolve_parameters(c, dx, obs);
@@ -233,7 +234,7 @@ Outcome observed(const Plan& plan, const std::shared_ptr<const PlanData>& ref, c
   TraceRecorder recorder(options.observer, options.trace);
   Observing obs(plan.data(), recorder);
   Outcome o = settle_stay(plan, ref, stay, ledger, options, line, obs);
-  if (o.settled() && options.trace) o.settlement().trace = recorder.finish(o.settlement());
+  if (o.settled() && options.trace) o.settlement().trace = recorder.finish(o.settlement(), stay);
   return o;
 }
 

@@ -36,6 +36,10 @@ struct Params {
   std::size_t bands = 0;
   std::optional<Fen> cap_stay, cap_year;
   Cited cap_stay_cite, cap_year_cite;  ///< where the caps in force were written
+  Cited deductible_cite;               ///< where the deductible in force was written
+  /// What chose each value in force: the hospital level of a per-level table
+  /// or the `when` of the adjustment that last changed it.
+  Choice deductible_choice, rate_choice, cap_stay_choice, cap_year_choice, limit_choice;
   LimitKind limit_kind = LimitKind::amount;
   Fen limit_amount{};
   Rate limit_fraction{};
@@ -117,30 +121,83 @@ inline std::int64_t round4(const Wide& v, Rounding mode) {
   return round_wide(v, Rate::scale, mode);
 }
 
+/// The hospital level, if `v` is given per level.
+template <class T>
+Choice level_choice(const Leveled<T>& v, HospitalLevel lvl) {
+  return v.per_level ? Choice{Choice::By::hospital_level, lvl, -1} : Choice{};
+}
+
+/// Where `v` at `lvl` was written: its level's own line when given per level.
+template <class T>
+Cited level_cite(const Leveled<T>& v, HospitalLevel lvl) {
+  return v.per_level ? v.level_cite[static_cast<std::size_t>(lvl)] : v.cite;
+}
+
+inline void initial_bands(const Channel& ch, HospitalLevel lvl, Params& prm) {
+  prm.bands = ch.bands.size();
+  for (std::size_t b = 0; b < prm.bands; ++b) {
+    prm.rate[b] = ch.bands[b].rate.at(lvl);
+    prm.upto[b] = ch.bands[b].upto ? ch.bands[b].upto->at(lvl).count() : INT64_MAX;
+    const bool per_level = ch.bands[b].rate.per_level || (ch.bands[b].upto && ch.bands[b].upto->per_level);
+    if (per_level) prm.rate_choice = Choice{Choice::By::hospital_level, lvl, -1};
+  }
+}
+
 /// The parameters as the channel writes them, at the stay's hospital level.
 inline Params initial_parameters(const Channel& ch, HospitalLevel lvl) {
   Params prm;
   if (ch.kind == Kind::coinsurance) {
     prm.deductible = ch.deductible.at(lvl);
-    prm.bands = ch.bands.size();
-    for (std::size_t b = 0; b < prm.bands; ++b) {
-      prm.rate[b] = ch.bands[b].rate.at(lvl);
-      prm.upto[b] = ch.bands[b].upto ? ch.bands[b].upto->at(lvl).count() : INT64_MAX;
-    }
+    prm.deductible_cite = level_cite(ch.deductible, lvl);
+    prm.deductible_choice = level_choice(ch.deductible, lvl);
+    initial_bands(ch, lvl, prm);
     if (ch.cap_stay) {
       prm.cap_stay = ch.cap_stay->at(lvl);
-      prm.cap_stay_cite = ch.cap_stay->cite;
+      prm.cap_stay_cite = level_cite(*ch.cap_stay, lvl);
+      prm.cap_stay_choice = level_choice(*ch.cap_stay, lvl);
     }
     if (ch.cap_year) {
       prm.cap_year = ch.cap_year->at(lvl);
-      prm.cap_year_cite = ch.cap_year->cite;
+      prm.cap_year_cite = level_cite(*ch.cap_year, lvl);
+      prm.cap_year_choice = level_choice(*ch.cap_year, lvl);
     }
   } else if (ch.kind == Kind::cap) {
     prm.limit_kind = ch.limit.kind;
     prm.limit_amount = ch.limit.amount.at(lvl);
     prm.limit_fraction = ch.limit.fraction;
+    prm.limit_choice = level_choice(ch.limit.amount, lvl);
   }
   return prm;
+}
+
+/// `before` changed relative to its value by the adjustment's `when`: the
+/// level that chose the value (if any) still counts.
+inline Choice relative_choice(const Choice& before, std::int32_t when) {
+  if (before.by == Choice::By::hospital_level || before.by == Choice::By::hospital_level_and_condition) {
+    return Choice{Choice::By::hospital_level_and_condition, before.level, when};
+  }
+  return Choice{Choice::By::condition, HospitalLevel::county, when};
+}
+
+/// The value a change sets was chosen by the adjustment's `when` (and, for
+/// a change relative to a per-level value, by the level).
+inline void note_choice(const Change& c, std::int32_t when, Params& prm) {
+  const Choice by{Choice::By::condition, HospitalLevel::county, when};
+  switch (c.kind) {
+    case ChangeKind::rate_add: prm.rate_choice = relative_choice(prm.rate_choice, when); break;
+    case ChangeKind::rate_set: prm.rate_choice = by; break;
+    case ChangeKind::deductible_scale:
+      prm.deductible_choice = relative_choice(prm.deductible_choice, when);
+      prm.deductible_cite = c.cite;
+      break;
+    case ChangeKind::deductible_set:
+      prm.deductible_choice = by;
+      prm.deductible_cite = c.cite;
+      break;
+    case ChangeKind::cap_year_set: prm.cap_year_choice = by; break;
+    case ChangeKind::cap_stay_set: prm.cap_stay_choice = by; break;
+    case ChangeKind::limit_set: prm.limit_choice = by; break;
+  }
 }
 
 /// One change of an adjustment whose `when` held; rates are clipped after each.
@@ -195,14 +252,16 @@ Fen coinsurance_deductible(const ChannelContext& c, const Params& prm, Fen base,
     }
     hi = payout(prm, D, base);
     applied = min(base, D);
-    obs(c.index, ch.deductible.cite, [&] { return step::Deductible{false, D, Fen(0), Fen(0), applied}; });
+    obs(c.index, prm.deductible_cite, prm.deductible_choice,
+        [&] { return step::Deductible{false, D, Fen(0), Fen(0), applied}; });
     return D;
   }
   const Fen acc = c.year.accumulated;
   hi = payout(prm, D, acc + base);
   lo = payout(prm, D, acc);
   applied = min(acc + base, D) - min(acc, D);
-  obs(c.index, ch.deductible.cite, [&] { return step::Deductible{true, D, acc, acc + base, applied}; });
+  obs(c.index, prm.deductible_cite, prm.deductible_choice,
+      [&] { return step::Deductible{true, D, acc, acc + base, applied}; });
   return D;
 }
 
@@ -211,7 +270,7 @@ void apply_caps(const ChannelContext& c, const Params& prm, Payment& pay, Obs& o
   if (prm.cap_stay && pay.amount > *prm.cap_stay) {
     pay.amount = *prm.cap_stay;
     pay.limiter = Limiter::cap_stay;
-    obs(c.index, prm.cap_stay_cite, [&] { return step::CapStay{*prm.cap_stay}; });
+    obs(c.index, prm.cap_stay_cite, prm.cap_stay_choice, [&] { return step::CapStay{*prm.cap_stay}; });
   }
   if (prm.cap_year) {
     const Fen room = max(Fen(0), *prm.cap_year - c.year.paid);
@@ -219,7 +278,7 @@ void apply_caps(const ChannelContext& c, const Params& prm, Payment& pay, Obs& o
       pay.amount = room;
       pay.limiter = Limiter::cap_year;
     }
-    obs(c.index, prm.cap_year_cite,
+    obs(c.index, prm.cap_year_cite, prm.cap_year_choice,
         [&] { return step::CapYear{*prm.cap_year, c.year.paid, room, pay.limiter == Limiter::cap_year}; });
   }
 }
@@ -236,7 +295,9 @@ Params resolve_parameters(const ChannelContext& c, DiagnosisGroups& dx, Obs& obs
     if (!holds(c.plan, adj.when, c.stay, dx)) continue;
     for (const auto& change : adj.changes) {
       apply(change, lvl, c.plan.rounding, prm);
-      obs(c.index, change.cite, [&] { return adjustment_step(change, prm); });
+      note_choice(change, adj.when, prm);
+      obs(c.index, change.cite, Choice{Choice::By::condition, lvl, adj.when},
+          [&] { return adjustment_step(change, prm); });
     }
   }
   return prm;
@@ -272,7 +333,7 @@ Payment coinsurance(const ChannelContext& c, const Params& prm, Fen base, std::v
   }
   pay.computed = Fen(round4(raw, c.plan.rounding));
   pay.amount = pay.computed;
-  obs(c.index, c.channel.bands_cite, [&] {
+  obs(c.index, c.channel.bands_cite, prm.rate_choice, [&] {
     const Wide per_yuan = Wide(100) * Rate::scale;  // raw is in 1/10000 fen
     return step::Bands{static_cast<std::uint16_t>(first), static_cast<std::uint16_t>(bands.size() - first),
                        static_cast<std::int64_t>(raw / per_yuan), static_cast<std::int64_t>(raw % per_yuan),
@@ -292,12 +353,14 @@ Payment cap(const ChannelContext& c, const Params& prm, Fen base, Obs& obs) {
   Payment pay;
   if (c.channel.period == Period::stay) {
     pay.amount = max(Fen(0), base - L);
-    obs(c.index, c.channel.limit.cite, [&] { return step::Limit{false, L, Fen(0), Fen(0), pay.amount}; });
+    obs(c.index, c.channel.limit.cite, prm.limit_choice,
+        [&] { return step::Limit{false, L, Fen(0), Fen(0), pay.amount}; });
   } else {
     const Fen kept = c.year.accumulated;
     const Fen allowed = max(Fen(0), L - kept);
     pay.amount = max(Fen(0), base - allowed);
-    obs(c.index, c.channel.limit.cite, [&] { return step::Limit{true, L, kept, allowed, pay.amount}; });
+    obs(c.index, c.channel.limit.cite, prm.limit_choice,
+        [&] { return step::Limit{true, L, kept, allowed, pay.amount}; });
   }
   pay.computed = pay.amount;
   return pay;

@@ -5,6 +5,8 @@
 // Internal.
 #pragma once
 
+#include <utility>
+
 #include "core/model.hpp"
 #include "medsettle/trace.hpp"
 
@@ -13,6 +15,8 @@ namespace medsettle::detail {
 struct NoObserver {
   template <class Make>
   void operator()(int /*channel*/, const Cited& /*cite*/, Make&& /*make*/) const noexcept {}
+  template <class Make>
+  void operator()(int /*channel*/, const Cited& /*cite*/, Choice /*choice*/, Make&& /*make*/) const noexcept {}
 };
 
 class Observing {
@@ -21,7 +25,12 @@ class Observing {
   /// Builds the step with `make()` and reports it.
   template <class Make>
   void operator()(int channel, const Cited& cite, Make&& make) {
-    const Step s{channel, cite.line, cite.column, plan_.source(cite), StepData(make())};
+    (*this)(channel, cite, Choice{}, std::forward<Make>(make));
+  }
+  /// The same, naming the stay's attribute that chose the step's value.
+  template <class Make>
+  void operator()(int channel, const Cited& cite, Choice choice, Make&& make) {
+    const Step s{channel, cite.line, cite.column, plan_.source(cite), StepData(make()), choice};
     observer_.on_step(s);
   }
 

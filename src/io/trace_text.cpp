@@ -47,6 +47,57 @@ std::string file_tail(std::string_view path) {
 
 namespace {
 
+template <class E>
+std::vector<std::string> set_names(EnumSet<E> set, std::size_t count) {
+  std::vector<std::string> out;
+  for (std::size_t b = 0; b < count; ++b) {
+    if (set.contains(static_cast<E>(b))) out.emplace_back(name(static_cast<E>(b)));
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+  return out.empty() ? "-" : out;
+}
+
+/// The stay's attributes as name and value, in the interchange's names.
+std::vector<std::pair<std::string_view, std::string>> attribute_rows(const StayAttributes& a) {
+  std::vector<std::pair<std::string_view, std::string>> rows{
+      {"hospital_level", std::string(name(a.hospital_level))},
+      {"region", std::string(name(a.region))},
+      {"insurance", std::string(name(a.insurance))},
+      {"identities", joined(set_names(a.identities, identity_count))},
+      {"category", a.category == Category::none ? "-" : std::string(name(a.category))},
+      {"age", std::to_string(a.age)},
+      {"flags", joined(set_names(a.flags, flag_count))},
+      {"diagnoses", joined(a.diagnoses)},
+      {"admitted", format(a.admitted)},
+      {"discharged", format(a.discharged)}};
+  if (a.referred_from) rows.emplace_back("referred_from", *a.referred_from);
+  return rows;
+}
+
+/// The stay's attributes, which the conditions and per-level tables read.
+void attributes_table(std::string& out, const StayAttributes& a, Language lang) {
+  out += "\n";
+  out += translate(lang, N_("stay attributes"));
+  out += '\n';
+  for (const auto& [key, value] : attribute_rows(a)) {
+    out += "  ";
+    pad(out, key, 16);
+    out += value;
+    out += '\n';
+  }
+}
+
+/// A step's text, led by the stay's attribute that chose its value.
+std::string step_text(const Settlement& s, const TraceStep& st, Language lang) {
+  std::string text = lang == Language::en ? st.message : describe(s, st, lang);
+  return st.chosen_by.empty() ? text : st.chosen_by + " \u2192 " + text;
+}
+
 /// The steps: one row each; the source on a second row under the detail.
 void steps_table(std::string& out, const Settlement& s, Language lang) {
   const std::string file = file_tail(s.file());
@@ -79,7 +130,7 @@ void steps_table(std::string& out, const Settlement& s, Language lang) {
       pad(out, *c.first, c.second);
     }
     out += "  ";
-    out += lang == Language::en ? st.message : describe(s, st, lang);
+    out += step_text(s, st, lang);
     out += '\n';
     if (!st.source.empty()) {
       out += std::string(4 + 2 + wname + 2 + wkind + 2 + wline + 2, ' ');
@@ -158,6 +209,41 @@ void totals_table(std::string& out, const Settlement& s, Language lang) {
   line(N_("patient pays (psn_part_amt)"), s.psn_part_amt);
 }
 
+void write_strings_json(std::string& out, const std::vector<std::string>& v) {
+  out += '[';
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    write_json_string(out, v[i]);
+  }
+  out += ']';
+}
+
+/// {"hospital_level", "region", "insurance", "identities", "category" (null
+/// for none), "age", "flags", "diagnoses", "admitted", "discharged",
+/// "referred_from" (null if none)}
+void write_attributes_json(std::string& out, const StayAttributes& a) {
+  out += "{\"hospital_level\":";
+  write_json_string(out, name(a.hospital_level));
+  out += ",\"region\":";
+  write_json_string(out, name(a.region));
+  out += ",\"insurance\":";
+  write_json_string(out, name(a.insurance));
+  out += ",\"identities\":";
+  write_strings_json(out, set_names(a.identities, identity_count));
+  out += ",\"category\":";
+  if (a.category == Category::none) out += "null";
+  else write_json_string(out, name(a.category));
+  fmt::format_to(std::back_inserter(out), ",\"age\":{},\"flags\":", a.age);
+  write_strings_json(out, set_names(a.flags, flag_count));
+  out += ",\"diagnoses\":";
+  write_strings_json(out, a.diagnoses);
+  fmt::format_to(std::back_inserter(out), ",\"admitted\":\"{}\",\"discharged\":\"{}\",\"referred_from\":",
+                 format(a.admitted), format(a.discharged));
+  if (a.referred_from) write_json_string(out, *a.referred_from);
+  else out += "null";
+  out += '}';
+}
+
 }  // namespace
 
 std::string render_trace_text(const Settlement& s, Language language) {
@@ -165,7 +251,10 @@ std::string render_trace_text(const Settlement& s, Language language) {
                                     s.person_id, s.rules, s.title().empty() ? s.file() : s.title(), s.version, s.digest)
                         .text(language);
   out += '\n';
-  if (s.trace) steps_table(out, s, language);
+  if (s.trace) {
+    attributes_table(out, s.trace->stay, language);
+    steps_table(out, s, language);
+  }
   channels_table(out, s, language);
   totals_table(out, s, language);
   return out;
@@ -198,10 +287,18 @@ void write_trace_json(std::string& out, const Settlement& s, Language language) 
       out += ",\"source\":";
       if (st.source.empty()) out += "null";
       else write_json_string(out, st.source);
+      out += ",\"chosen_by\":";
+      if (st.chosen_by.empty()) out += "null";
+      else write_json_string(out, st.chosen_by);
       out += '}';
     }
   }
-  out += "]}";
+  out += ']';
+  if (s.trace) {
+    out += ",\"stay\":";
+    write_attributes_json(out, s.trace->stay);
+  }
+  out += '}';
 }
 
 }  // namespace medsettle

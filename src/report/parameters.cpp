@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/conditions.hpp"
 #include "core/model.hpp"
 #include "core/text.hpp"
 #include "medsettle/show.hpp"
@@ -15,63 +16,6 @@ using detail::PlanData;
 
 Citation citation(const PlanData& p, const detail::Cited& c) {
   return {p.file, c.line, c.column, std::string(p.source(c))};
-}
-
-/// The names of the bits set in `mask`, in the enumeration's order.
-template <class E>
-std::string names_in(std::uint64_t mask, std::size_t count) {
-  std::string out;
-  for (std::size_t b = 0; b < count; ++b) {
-    if (((mask >> b) & 1u) == 0) continue;
-    out += (out.empty() ? "" : ", ") + std::string(name(static_cast<E>(b)));
-  }
-  return out;
-}
-
-std::string test_text(const PlanData& p, const detail::CondNode& n) {
-  using detail::CondOp;
-  switch (n.op) {
-    case CondOp::identity: return "identity: " + names_in<Identity>(n.mask, 5);
-    case CondOp::hospital_level: return "hospital_level: " + names_in<HospitalLevel>(n.mask, hospital_level_count);
-    case CondOp::region: return "region: " + names_in<Region>(n.mask, 4);
-    case CondOp::category: return "category: " + names_in<Category>(n.mask, 4);
-    case CondOp::insurance: return "insurance: " + names_in<Insurance>(n.mask, 2);
-    case CondOp::flag: return "flag: " + names_in<Flag>(n.mask, 3);
-    case CondOp::age: {
-      std::string out = "age:";
-      if (n.min_age > 0) out += " min " + std::to_string(n.min_age);
-      if (n.max_age < 1000) out += " max " + std::to_string(n.max_age);
-      return out;
-    }
-    case CondOp::principal_diagnosis:
-    case CondOp::any_diagnosis: {
-      std::string out = n.op == CondOp::principal_diagnosis ? "principal_diagnosis: " : "any_diagnosis: ";
-      bool first = true;
-      for (std::size_t g = 0; g < p.groups.size(); ++g) {
-        if (((n.mask >> g) & 1u) == 0) continue;
-        out += (first ? "" : ", ") + p.groups[g].name;
-        first = false;
-      }
-      return out;
-    }
-    default: return {};
-  }
-}
-
-/// A condition as text: `identity: dibao and region: in_county`,
-/// `any of (principal_diagnosis: major_29; category: II)`, `not (...)`.
-std::string condition_text(const PlanData& p, std::int32_t node, bool top = true) {
-  using detail::CondOp;
-  const detail::CondNode& n = p.nodes[static_cast<std::size_t>(node)];
-  if (n.op != CondOp::all && n.op != CondOp::any && n.op != CondOp::not_) return test_text(p, n);
-  std::string inner;
-  for (std::uint32_t i = 0; i < n.child_count; ++i) {
-    const auto child = static_cast<std::int32_t>(p.children[n.first_child + i]);
-    inner += (i ? (n.op == CondOp::all && top ? " and " : "; ") : "") + condition_text(p, child, false);
-  }
-  if (n.op == CondOp::not_) return "not (" + inner + ")";
-  if (n.op == CondOp::all) return top ? inner : "all of (" + inner + ")";
-  return "any of (" + inner + ")";
 }
 
 template <class T, class Text>
@@ -168,7 +112,7 @@ std::vector<Parameter> channel_parameters(const PlanData& p, const detail::Chann
   out.push_back({"base", std::nullopt, base, at});
   if (!grant) out.push_back({"period", std::nullopt, ch.period == detail::Period::stay ? "stay" : "year", at});
   if (ch.when >= 0) {
-    out.push_back({"when", std::nullopt, condition_text(p, ch.when),
+    out.push_back({"when", std::nullopt, detail::condition_text(p, ch.when),
                    citation(p, p.nodes[static_cast<std::size_t>(ch.when)].cite)});
   }
   if (ch.kind == detail::Kind::coinsurance) {
@@ -184,7 +128,7 @@ std::vector<Parameter> channel_parameters(const PlanData& p, const detail::Chann
     const detail::Adjustment& a = ch.adjustments[i];
     std::string changes;
     for (const detail::Change& c : a.changes) changes += (changes.empty() ? "" : ", ") + change_text(c);
-    const std::string when = a.when >= 0 ? condition_text(p, a.when) : "always";
+    const std::string when = a.when >= 0 ? detail::condition_text(p, a.when) : "always";
     out.push_back({"adjustments[" + std::to_string(i) + "]", std::nullopt, "when " + when + ": " + changes,
                    citation(p, a.cite)});
   }

@@ -1407,8 +1407,9 @@ TEST(EngineTrace, StepsCiteTheRuleFileLines) {
   EXPECT_NE(adj->message.find("rate_add"), std::string::npos) << adj->message;
   const TraceStep* elig = find(1, "deductible");
   ASSERT_NE(elig, nullptr);
-  // A per-level block map is cited at its first key.
-  EXPECT_EQ(elig->line, line_of("village: 1"));
+  // A per-level value is cited at the stay's level's own line, which chose it (issue #16 item 4).
+  EXPECT_EQ(elig->line, line_of("county: 3"));
+  EXPECT_EQ(elig->chosen_by, "hospital_level county");
   EXPECT_NE(find(-1, "version"), nullptr);
   EXPECT_NE(find(-1, "result"), nullptr);
   // Every cited line lies in the file.
