@@ -159,7 +159,7 @@ class Scanner {
       r.cell_count = 0;
       r.too_long = r.unterminated = r.broken_quote = false;
       raw_.clear();
-      keep_raw_ = spanned_ = false;
+      keep_raw_ = spanned_ = gave_up_ = false;
       quoted_lines_ = 0;
       scan(r, max_cells);
       const bool nothing_after = raw_.empty() && pos_ == end_ && !refill();
@@ -192,6 +192,7 @@ class Scanner {
   // A record's bytes after the first line end inside quotes, kept to read them again.
   std::string raw_;
   bool keep_raw_ = false, spanned_ = false;
+  bool gave_up_ = false;  // the bytes after the first line end passed the limit: the record stays as it is
   std::size_t quoted_lines_ = 0;
 
   bool refill() {
@@ -239,6 +240,7 @@ class Scanner {
     if (raw_.size() + n > limit_) {
       keep_raw_ = false;  // too long to read again: the record stays as it is
       spanned_ = false;
+      gave_up_ = true;
       raw_.clear();
       return;
     }
@@ -357,7 +359,7 @@ bool Scanner::step_quoted(Scan& x) {
   // the record there, unterminated.
   for (const char* nl = static_cast<const char*>(std::memchr(b + pos_, '\n', q - pos_)); nl;
        nl = static_cast<const char*>(std::memchr(nl + 1, '\n', static_cast<std::size_t>(b + q - nl - 1)))) {
-    if (!spanned_) {
+    if (!spanned_ && !gave_up_) {
       const std::size_t upto = static_cast<std::size_t>(nl - b) + 1;
       take(x, b + pos_, upto - pos_);
       pos_ = upto;
@@ -369,6 +371,7 @@ bool Scanner::step_quoted(Scan& x) {
     if (++quoted_lines_ > max_quoted_lines) {
       const std::size_t upto = static_cast<std::size_t>(nl - b) + 1;
       consumed(b + pos_, upto - pos_);
+      line_ += static_cast<std::uint64_t>(std::count(b + pos_, b + upto, '\n'));  // this one and those before it
       pos_ = upto;
       x.r.unterminated = true;
       finish_cell(x);

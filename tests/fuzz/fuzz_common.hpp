@@ -55,70 +55,119 @@ inline std::vector<std::uint64_t> jsonl_record_lines(std::string_view text) {
 }
 
 /// One CSV record as a reference scanner sees it (RFC 4180 as INTERCHANGE.md
-/// reads it: quotes open only at the start of a cell).
+/// reads it: quotes open only at the start of a cell), with the reader's
+/// resynchronization (src/io/csv_reader.cpp, Scanner): a quoted cell holds
+/// at most 100 line ends (the 101st ends the record, unterminated); a record
+/// after the header that spans lines inside quotes and turns out malformed
+/// (unterminated, or another number of cells than the header) is cut back
+/// to its first line (`broken`) and the lines after it are read again,
+/// unless what followed its first line is over the record limit.
 struct CsvRef {
-  std::uint64_t line;  ///< physical line where the record starts
-  bool blank;          ///< one unquoted cell of only spaces, tabs, CRs
-  std::size_t bytes;   ///< raw bytes of the record without its line end
+  std::uint64_t line;   ///< physical line where the record starts
+  bool blank;           ///< one unquoted cell of only spaces, tabs, CRs
+  std::size_t bytes;    ///< raw bytes of the record without its line end
+  bool broken = false;  ///< cut back to its first line
 };
 
-inline std::vector<CsvRef> csv_records(std::string_view text) {
+namespace csv_detail {
+
+struct Scanned {
+  CsvRef ref;
+  std::size_t end = 0;        // where the next record starts
+  std::size_t cells = 1;
+  bool unterminated = false;  // ended inside quotes
+  bool spanned = false;       // a line end inside quotes
+  std::size_t first_line_end = 0;  // just after the first line end inside quotes
+  std::uint64_t line_after = 0;    // the line the next record starts on
+};
+
+inline Scanned scan_record(std::string_view text, std::size_t pos, std::uint64_t line) {
+  constexpr std::size_t max_quoted_lines = 100;
+  enum { cell_start, unquoted, quoted, quote_in_quoted, after_close, after_close_cr } s = cell_start;
+  Scanned x;
+  x.ref = CsvRef{line, true, 0};
+  const std::size_t start = pos;
+  bool any_quote = false, ended = false, counted_end = false;
+  std::size_t quoted_lines = 0;
+  while (pos < text.size() && !ended) {
+    const char c = text[pos];
+    switch (s) {
+      case cell_start:
+        if (c == '"') { any_quote = true; s = quoted; ++pos; break; }
+        s = unquoted;
+        [[fallthrough]];
+      case unquoted:
+        ++pos;
+        if (c == ',') { ++x.cells; s = cell_start; }
+        else if (c == '"') any_quote = true;
+        else if (c == '\n') ended = true;
+        else if (c != ' ' && c != '\t' && c != '\r') x.ref.blank = false;
+        break;
+      case quoted:
+        ++pos;
+        if (c == '"') s = quote_in_quoted;
+        else if (c == '\n') {
+          ++line;
+          if (!x.spanned) { x.spanned = true; x.first_line_end = pos; }
+          if (++quoted_lines > max_quoted_lines) { x.unterminated = ended = counted_end = true; }
+        }
+        break;
+      case quote_in_quoted:
+        if (c == '"') { ++pos; s = quoted; }
+        else s = after_close;
+        break;
+      case after_close:
+        ++pos;
+        if (c == ',') { ++x.cells; s = cell_start; }
+        else if (c == '\n') ended = true;
+        else if (c == '\r') s = after_close_cr;
+        break;
+      case after_close_cr:
+        if (c == '\n') { ++pos; ended = true; }
+        else s = after_close;
+        break;
+    }
+  }
+  if (!ended && s == quoted) x.unterminated = true;
+  x.ref.bytes = pos - start - (ended && !counted_end ? 1 : 0);
+  if (ended && !counted_end) ++line;
+  if (x.cells != 1 || any_quote) x.ref.blank = false;
+  x.end = pos;
+  x.line_after = line;
+  return x;
+}
+
+}  // namespace csv_detail
+
+/// The records of `text` as the reader splits them, `limit` its record limit.
+inline std::vector<CsvRef> csv_records(std::string_view text, std::size_t limit) {
   std::vector<CsvRef> out;
   std::size_t pos = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   std::uint64_t line = 1;
-  enum { cell_start, unquoted, quoted, quote_in_quoted, after_close, after_close_cr } s;
+  std::size_t header_cells = 0;  // 0 until the header is read
   while (pos < text.size()) {
-    CsvRef r{line, true, 0};
-    const std::size_t start = pos;
-    std::size_t cells = 1;
-    bool any_quote = false, ended = false;
-    s = cell_start;
-    while (pos < text.size() && !ended) {
-      const char c = text[pos];
-      switch (s) {
-        case cell_start:
-          if (c == '"') { any_quote = true; s = quoted; ++pos; break; }
-          s = unquoted;
-          [[fallthrough]];
-        case unquoted:
-          ++pos;
-          if (c == ',') { ++cells; s = cell_start; }
-          else if (c == '"') any_quote = true;
-          else if (c == '\n') ended = true;
-          else if (c != ' ' && c != '\t' && c != '\r') r.blank = false;
-          break;
-        case quoted:
-          ++pos;
-          if (c == '"') s = quote_in_quoted;
-          else if (c == '\n') ++line;
-          break;
-        case quote_in_quoted:
-          if (c == '"') { ++pos; s = quoted; }
-          else s = after_close;
-          break;
-        case after_close:
-          ++pos;
-          if (c == ',') { ++cells; s = cell_start; }
-          else if (c == '\n') ended = true;
-          else if (c == '\r') s = after_close_cr;
-          break;
-        case after_close_cr:
-          if (c == '\n') { ++pos; ended = true; }
-          else s = after_close;
-          break;
-      }
+    csv_detail::Scanned x = csv_detail::scan_record(text, pos, line);
+    const std::size_t after_first = x.end - x.first_line_end;  // what the reader keeps to read again
+    const bool nothing_after = after_first == 0 && x.end == text.size();
+    if (header_cells && x.spanned && after_first <= limit && !nothing_after &&
+        (x.unterminated || x.cells != header_cells)) {
+      x.ref.broken = true;
+      x.ref.blank = false;
+      x.ref.bytes = x.first_line_end - 1 - pos;
+      x.end = x.first_line_end;
+      x.line_after = x.ref.line + 1;
     }
-    r.bytes = pos - start - (ended ? 1 : 0);
-    if (ended) ++line;
-    if (cells != 1 || any_quote) r.blank = false;
-    out.push_back(r);
+    if (!header_cells && !(x.ref.blank && x.ref.bytes <= limit)) header_cells = x.cells;
+    out.push_back(x.ref);
+    pos = x.end;
+    line = x.line_after;
   }
   return out;
 }
 
 inline std::string render(const medsettle::Plan& plan, const medsettle::Outcome& o) {
   std::string s;
-  if (o.settled()) medsettle::write_json(s, plan, o.settlement());
+  if (o.settled()) medsettle::write_json(s, o.settlement());
   else medsettle::write_json(s, o.rejection());
   return s;
 }

@@ -445,6 +445,24 @@ TEST(CsvReaderErrors, AStrayQuoteCostsOnlyItsOwnRecord) {
   EXPECT_EQ(rejected(last, 1).message, "unterminated quoted field");
 }
 
+TEST(CsvReaderErrors, ARecordTooLongToReadAgainKeepsItsLinesCounted) {
+  // Found by fuzz_csv. With a 200-byte limit, a record opens a quote on line
+  // 2 ("a) that runs over a 300-byte line 3 (too long to read again, so the
+  // record stays whole), where another quote opens ("b) and spans to line 4.
+  // It is one malformed record of 3 cells, lines 2-4; the next record starts
+  // on line 5. (The reader used to start over at the second quote's line
+  // end, cut the record back to line 2, and read "c" as line 3.)
+  ReadLimits limits;
+  limits.max_record_bytes = 200;
+  const std::string text = kHeader + "S-1,\"a\n" + std::string(300, 'x') + "\",\"b\nc\"\n" + kRow;
+  auto recs = read(text, limits);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_TRUE(recs[0].rejection);
+  EXPECT_EQ(recs[0].line, 2u);
+  EXPECT_EQ(recs[1].line, 5u);
+  EXPECT_FALSE(recs[1].rejection);
+}
+
 TEST(CsvReaderErrors, AQuotedFieldMaySpanLinesWhenTheRecordIsWellFormed) {
   // RFC 4180: a quoted cell holds a line end; the record is line 2-3, the next is line 4.
   std::string text = kHeader + with("referred_from", "\"S-\n0\"") + kRow;
