@@ -54,6 +54,16 @@ check "--out /dev/null is written, never compared" status 0 "$ms" settle --in "$
 check "--out - streams to standard output" status 0 "$ms" settle --in "$d/in.jsonl" --out -
 check "everything on standard output" test "$(wc -l <"$work/out")" -eq "$(wc -l <"$d/good.jsonl")"
 
+# Two runs on one --out at once: each renames a whole file into place, so
+# the file is one run's output, never the two interleaved.
+cp "$d/in.jsonl" "$d/in2.jsonl"
+"$ms" settle --in "$d/in.jsonl" --out "$d/both.jsonl" 2>/dev/null &
+first=$!
+"$ms" settle --in "$d/in2.jsonl" --out "$d/both.jsonl" 2>/dev/null || true
+wait "$first" || true
+check "two runs on one --out: one whole output" cmp -s "$d/both.jsonl" "$d/good.jsonl"
+check "two runs on one --out: no temporary file" no_temporaries "$d"
+
 # ---- 3. Read errors are errors ------------------------------------------------
 check "--in a directory" status 2 "$ms" settle --in "$d" --out "$d/o.jsonl"
 check "names it" grep -q "is a directory" "$work/err"
