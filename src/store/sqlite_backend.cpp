@@ -5,8 +5,10 @@
 // survives a power cut).
 #include <sqlite3.h>
 
+#include <chrono>
 #include <deque>
 #include <memory>
+#include <thread>
 #include <unordered_map>
 
 #include "core/text.hpp"
@@ -128,7 +130,7 @@ class Sqlite final : public Backend {
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, where_.busy_ms);
     try {
-      exec("PRAGMA journal_mode=WAL");
+      use_wal();
       exec("PRAGMA synchronous=FULL");
       ensure_schema();
     } catch (...) {
@@ -304,6 +306,35 @@ class Sqlite final : public Backend {
     return out;
   }
   void ensure_schema();
+
+  /// WAL mode, a property of the file. Converting to it needs the file
+  /// alone and SQLite does not run the busy handler for it, so windows that
+  /// open a new ledger file at once would fail at once (a refused
+  /// conversion answers with the old mode, or SQLITE_BUSY): it is retried,
+  /// with growing pauses, until the lock timeout. A file already in WAL
+  /// answers "wal" at once.
+  void use_wal() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(where_.busy_ms);
+    for (int pause_ms = 1;; pause_ms = std::min(pause_ms * 2, 100)) {
+      sqlite3_stmt* st = nullptr;
+      int rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode=WAL", -1, &st, nullptr);
+      bool wal = false;
+      if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+          const auto* mode = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+          wal = mode && std::string_view(mode) == "wal";
+          rc = SQLITE_OK;
+        }
+      }
+      sqlite3_finalize(st);
+      if (wal) return;
+      const int primary = rc & 0xff;
+      const bool busy = primary == SQLITE_BUSY || primary == SQLITE_LOCKED || (rc == SQLITE_OK && !wal);
+      if (!busy || std::chrono::steady_clock::now() >= deadline) sqlite_failure(db_, rc == SQLITE_OK ? SQLITE_BUSY : rc, where_);
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+    }
+  }
 };
 
 std::vector<StoreRecord> Sqlite::read_records(Statement& s) {

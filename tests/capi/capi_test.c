@@ -399,6 +399,8 @@ static void test_ledger_json(void) {
   CHECK_STATUS(medsettle_settle_json(plan, again, stay1, strlen(stay1), 0, &json, NULL), MEDSETTLE_REJECTED);
   CHECK(contains(json, "duplicate_stay_id"));
   medsettle_string_free(json);
+  medsettle_ledger_free(again);
+  again = NULL;
   CHECK_STATUS(medsettle_ledger_from_json(plan, "{\"person_id\":1}", 15, &again),
                MEDSETTLE_INVALID_ARGUMENT);
   CHECK(again == NULL);

@@ -23,12 +23,16 @@ loc=$(location cshared)
 for w in $(seq 0 7); do
   (
     for r in 0 1 2 3; do
+      rc=0
       "$medsettle" settle --ledger "$loc" --threads 1 --in "w${w}_$r.jsonl" --out "w${w}_$r.out" \
-        --errors "w${w}_$r.err" 2> "w${w}_$r.log" || [[ $? == 1 ]]
+        --errors "w${w}_$r.err" 2> "w${w}_$r.log" || rc=$?
+      # Exit 0 or 1 (some stays rejected); anything else is the test's failure, with its message.
+      if [[ $rc != 0 && $rc != 1 ]]; then { echo "w${w}_$r: exit $rc"; cat "w${w}_$r.log"; } >> failed; fi
     done
   ) &
 done
 wait
+[[ ! -s failed ]] || { echo "runs failed:" >&2; cat failed >&2; exit 1; }
 
 # Every record: one settlement or one rejection.
 for f in w*_*.jsonl; do
