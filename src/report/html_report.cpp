@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "report/html_text.hpp"
 #include "medsettle/compare.hpp"
 
 namespace medsettle::report {
@@ -15,32 +16,8 @@ namespace {
 
 using Out = std::back_insert_iterator<std::string>;
 
-/// `s` with the HTML special characters as entities.
-std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-/// An id attribute value made of [a-z0-9_-] only.
-std::string id_part(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    out += ok ? c : '_';
-  }
-  return out;
-}
+using report_html::esc;
+using report_html::id_part;
 
 constexpr std::string_view color_a = "#3b6fb6";
 constexpr std::string_view color_b = "#e07b39";

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "report/html_text.hpp"
 #include "medsettle/slip.hpp"
 
 namespace medsettle {
@@ -19,31 +20,8 @@ namespace {
 
 using Out = std::back_insert_iterator<std::string>;
 
-std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-/// An id attribute value made of [A-Za-z0-9_-] only.
-std::string id_part(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    out += ok ? c : '_';
-  }
-  return out;
-}
+using report_html::esc;
+using report_html::id_part;
 
 constexpr std::string_view css = R"(
 :root { color-scheme: light; }
