@@ -51,7 +51,11 @@ struct StreamCounts {
 /// passed to `sink` in input order. The result equals settle_batch on the
 /// whole input. Besides the wave, the stay ids seen (for duplicates) and
 /// the persons already done (to check the grouping) are remembered: about
-/// 50 to 100 bytes per stay (a hash-table slot and the id's bytes).
+/// 50 to 100 bytes per stay (a hash-table slot and the id's bytes). A record
+/// whose rejection needs no other record (a duplicate stay id, a rejected
+/// record without a person or a discharge date) is not held while the
+/// current person's records wait: only its rejection, packed (about 30
+/// bytes plus its message's arguments).
 /// Throws NotGroupedError if a person's records are not consecutive.
 MEDSETTLE_API StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,
                            const std::function<void(const Outcome&)>& sink);
@@ -60,7 +64,7 @@ MEDSETTLE_API StreamCounts settle_stream(const Plan& plan, std::istream& in, con
 using WaveSink = std::function<void(std::span<const Outcome>)>;
 
 /// As settle_stream, but passes the outcomes a wave at a time (at most
-/// `wave_records` plus the records of one person), in input order: a caller
+/// `wave_records` outcomes each), in input order: a caller
 /// can format a wave on several threads and write it in order. The outcomes
 /// live until `sink` returns.
 MEDSETTLE_API StreamCounts settle_stream_waves(const Plan& plan, std::istream& in, const StreamOptions& options,

@@ -34,6 +34,13 @@ Rejection record_rejection(const Record& rec, ErrorCode code, std::string field,
   return detail::rejection(rec.stay.stay_id, rec.line, code, std::move(field), std::move(what));
 }
 
+/// The rejection of a record whose stay id the kept ledgers hold.
+std::optional<Rejection> kept_duplicate(const Record& rec, const LedgerBook* book) {
+  if (!book || !book->holds(rec.stay.stay_id)) return std::nullopt;
+  return record_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
+                          message(N_("stay_id: '{}' is already settled in the kept ledger"), rec.stay.stay_id));
+}
+
 /// The state of one person's settling within the batch.
 struct PersonRun {
   const Plan& plan;
@@ -201,10 +208,11 @@ Placement place(std::span<const Record* const> records, std::span<Outcome> out, 
     } else {
       key = Key{rec.discharged_text, rec.admitted_text, rec.discharged_date, rec.has_stay_id, rec.has_person_id};
     }
-    if (key.has_stay_id && book && book->holds(rec.stay.stay_id)) {
-      out[i] = record_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
-                                message(N_("stay_id: '{}' is already settled in the kept ledger"), rec.stay.stay_id));
-      continue;
+    if (key.has_stay_id) {
+      if (auto kept = kept_duplicate(rec, book)) {
+        out[i] = std::move(*kept);
+        continue;
+      }
     }
     if (key.has_stay_id && !first.insert(rec.stay.stay_id, static_cast<std::uint32_t>(i)).second) {
       out[i] = record_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
@@ -271,6 +279,14 @@ void run_partitioned(std::size_t persons, std::size_t records, const std::vector
 }
 
 }  // namespace
+
+std::optional<Rejection> unplaceable(const Record& rec, const LedgerBook* book) {
+  if (!rec.rejection || (rec.has_person_id && !rec.discharged_text.empty())) return std::nullopt;
+  if (rec.has_stay_id) {
+    if (auto kept = kept_duplicate(rec, book)) return kept;
+  }
+  return *rec.rejection;
+}
 
 void settle_batch_into(const Plan& plan, std::span<const Record* const> records, std::span<Outcome> out,
                        const BatchOptions& options) {

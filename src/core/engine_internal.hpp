@@ -28,6 +28,12 @@ Outcome settle_checked(const Plan& plan, const std::shared_ptr<const PlanData>& 
 /// made by one thread do not contend with other threads' copies.
 std::shared_ptr<const PlanData> private_reference(const std::shared_ptr<const PlanData>& plan);
 
+/// The outcome the batch gives a record it cannot place in a person's
+/// order (a rejected record without a person or a discharge date), decided
+/// without the rest of the batch: the kept ledgers' duplicate when `book`
+/// holds its stay id, else its own rejection. nullopt for any other record.
+std::optional<Rejection> unplaceable(const Record& rec, const LedgerBook* book);
+
 /// settle_batch over records the caller holds: `out[i]` receives the
 /// outcome of `*records[i]`. A null record is skipped, its outcome left as
 /// the caller put it (the stream's duplicates, decided before). The records

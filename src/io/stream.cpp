@@ -14,6 +14,7 @@
 #include "core/engine_internal.hpp"
 #include "core/text.hpp"
 #include "core/id_table.hpp"
+#include "io/held_rejections.hpp"
 #include "io/line_source.hpp"
 #include "io/stream_internal.hpp"
 
@@ -28,11 +29,9 @@ NotGroupedError::NotGroupedError(std::uint64_t line_, std::string person_)
 
 namespace {
 
-/// One input record on its way through: a record to settle, or an outcome
-/// already decided (a duplicate stay id).
+/// One input record on its way through.
 struct Item {
   Record record;
-  std::optional<Outcome> decided;
 };
 
 /// Parses `lines` into `items` (one each) with up to `readers.size()`
@@ -57,6 +56,12 @@ void parse_wave(std::vector<JsonStayReader>& readers, const std::vector<detail::
 
 /// The records read and not yet settled, in input order; settles every
 /// complete person (all but the last person seen) after each wave.
+///
+/// A record whose outcome is known when it is read (a duplicate stay id, a
+/// rejected record without a person or a discharge date) is not held as a
+/// record: its rejection goes to `decided_` at once and `gaps_` remembers
+/// where it stands, so that lines of garbage after the current person's
+/// first stay cost a rejection each, not a record (issue #18).
 class Waves {
  public:
   Waves(const Plan& plan, const StreamOptions& options, const WaveSink& sink)
@@ -89,53 +94,87 @@ class Waves {
   StreamCounts counts_;
   detail::IdTable seen_ids_, done_persons_;
   std::string current_;
-  std::vector<Item> pending_;
-  std::size_t run_start_ = 0;
+  std::vector<Item> pending_;            ///< the records to settle, in input order
+  std::vector<std::size_t> gaps_{0};     ///< gaps_[i]: decided outcomes just before pending_[i] (the last: after all)
+  detail::HeldRejections decided_;       ///< the decided outcomes, in input order
+  std::size_t run_start_ = 0;            ///< the current person's first record in pending_
   std::vector<const Record*> refs_;
-  std::vector<Outcome> wave_;
+  std::vector<Outcome> settled_;  ///< the outcomes of pending_[0, cut)
+  std::vector<Outcome> wave_;     ///< the outcomes to pass on next
+
+  /// The rejection a record gets whatever else the input holds, if any.
+  std::optional<Rejection> decide(const Record& rec, bool duplicate) const {
+    if (duplicate) {
+      return detail::rejection(rec.stay.stay_id, rec.line, ErrorCode::duplicate_stay_id, "stay_id",
+                               detail::message(N_("stay_id: '{}' already used by an earlier record"),
+                                               rec.stay.stay_id));
+    }
+    return detail::unplaceable(rec, options_.batch.ledgers);
+  }
 
   /// Marks duplicates and checks the grouping of the records from `from`
-  /// on, then settles everything before the current person's run.
+  /// on, sets the decided ones aside, then settles everything before the
+  /// current person's run.
   void scan(std::size_t from, bool last) {
     counts_.read += pending_.size() - from;
+    std::size_t kept = from;
     for (std::size_t i = from; i < pending_.size(); ++i) {
-      Item& it = pending_[i];
-      const Record& rec = it.record;
-      if (rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, 0).second) {
-        it.decided.emplace(detail::rejection(rec.stay.stay_id, rec.line, ErrorCode::duplicate_stay_id, "stay_id",
-                                             detail::message(N_("stay_id: '{}' already used by an earlier record"),
-                                                             rec.stay.stay_id)));
-      } else if (rec.has_person_id && rec.stay.person_id != current_) {
+      const Record& rec = pending_[i].record;
+      const bool duplicate = rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, 0).second;
+      if (!duplicate && rec.has_person_id && rec.stay.person_id != current_) {
         if (done_persons_.find(rec.stay.person_id)) throw NotGroupedError(rec.line, rec.stay.person_id);
         if (!current_.empty()) done_persons_.insert_copy(current_, 0);
         current_ = rec.stay.person_id;
-        run_start_ = i;
+        run_start_ = kept;
       }
+      if (auto rejection = decide(rec, duplicate)) {
+        decided_.push(*rejection);
+        ++gaps_[kept];
+        continue;
+      }
+      if (kept != i) pending_[kept] = std::move(pending_[i]);
+      ++kept;
+      gaps_.push_back(0);
     }
+    pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(kept), pending_.end());
     // Everything before the current person's run is complete; with no
-    // person yet (records without a readable person only), everything is:
-    // such records are rejected as they come, never held (issue #18).
+    // person yet (records without a readable person only), everything is.
     const std::size_t cut = last || current_.empty() ? pending_.size() : run_start_;
-    if (cut == 0) return;
+    if (cut == 0 && gaps_[0] == 0) return;
     settle_prefix(cut);
     run_start_ -= std::min(run_start_, cut);
   }
 
+  /// Settles pending_[0, cut) and passes on their outcomes with the decided
+  /// ones before each (and those before pending_[cut]), in input order, in
+  /// slices of at most a wave's size.
   void settle_prefix(std::size_t cut) {
-    // The outcomes in input order: the decided ones put in place, the
-    // others settled in place; no record is moved.
-    // refs_ and wave_ keep their room from wave to wave.
-    refs_.assign(cut, nullptr);
-    wave_.assign(cut, Outcome(Rejection{}));
-    for (std::size_t i = 0; i < cut; ++i) {
-      if (pending_[i].decided) wave_[i] = std::move(*pending_[i].decided);
-      else refs_[i] = &pending_[i].record;
+    refs_.resize(cut);
+    for (std::size_t k = 0; k < cut; ++k) refs_[k] = &pending_[k].record;
+    settled_.assign(cut, Outcome(Rejection{}));
+    detail::settle_batch_into(plan_, refs_, settled_, options_.batch);
+    const std::size_t slice = std::max<std::size_t>(1, options_.wave_records);
+    for (std::size_t k = 0; k <= cut; ++k) {
+      for (std::size_t g = 0; g < gaps_[k]; ++g) pass(Outcome(decided_.pop()), slice);
+      if (k < cut) pass(std::move(settled_[k]), slice);
     }
-    detail::settle_batch_into(plan_, refs_, wave_, options_.batch);
+    flush();
+    settled_.clear();
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(cut));
+    gaps_.erase(gaps_.begin(), gaps_.begin() + static_cast<std::ptrdiff_t>(cut));
+    gaps_[0] = 0;
+  }
+
+  void pass(Outcome&& o, std::size_t slice) {
+    wave_.push_back(std::move(o));
+    if (wave_.size() >= slice) flush();
+  }
+
+  void flush() {
+    if (wave_.empty()) return;
     for (const Outcome& o : wave_) (o.settled() ? counts_.settled : counts_.rejected) += 1;
     sink_(std::span<const Outcome>(wave_));
     wave_.clear();
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(cut));
   }
 };
 
@@ -158,7 +197,7 @@ StreamCounts settle_stream_waves(const Plan& plan, std::istream& in, const Strea
     bool ok = read_csv(
         in,
         [&](Record&& r) {
-          wave.push_back(Item{std::move(r), std::nullopt});
+          wave.push_back(Item{std::move(r)});
           if (wave.size() >= size) {
             waves.take(wave, false);
             if (options.progress) options.progress(waves.counts().read);
