@@ -119,6 +119,6 @@ ok = (st["hospital_level"] == "township" and st["identities"] == ["registered_po
       and st["age"] == 74 and ded["chosen_by"] == "hospital_level township" and ded["line"] == 47)
 sys.exit(0 if ok else 1)' "$work/out"
 check "explain (zh): exit 0" status 0 "$ms" --lang zh explain --in "$stays" --stay-id "$id"
-check "explain (zh): the choice" out_has 'hospital_level township → '
+check "explain (zh): the choice, its attribute named in Chinese" out_has '医院等级 township → '
 
 finish
