@@ -171,14 +171,23 @@ MEDSETTLE_API void write_changed_jsonl(std::string& out, const WhatIf& w);
 [[nodiscard]] MEDSETTLE_API std::string ratio_text(Sum total, Sum patient);
 /// The change of the ratio in percentage points: "+1.23 pp", or "n/a".
 [[nodiscard]] MEDSETTLE_API std::string ratio_change_text(const RatioRow& r);
-/// "as of 2018-06-30" or "as of the discharge date".
+/// "as of 2018-06-30" or "as of each stay's discharge date", in English.
 [[nodiscard]] MEDSETTLE_API std::string as_of_text(const SideInfo& s);
-/// "2017-07-01 (31 stays), 2019-01-01 (9 stays)".
+/// The same in `language`.
+[[nodiscard]] MEDSETTLE_API std::string as_of_text(const SideInfo& s, Language language);
+/// "2017-07-01 (31 stays), 2019-01-01 (9 stays)", in English.
 [[nodiscard]] MEDSETTLE_API std::string applied_text(const SideInfo& s);
+/// The same in `language`.
+[[nodiscard]] MEDSETTLE_API std::string applied_text(const SideInfo& s, Language language);
 
-/// The aligned text summary printed on standard output.
+/// The aligned text summary printed on standard output, in English.
 [[nodiscard]] MEDSETTLE_API std::string render_text(const Comparison& c);
-/// The self-contained HTML report (inline CSS and SVG, no script, no network).
+/// The same with every heading, label and sentence in `language` (the
+/// figures, ids and field names are the same in both).
+[[nodiscard]] MEDSETTLE_API std::string render_text(const Comparison& c, Language language);
+/// The self-contained HTML report (inline CSS and SVG, no script, no network), in English.
 [[nodiscard]] MEDSETTLE_API std::string render_html(const Comparison& c);
+/// The same in `language`.
+[[nodiscard]] MEDSETTLE_API std::string render_html(const Comparison& c, Language language);
 
 }  // namespace medsettle::report

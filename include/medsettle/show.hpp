@@ -13,6 +13,7 @@
 
 #include "medsettle/date.hpp"
 #include "medsettle/export.hpp"
+#include "medsettle/language.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/stay.hpp"
 
@@ -85,10 +86,14 @@ struct ParameterDiff {
 
 /// Aligned text for a terminal: a heading, then a table per channel.
 [[nodiscard]] MEDSETTLE_API std::string render_text(const ParametersInForce& p);
+/// The same with its headings and sentences in `language` (ids, values and citations as they are).
+[[nodiscard]] MEDSETTLE_API std::string render_text(const ParametersInForce& p, Language language);
 /// The same for machines: one JSON object (see README.md, `medsettle show --json`).
 MEDSETTLE_API void write_json(std::string& out, const ParametersInForce& p);
 /// Aligned text: both sides, then each change with both values and their citations.
 [[nodiscard]] MEDSETTLE_API std::string render_text(const ParameterDiff& d);
+/// The same in `language`.
+[[nodiscard]] MEDSETTLE_API std::string render_text(const ParameterDiff& d, Language language);
 /// One JSON object: both sides' headings and the changes.
 MEDSETTLE_API void write_json(std::string& out, const ParameterDiff& d);
 

@@ -59,10 +59,14 @@ void print_report(const Report& report, bool json) {
     write_json(out, report);
     out += '\n';
   } else {
-    out = render_text(report);
+    out = render_text(report, language());
   }
   print(out);
 }
+
+/// Ends a failed parse: CLI11's message in English, or ours in Chinese
+/// (the error's kind and the option's name); the exit status (0 for --help).
+int parse_failure(CLI::App& app, const CLI::ParseError& e);
 
 /// Registers each subcommand on the app; each returns the code to exit with.
 using Run = std::function<int()>;

@@ -37,14 +37,14 @@ int run_compare(const CompareArgs& a) {
   const unsigned threads = a.threads ? a.threads : std::max(1u, std::thread::hardware_concurrency());
   const report::WhatIf w = report::what_if(plan_a, plan_b, records, options, threads);
   const report::Comparison& c = w.comparison;
-  std::cout << printable(report::render_text(c)) << std::flush;
+  std::cout << printable(report::render_text(c, language())) << std::flush;
   if (!std::cout) throw UsageError(tr(N_("writing to standard output failed")));
   if (!a.diff.empty()) {
     std::string lines;
     report::write_changed_jsonl(lines, w);
     write_whole(a.diff, lines);
   }
-  if (!a.html.empty()) write_whole(a.html, report::render_html(c));
+  if (!a.html.empty()) write_whole(a.html, report::render_html(c, language()));
   std::cerr << tr(N_("read {}, paired {}, rejected A {}, B {}, changed {}"), c.records, c.paired, c.a.rejected,
                   c.b.rejected, c.changed)
             << '\n';

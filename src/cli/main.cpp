@@ -89,8 +89,7 @@ int run(int argc, char** argv) {
   try {
     app.parse(static_cast<int>(argp.size()), const_cast<char**>(argp.data()));
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? cli::ok : cli::usage;
+    return cli::parse_failure(app, e);
   }
   for (auto& [name, command] : commands) {
     if (app.got_subcommand(name)) return command();

@@ -62,21 +62,33 @@ std::string joined(const std::vector<std::string>& v) {
   return out.empty() ? "-" : out;
 }
 
-/// The stay's attributes as name and value, in the interchange's names.
-std::vector<std::pair<std::string_view, std::string>> attribute_rows(const StayAttributes& a) {
-  std::vector<std::pair<std::string_view, std::string>> rows{
-      {"hospital_level", std::string(name(a.hospital_level))},
-      {"region", std::string(name(a.region))},
-      {"insurance", std::string(name(a.insurance))},
-      {"identities", joined(set_names(a.identities, identity_count))},
-      {"category", a.category == Category::none ? "-" : std::string(name(a.category))},
-      {"age", std::to_string(a.age)},
-      {"flags", joined(set_names(a.flags, flag_count))},
-      {"diagnoses", joined(a.diagnoses)},
-      {"admitted", format(a.admitted)},
-      {"discharged", format(a.discharged)}};
-  if (a.referred_from) rows.emplace_back("referred_from", *a.referred_from);
+/// The stay's attributes as name and value, in the interchange's names
+/// (catalogue ids: explain --lang zh names them in Chinese, values as they are).
+std::vector<std::pair<const char*, std::string>> attribute_rows(const StayAttributes& a) {
+  // TRANSLATORS: the names of a stay's attributes in `medsettle explain`, in the interchange's spelling.
+  std::vector<std::pair<const char*, std::string>> rows{
+      {N_("hospital_level"), std::string(name(a.hospital_level))},
+      {N_("region"), std::string(name(a.region))},
+      {N_("insurance"), std::string(name(a.insurance))},
+      {N_("identities"), joined(set_names(a.identities, identity_count))},
+      {N_("category"), a.category == Category::none ? "-" : std::string(name(a.category))},
+      {N_("age"), std::to_string(a.age)},
+      {N_("flags"), joined(set_names(a.flags, flag_count))},
+      {N_("diagnoses"), joined(a.diagnoses)},
+      {N_("admitted"), format(a.admitted)},
+      {N_("discharged"), format(a.discharged)}};
+  if (a.referred_from) rows.emplace_back(N_("referred_from"), *a.referred_from);
   return rows;
+}
+
+/// "hospital_level county" with the attribute's name in `lang`: "医院等级 county".
+std::string chosen_by_text(const std::string& chosen_by, Language lang) {
+  if (lang == Language::en) return chosen_by;
+  const std::size_t space = chosen_by.find(' ');
+  const std::string attribute = chosen_by.substr(0, space);
+  std::string out = translate(lang, attribute.c_str());
+  if (space != std::string::npos) out.append(chosen_by, space);
+  return out;
 }
 
 /// The stay's attributes, which the conditions and per-level tables read.
@@ -86,7 +98,7 @@ void attributes_table(std::string& out, const StayAttributes& a, Language lang) 
   out += '\n';
   for (const auto& [key, value] : attribute_rows(a)) {
     out += "  ";
-    pad(out, key, 16);
+    pad(out, translate(lang, key), 16);
     out += value;
     out += '\n';
   }
@@ -95,7 +107,7 @@ void attributes_table(std::string& out, const StayAttributes& a, Language lang) 
 /// A step's text, led by the stay's attribute that chose its value.
 std::string step_text(const Settlement& s, const TraceStep& st, Language lang) {
   std::string text = lang == Language::en ? st.message : describe(s, st, lang);
-  return st.chosen_by.empty() ? text : st.chosen_by + " \u2192 " + text;
+  return st.chosen_by.empty() ? text : chosen_by_text(st.chosen_by, lang) + " \u2192 " + text;
 }
 
 /// The steps: one row each; the source on a second row under the detail.

@@ -2,6 +2,7 @@
 #include "medsettle/compare.hpp"
 
 #include "medsettle/writer.hpp"
+#include "report/words.hpp"
 
 #include <algorithm>
 #include <map>
@@ -224,9 +225,9 @@ Comparison empty_comparison(const Plan& plan_a, const Plan& plan_b, const Compar
   c.overall.key = "overall";
   c.overall.label = "全部";
   c.by_identity = {
-      RatioRow{"rural_poor", "农村贫困人口", "registered_poor, dibao, tekun or poor_disabled", 0, {}, {}},
-      RatioRow{"marginal", "边缘易致贫户", "marginal, and none of the rural_poor identities", 0, {}, {}},
-      RatioRow{"none", "其他参保人", "no poverty-relief identity", 0, {}, {}}};
+      RatioRow{"rural_poor", "农村贫困人口", N_("registered_poor, dibao, tekun or poor_disabled"), 0, {}, {}},
+      RatioRow{"marginal", "边缘易致贫户", N_("marginal, and none of the rural_poor identities"), 0, {}, {}},
+      RatioRow{"none", "其他参保人", N_("no poverty-relief identity"), 0, {}, {}}};
   for (std::size_t l = 0; l < hospital_level_count; ++l) {
     const auto level = static_cast<HospitalLevel>(l);
     c.by_level.push_back(RatioRow{std::string(name(level)), std::string(level_label(level)), {}, 0, {}, {}});
@@ -397,19 +398,21 @@ std::string ratio_change_text(const RatioRow& r) {
   return p + " pp";
 }
 
-std::string as_of_text(const SideInfo& s) {
-  return s.as_of ? "as of " + format(*s.as_of) : std::string("as of each stay's discharge date");
+std::string as_of_text(const SideInfo& s, Language l) {
+  return s.as_of ? says(l, N_("as of {}"), *s.as_of) : word(l, N_("as of each stay's discharge date"));
 }
+std::string as_of_text(const SideInfo& s) { return as_of_text(s, Language::en); }
 
-std::string applied_text(const SideInfo& s) {
-  if (s.applied.empty()) return "none";
+std::string applied_text(const SideInfo& s, Language l) {
+  if (s.applied.empty()) return word(l, N_("none"));
   std::string out;
   for (const auto& [d, n] : s.applied) {
     if (!out.empty()) out += ", ";
-    out += fmt::format("{} ({} stay{})", format(d), n, n == 1 ? "" : "s");
+    out += n == 1 ? says(l, N_("{} (1 stay)"), d) : says(l, N_("{} ({} stays)"), d, n);
   }
   return out;
 }
+std::string applied_text(const SideInfo& s) { return applied_text(s, Language::en); }
 
 WhatIf what_if(const Plan& plan_a, const Plan& plan_b, const std::vector<Record>& stays, const CompareOptions& options,
                unsigned threads) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "report/html_text.hpp"
+#include "report/words.hpp"
 #include "medsettle/compare.hpp"
 
 namespace medsettle::report {
@@ -97,7 +98,7 @@ struct Segment {
   Swatch swatch;
 };
 
-void stacked_bars(std::string& out, const std::vector<Segment>& segments) {
+void stacked_bars(std::string& out, const std::vector<Segment>& segments, Language l) {
   Out o(out);
   const long width = 380, height = 380, left = 92, top = 26, plot_h = 300, bar_w = 92;
   Sum total_a = 0, total_b = 0;
@@ -111,16 +112,15 @@ void stacked_bars(std::string& out, const std::vector<Segment>& segments) {
   const bool wan = axis_max >= Sum(10'000'000) * 100;  // axis labels in 万元 from 10 million yuan
   fmt::format_to(o,
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-                 "role=\"img\" aria-labelledby=\"funding-title\"><title id=\"funding-title\">Funding by channel, "
-                 "A and B (yuan)</title>",
-                 width, height);
+                 "role=\"img\" aria-labelledby=\"funding-title\"><title id=\"funding-title\">{2}</title>",
+                 width, height, esc(word(l, N_("Funding by channel, A and B (yuan)"))));
   for (Sum t = 0; t <= axis_max; t += step) {
     const long y = top + plot_h - px(t, axis_max, plot_h);
     fmt::format_to(o, "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>", left, y, width - 10, y);
     fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6, y + 4, esc(yuan_short(t, wan)));
   }
   fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6, top - 12,
-                 wan ? "万元" : "yuan");
+                 wan ? "万元" : esc(word(l, N_("yuan"))));
   fmt::format_to(o, "<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>", left, top, top + plot_h);
   for (int side = 0; side < 2; ++side) {
     const long x = left + 40 + side * (bar_w + 60);
@@ -133,9 +133,9 @@ void stacked_bars(std::string& out, const std::vector<Segment>& segments) {
       cum += v;
       const long y1 = top + plot_h - px(cum, axis_max, plot_h);
       const std::string share = total > 0 ? percent(basis_points(v, total)) : std::string();
-      fmt::format_to(o, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} {}: {} yuan ({})</title></rect>",
+      fmt::format_to(o, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} {}: {}</title></rect>",
                      x, y1, bar_w, std::max(0L, y0 - y1), s.swatch.fill, side == 0 ? 'A' : 'B', esc(s.label),
-                     yuan(v), share);
+                     esc(says(l, N_("{} yuan ({})"), yuan(v), share)));
       if (y0 - y1 >= 15) {
         fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" style=\"fill:{}\">{}</text>", x + bar_w / 2,
                        (y0 + y1) / 2 + 4, s.swatch.text, share);
@@ -247,12 +247,12 @@ void horizontal_ratio_groups(std::string& out, std::string_view title, const std
 
 // ---- sections -----------------------------------------------------------------
 
-void sides(std::string& out, const Comparison& c) {
+void sides(std::string& out, const Comparison& c, Language l) {
   Out o(out);
   out += "<table class=\"sides\"><tr>";
-  for (auto h : {"", "rule set", "title", "file", "as of", "versions applied (paired stays)", "digest", "settled",
-                 "rejected"}) {
-    th(o, h);
+  for (const char* h : {"", N_("rule set"), N_("title"), N_("file"), N_("as of"), N_("versions applied (paired stays)"),
+                        N_("digest"), N_("settled"), N_("rejected")}) {
+    th(o, word(l, h));
   }
   out += "</tr>";
   for (const SideInfo* s : {&c.a, &c.b}) {
@@ -262,38 +262,38 @@ void sides(std::string& out, const Comparison& c) {
     td(o, s->id);
     td(o, s->title);
     td(o, s->file);
-    td(o, s->as_of ? format(*s->as_of) : std::string("discharge date"));
-    td(o, applied_text(*s));
+    td(o, s->as_of ? format(*s->as_of) : word(l, N_("discharge date")));
+    td(o, applied_text(*s, l));
     fmt::format_to(o, "<td class=\"mono\">{}</td>", esc(s->digest));
     td(o, thousands(s->settled), true);
     td(o, thousands(s->rejected), true);
     out += "</tr>";
   }
   out += "</table>";
-  fmt::format_to(o,
-                 "<p class=\"note\" id=\"stay-counts\">Stays read {}; paired (settled under both) {}; rejected under "
-                 "A {}, under B {} (both {}, only A {}, only B {}); settlement changed for {} paired stays. Rejected "
-                 "stays are left out of every figure below.",
-                 c.records, c.paired, c.a.rejected, c.b.rejected, c.rejected_both, c.rejected_only_a,
-                 c.rejected_only_b, c.changed);
+  fmt::format_to(o, "<p class=\"note\" id=\"stay-counts\">{}",
+                 esc(says(l, N_("Stays read {}; paired (settled under both) {}; rejected under A {}, under B {} (both "
+                                "{}, only A {}, only B {}); settlement changed for {} paired stays. Rejected stays are "
+                                "left out of every figure below."),
+                          c.records, c.paired, c.a.rejected, c.b.rejected, c.rejected_both, c.rejected_only_a,
+                          c.rejected_only_b, c.changed)));
   for (const SideInfo* s : {&c.a, &c.b}) {
     if (s->rejected_by_code.empty()) continue;
     std::string codes;
     for (const auto& [code, n] : s->rejected_by_code) codes += fmt::format("{}{} {}", codes.empty() ? "" : ", ", code, n);
-    fmt::format_to(o, " Rejected under {}: {}.", s == &c.a ? 'A' : 'B', esc(codes));
+    out += esc(says(l, N_(" Rejected under {}: {}."), s == &c.a ? "A" : "B", codes));
   }
   out += "</p>";
 }
 
-void totals(std::string& out, const Comparison& c) {
+void totals(std::string& out, const Comparison& c, Language l) {
   Out o(out);
-  out += "<h2>Settlement totals</h2><table id=\"totals\"><tr>";
-  th(o, "field");
+  fmt::format_to(o, "<h2>{}</h2><table id=\"totals\"><tr>", esc(word(l, N_("Settlement totals"))));
+  th(o, word(l, N_("field")));
   th(o, "");
-  th(o, "A (yuan)", true);
-  th(o, "B (yuan)", true);
+  th(o, word(l, N_("A (yuan)")), true);
+  th(o, word(l, N_("B (yuan)")), true);
   th(o, "B − A", true);
-  th(o, "change", true);
+  th(o, word(l, N_("change")), true);
   out += "</tr>";
   for (std::size_t i = 0; i < field_names.size(); ++i) {
     const auto f = field_names[i];
@@ -309,32 +309,34 @@ void totals(std::string& out, const Comparison& c) {
   out += "</table>";
 }
 
-void funding(std::string& out, const Comparison& c) {
+void funding(std::string& out, const Comparison& c, Language l) {
   Out o(out);
-  out += "<h2>Funding by channel</h2>";
-  out += "<p class=\"note\">How the bills of the paired stays are shared: one bar per rule set, one segment per "
-         "channel (by channel id; a channel that only one rule set has shows 0 in the other), and what the "
-         "patients pay on top (个人负担). Percentages are shares of the bar.</p>";
+  fmt::format_to(o, "<h2>{}</h2>", esc(word(l, N_("Funding by channel"))));
+  fmt::format_to(o, "<p class=\"note\">{}</p>",
+                 esc(word(l, N_("How the bills of the paired stays are shared: one bar per rule set, one segment per "
+                                "channel (by channel id; a channel that only one rule set has shows 0 in the other), "
+                                "and what the patients pay on top (个人负担). Percentages are shares of the bar."))));
   std::vector<Segment> segments;
   for (std::size_t i = 0; i < c.channels.size(); ++i) {
     segments.push_back(Segment{c.channels[i].name, c.channels[i].paid, palette[i % palette.size()]});
   }
-  segments.push_back(Segment{"个人负担 (patient pays)", c.patient, Swatch{color_patient, "#1f2933"}});
+  const std::string patient_pays = word(l, N_("个人负担 (patient pays)"));
+  segments.push_back(Segment{patient_pays, c.patient, Swatch{color_patient, "#1f2933"}});
   out += "<div class=\"figure\"><div class=\"chart\">";
-  stacked_bars(out, segments);
+  stacked_bars(out, segments, l);
   out += "<div class=\"legend\">";
   for (const auto& s : segments) {
     fmt::format_to(o, "<span><span class=\"swatch\" style=\"background:{}\"></span>{}</span>", s.swatch.fill,
                    esc(s.label));
   }
   out += "</div></div><table id=\"channels\"><tr>";
-  for (auto h : {"channel", "name"}) th(o, h);
-  for (auto h : {"A (yuan)", "B (yuan)", "B − A", "change"}) th(o, h, true);
+  for (const char* h : {N_("channel"), N_("name")}) th(o, word(l, h));
+  for (const char* h : {N_("A (yuan)"), N_("B (yuan)"), "B − A", N_("change")}) th(o, word(l, h), true);
   out += "</tr>";
   for (const ChannelRow& ch : c.channels) {
     std::string name = ch.name;
-    if (!ch.in_a) name += " (only in B)";
-    if (!ch.in_b) name += " (only in A)";
+    if (!ch.in_a) name += word(l, N_(" (only in B)"));
+    if (!ch.in_b) name += word(l, N_(" (only in A)"));
     fmt::format_to(o, "<tr><td class=\"mono\">{}</td>", esc(ch.id));
     td(o, name);
     td(o, yuan(ch.paid.a), true, "channel-a-" + id_part(ch.id));
@@ -344,14 +346,14 @@ void funding(std::string& out, const Comparison& c) {
     out += "</tr>";
   }
   out += "<tr><td class=\"mono\">psn_part_amt</td>";
-  td(o, "个人负担 (patient pays)");
+  td(o, patient_pays);
   td(o, yuan(c.patient.a), true);
   td(o, yuan(c.patient.b), true);
   td(o, signed_yuan(c.patient.b - c.patient.a), true);
   td(o, percent_change(c.patient.a, c.patient.b), true);
   const PairSum& total = c.fields[0];
   out += "</tr><tr class=\"total\"><td class=\"mono\">medfee_sumamt</td>";
-  td(o, "医疗费总额 (total)");
+  td(o, word(l, N_("医疗费总额 (total)")));
   td(o, yuan(total.a), true);
   td(o, yuan(total.b), true);
   td(o, signed_yuan(total.b - total.a), true);
@@ -359,21 +361,22 @@ void funding(std::string& out, const Comparison& c) {
   out += "</tr></table></div>";
 }
 
-void patients(std::string& out, const Comparison& c) {
+void patients_histogram(std::string& out, const Comparison& c, Language l) {
   Out o(out);
-  out += "<h2>What patients pay</h2>";
-  out += "<p class=\"note\">Paired stays by what the patient pays (psn_part_amt) per stay, in yuan; a bin "
-         "a–b holds amounts above a and at most b.</p>";
+  fmt::format_to(o, "<h2>{}</h2>", esc(word(l, N_("What patients pay"))));
+  fmt::format_to(o, "<p class=\"note\">{}</p>",
+                 esc(word(l, N_("Paired stays by what the patient pays (psn_part_amt) per stay, in yuan; a bin a–b "
+                                "holds amounts above a and at most b."))));
   std::vector<Group> groups;
   for (std::size_t b = 0; b < c.stay_a.bins.size(); ++b) {
     groups.push_back(Group{histogram_bin_label(b), Sum(c.stay_a.bins[b]), Sum(c.stay_b.bins[b])});
   }
   out += "<div class=\"figure\"><div class=\"chart\">";
-  vertical_groups(out, "Stays by what the patient pays (yuan), A and B", groups, "stays");
+  vertical_groups(out, word(l, N_("Stays by what the patient pays (yuan), A and B")), groups, word(l, N_("stays")));
   legend_ab(out);
   out += "</div><table id=\"histogram\"><tr>";
-  th(o, "patient pays per stay (yuan)");
-  for (auto h : {"stays A", "stays B", "B − A"}) th(o, h, true);
+  th(o, word(l, N_("patient pays per stay (yuan)")));
+  for (const char* h : {N_("stays A"), N_("stays B"), "B − A"}) th(o, word(l, h), true);
   out += "</tr>";
   for (std::size_t b = 0; b < groups.size(); ++b) {
     out += "<tr>";
@@ -385,12 +388,20 @@ void patients(std::string& out, const Comparison& c) {
     out += "</tr>";
   }
   out += "</table></div>";
+}
 
-  out += "<p class=\"note\">Percentiles are nearest-rank (the smallest amount with at least p% of the values at or "
-         "below it). A person-year is one person's paired stays discharged in one calendar year.</p>";
+void patients(std::string& out, const Comparison& c, Language l) {
+  Out o(out);
+  patients_histogram(out, c, l);
+  fmt::format_to(o, "<p class=\"note\">{}</p>",
+                 esc(word(l, N_("Percentiles are nearest-rank (the smallest amount with at least p% of the values at "
+                                "or below it). A person-year is one person's paired stays discharged in one calendar "
+                                "year."))));
   out += "<table id=\"distribution\"><tr>";
   th(o, "");
-  for (auto h : {"per stay A", "per stay B", "per person-year A", "per person-year B"}) th(o, h, true);
+  for (const char* h : {N_("per stay A"), N_("per stay B"), N_("per person-year A"), N_("per person-year B")}) {
+    th(o, word(l, h), true);
+  }
   out += "</tr>";
   const std::array<const Distribution*, 4> ds{&c.stay_a, &c.stay_b, &c.person_year_a, &c.person_year_b};
   const auto row = [&](std::string_view label, auto value) {
@@ -399,21 +410,22 @@ void patients(std::string& out, const Comparison& c) {
     for (const Distribution* d : ds) td(o, value(*d), true);
     out += "</tr>";
   };
-  row("count", [](const Distribution& d) { return thousands(d.count); });
-  row("p50 (yuan)", [](const Distribution& d) { return yuan(d.p50); });
-  row("p90 (yuan)", [](const Distribution& d) { return yuan(d.p90); });
-  row("p99 (yuan)", [](const Distribution& d) { return yuan(d.p99); });
-  row("max (yuan)", [](const Distribution& d) { return yuan(d.max); });
+  row(word(l, N_("count")), [](const Distribution& d) { return thousands(d.count); });
+  row(word(l, N_("p50 (yuan)")), [](const Distribution& d) { return yuan(d.p50); });
+  row(word(l, N_("p90 (yuan)")), [](const Distribution& d) { return yuan(d.p90); });
+  row(word(l, N_("p99 (yuan)")), [](const Distribution& d) { return yuan(d.p99); });
+  row(word(l, N_("max (yuan)")), [](const Distribution& d) { return yuan(d.max); });
   for (std::size_t t = 0; t < threshold_yuan.size(); ++t) {
-    row(fmt::format("above {} yuan", thousands(threshold_yuan[t])),
+    row(says(l, N_("above {} yuan"), thousands(threshold_yuan[t])),
         [t](const Distribution& d) { return thousands(d.above[t]); });
   }
   out += "</table>";
 }
 
-void ratios(std::string& out, std::string_view heading, std::string_view id, const std::vector<RatioRow>& rows,
-            const RatioRow* overall, std::string_view note) {
+void ratios(std::string& out, Language l, const char* heading_id, std::string_view id, const std::vector<RatioRow>& rows,
+            const RatioRow* overall, const char* note_id) {
   Out o(out);
+  const std::string heading = word(l, heading_id), note = *note_id ? word(l, note_id) : std::string();
   fmt::format_to(o, "<h2>{}</h2>", esc(heading));
   if (!note.empty()) fmt::format_to(o, "<p class=\"note\">{}</p>", esc(note));
   std::vector<Group> groups;
@@ -427,15 +439,17 @@ void ratios(std::string& out, std::string_view heading, std::string_view id, con
   horizontal_ratio_groups(out, heading, groups);
   legend_ab(out);
   fmt::format_to(o, "</div><table id=\"{}\"><tr>", id);
-  th(o, "group");
-  for (auto h : {"stays", "total (yuan)", "patient pays A", "patient pays B", "ratio A", "ratio B", "change"}) {
-    th(o, h, true);
+  th(o, word(l, N_("group")));
+  for (const char* h : {N_("stays"), N_("total (yuan)"), N_("patient pays A"), N_("patient pays B"), N_("ratio A"),
+                        N_("ratio B"), N_("change")}) {
+    th(o, word(l, h), true);
   }
   out += "</tr>";
   const auto row = [&](const RatioRow& r, bool is_total) {
     out += is_total ? "<tr class=\"total\">" : "<tr>";
     fmt::format_to(o, "<td{}>{} <span class=\"mono\">{}</span></td>",
-                   r.note.empty() ? std::string() : fmt::format(" title=\"{}\"", esc(r.note)), esc(r.label),
+                   r.note.empty() ? std::string() : fmt::format(" title=\"{}\"", esc(word(l, r.note.c_str()))),
+                   esc(r.label),
                    esc(r.key));
     td(o, thousands(r.stays), true);
     td(o, yuan(r.total.a), true);
@@ -451,22 +465,25 @@ void ratios(std::string& out, std::string_view heading, std::string_view id, con
   out += "</table></div>";
 }
 
-void persons(std::string& out, const Comparison& c) {
+void persons(std::string& out, const Comparison& c, Language l) {
   Out o(out);
-  out += "<h2>Persons whose payment changes most</h2>";
-  fmt::format_to(o,
-                 "<p class=\"note\">The top {} person-years by the absolute change of what the person pays in the "
-                 "year (sum of psn_part_amt over the paired stays); {} of {} person-years change.</p>",
-                 c.top_n, c.person_years_changed, c.person_years);
+  fmt::format_to(o, "<h2>{}</h2>", esc(word(l, N_("Persons whose payment changes most"))));
+  fmt::format_to(o, "<p class=\"note\">{}</p>",
+                 esc(says(l, N_("The top {} person-years by the absolute change of what the person pays in the year "
+                                "(sum of psn_part_amt over the paired stays); {} of {} person-years change."),
+                          c.top_n, c.person_years_changed, c.person_years)));
   if (c.top.empty()) {
-    out += c.person_years_changed == 0 ? "<p id=\"persons\">No person&#39;s yearly payment changes.</p>"
-                                       : "<p id=\"persons\">None listed (--top 0).</p>";
+    fmt::format_to(o, "<p id=\"persons\">{}</p>",
+                   esc(word(l, c.person_years_changed == 0 ? N_("No person's yearly payment changes.")
+                                                           : N_("None listed (--top 0)."))));
     return;
   }
   out += "<table id=\"persons\"><tr>";
   th(o, "#", true);
-  th(o, "person");
-  for (auto h : {"year", "stays", "A (yuan)", "B (yuan)", "B − A", "change"}) th(o, h, true);
+  th(o, word(l, N_("person")));
+  for (const char* h : {N_("year"), N_("stays"), N_("A (yuan)"), N_("B (yuan)"), "B − A", N_("change")}) {
+    th(o, word(l, h), true);
+  }
   out += "</tr>";
   for (std::size_t i = 0; i < c.top.size(); ++i) {
     const PersonChange& p = c.top[i];
@@ -489,27 +506,27 @@ std::string cited(const Parameter& p) {
   return p.cite.source.empty() ? s : s + " · " + p.cite.source;
 }
 
-void parameters(std::string& out, const ParameterDiff& d) {
+void parameters(std::string& out, const ParameterDiff& d, Language l) {
   Out o(out);
-  out += "<h2>Parameters that differ</h2>";
-  fmt::format_to(o,
-                 "<p class=\"note\" id=\"parameters-versions\">A: {} version {}; B: {} version {}. Each value with "
-                 "the line of the rule file it is written on and its source.</p>",
-                 esc(d.a.rule_set), format(d.a.from), esc(d.b.rule_set), format(d.b.from));
+  fmt::format_to(o, "<h2>{}</h2>", esc(word(l, N_("Parameters that differ"))));
+  fmt::format_to(o, "<p class=\"note\" id=\"parameters-versions\">{}</p>",
+                 esc(says(l, N_("A: {} version {}; B: {} version {}. Each value with the line of the rule file it is "
+                                "written on and its source."),
+                          d.a.rule_set, d.a.from, d.b.rule_set, d.b.from)));
   if (d.changes.empty()) {
-    out += "<p id=\"parameters\">No parameter differs.</p>";
+    fmt::format_to(o, "<p id=\"parameters\">{}</p>", esc(word(l, N_("No parameter differs."))));
     return;
   }
   out += "<table id=\"parameters\"><tr>";
-  for (auto h : {"channel", "parameter", "A", "B"}) th(o, h);
+  for (const char* h : {N_("channel"), N_("parameter"), "A", "B"}) th(o, word(l, h));
   out += "</tr>";
   for (const ParameterChange& c : d.changes) {
     out += "<tr>";
-    td(o, c.channel.empty() ? std::string("(rule set)") : c.channel);
+    td(o, c.channel.empty() ? word(l, N_("(rule set)")) : c.channel);
     fmt::format_to(o, "<td class=\"mono\">{}</td>", esc(c.key));
     for (const std::optional<Parameter>* side : {&c.a, &c.b}) {
       if (!*side) {
-        out += "<td>(absent)</td>";
+        fmt::format_to(o, "<td>{}</td>", esc(word(l, N_("(absent)"))));
         continue;
       }
       fmt::format_to(o, "<td><span class=\"mono\">{}</span><br><span class=\"note\">{}</span></td>",
@@ -522,42 +539,47 @@ void parameters(std::string& out, const ParameterDiff& d) {
 
 }  // namespace
 
-std::string render_html(const Comparison& c) {
+std::string render_html(const Comparison& c, Language l) {
   std::string out;
   Out o(out);
   out += "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
          "<link rel=\"icon\" href=\"data:,\">\n";
-  fmt::format_to(o, "<title>medsettle what-if: {} vs {}</title>\n<style>{}</style>\n</head>\n<body>\n",
-                 esc(c.a.id + " " + as_of_text(c.a)), esc(c.b.id + " " + as_of_text(c.b)), css);
-  out += "<h1>medsettle what-if: A vs B</h1>\n";
-  sides(out, c);
+  fmt::format_to(o, "<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n",
+                 esc(says(l, N_("medsettle what-if: {} vs {}"), c.a.id + " " + as_of_text(c.a, l),
+                          c.b.id + " " + as_of_text(c.b, l))),
+                 css);
+  fmt::format_to(o, "<h1>{}</h1>\n", esc(word(l, N_("medsettle what-if: A vs B"))));
+  sides(out, c, l);
   out += '\n';
   if (c.parameters) {
-    parameters(out, *c.parameters);
+    parameters(out, *c.parameters, l);
     out += '\n';
   }
-  totals(out, c);
+  totals(out, c, l);
   out += '\n';
-  funding(out, c);
+  funding(out, c, l);
   out += '\n';
-  patients(out, c);
+  patients(out, c, l);
   out += '\n';
-  ratios(out, "Reimbursement ratio by identity", "identity", c.by_identity, &c.overall,
-         "Reimbursement ratio = 1 − patient pays ÷ total (psn_part_amt ÷ medfee_sumamt, summed over the group's "
-         "paired stays). Groups by the identities a stay holds: rural_poor holds registered_poor, dibao, tekun or "
-         "poor_disabled; marginal holds marginal and none of those; none holds neither.");
+  ratios(out, l, N_("Reimbursement ratio by identity"), "identity", c.by_identity, &c.overall,
+         N_("Reimbursement ratio = 1 − patient pays ÷ total (psn_part_amt ÷ medfee_sumamt, summed over the group's "
+            "paired stays). Groups by the identities a stay holds: rural_poor holds registered_poor, dibao, tekun or "
+            "poor_disabled; marginal holds marginal and none of those; none holds neither."));
   out += '\n';
-  ratios(out, "Reimbursement ratio by hospital level", "level", c.by_level, &c.overall, "");
+  ratios(out, l, N_("Reimbursement ratio by hospital level"), "level", c.by_level, &c.overall, "");
   out += '\n';
-  ratios(out, "Reimbursement ratio by region", "region", c.by_region, &c.overall,
-         "Region: where the hospital is, seen from the person's insured county.");
+  ratios(out, l, N_("Reimbursement ratio by region"), "region", c.by_region, &c.overall,
+         N_("Region: where the hospital is, seen from the person's insured county."));
   out += '\n';
-  persons(out, c);
-  out += "\n<footer>Generated by medsettle compare. Amounts are exact sums in fen; percentages and ratios are "
-         "computed from them with integer arithmetic and rounded half away from zero to 0.01%.</footer>\n"
-         "</body>\n</html>\n";
+  persons(out, c, l);
+  fmt::format_to(o, "\n<footer>{}</footer>\n</body>\n</html>\n",
+                 esc(word(l, N_("Generated by medsettle compare. Amounts are exact sums in fen; percentages and "
+                                "ratios are computed from them with integer arithmetic and rounded half away from zero "
+                                "to 0.01%."))));
   return out;
 }
+
+std::string render_html(const Comparison& c) { return render_html(c, Language::en); }
 
 }  // namespace medsettle::report

@@ -4,19 +4,27 @@
 #include "medsettle/show.hpp"
 #include "medsettle/writer.hpp"
 #include "report/text_width.hpp"
+#include "report/words.hpp"
 
 namespace medsettle::report {
 
 namespace {
 
 /// "rules/hunan.yaml:30", or the file alone for a value it does not write.
-std::string where(const Citation& c) { return c.line ? fmt::format("{}:{}", c.file, c.line) : c.file + " (default)"; }
+std::string where(const Citation& c, Language l) {
+  return c.line ? fmt::format("{}:{}", c.file, c.line) : c.file + word(l, N_(" (default)"));
+}
 
-std::string in_force(const ParametersInForce& p) {
-  std::string out = fmt::format("version {}, in force {} to {}", format(p.from), format(p.from),
-                                p.to ? format(*p.to) : std::string("no end"));
-  if (p.as_of) out += fmt::format(" (as of {})", format(*p.as_of));
+std::string in_force(const ParametersInForce& p, Language l) {
+  std::string out = says(l, N_("version {}, in force {} to {}"), p.from, p.from,
+                         p.to ? format(*p.to) : word(l, N_("no end")));
+  if (p.as_of) out += says(l, N_(" (as of {})"), *p.as_of);
   return out;
+}
+
+/// The heading row of a parameters table.
+std::vector<std::string> heading_row(Language l) {
+  return {word(l, N_("parameter")), word(l, N_("value")), word(l, N_("cited")), word(l, N_("source"))};
 }
 
 /// Rows of cells, each column as wide as its widest cell of at most 40
@@ -41,8 +49,8 @@ void table(std::string& out, const std::vector<std::vector<std::string>>& rows) 
 /// "  illustrative" after a citation, or nothing.
 std::string source_after(const Citation& c) { return c.source.empty() ? std::string() : "  " + c.source; }
 
-void parameter_rows(std::vector<std::vector<std::string>>& rows, const std::vector<Parameter>& ps) {
-  for (const Parameter& p : ps) rows.push_back({p.key(), p.value, where(p.cite), p.cite.source});
+void parameter_rows(std::vector<std::vector<std::string>>& rows, const std::vector<Parameter>& ps, Language l) {
+  for (const Parameter& p : ps) rows.push_back({p.key(), p.value, where(p.cite, l), p.cite.source});
 }
 
 /// `"key":` and the text as a JSON string, or null when there is none.
@@ -123,21 +131,27 @@ void json_heading(std::string& out, const ParametersInForce& p) {
 
 }  // namespace
 
-std::string render_text(const ParametersInForce& p) {
-  std::string out = fmt::format("rule set {}: {}\nfile {}, {}\n{}; {}{}\n", p.rule_set, p.title, p.file, p.digest,
-                                in_force(p), where(p.version_cite), source_after(p.version_cite));
-  std::vector<std::vector<std::string>> rows{{"parameter", "value", "cited", "source"}};
-  parameter_rows(rows, p.rule_set_parameters);
+std::string render_text(const ParametersInForce& p, Language l) {
+  std::string out = says(l, N_("rule set {}: {}"), p.rule_set, p.title) + "\n" +
+                    says(l, N_("file {}, {}"), p.file, p.digest) + "\n" +
+                    fmt::format("{}; {}{}\n", in_force(p, l), where(p.version_cite, l), source_after(p.version_cite));
+  std::vector<std::vector<std::string>> rows{heading_row(l)};
+  parameter_rows(rows, p.rule_set_parameters, l);
   out += "\n";
   table(out, rows);
   for (const ChannelParameters& c : p.channels) {
-    out += fmt::format("\nchannel {} ({}), {}{}\n", c.id, c.name, where(c.cite), source_after(c.cite));
-    rows = {{"parameter", "value", "cited", "source"}};
-    parameter_rows(rows, c.parameters);
+    out += '\n';
+    out += says(l, N_("channel {} ({}), {}"), c.id, c.name, where(c.cite, l));
+    out += source_after(c.cite);
+    out += '\n';
+    rows = {heading_row(l)};
+    parameter_rows(rows, c.parameters, l);
     table(out, rows);
   }
   return out;
 }
+
+std::string render_text(const ParametersInForce& p) { return render_text(p, Language::en); }
 
 void write_json(std::string& out, const ParametersInForce& p) {
   json_heading(out, p);
@@ -156,20 +170,22 @@ void write_json(std::string& out, const ParametersInForce& p) {
   out += '}';
 }
 
-std::string render_text(const ParameterDiff& d) {
+std::string render_text(const ParameterDiff& d, Language l) {
   std::string out;
   for (const auto& [side, p] : {std::pair{'A', &d.a}, std::pair{'B', &d.b}}) {
-    out += fmt::format("{}  {} ({}) {}; {}\n", side, p->rule_set, p->file, in_force(*p), p->digest);
+    out += fmt::format("{}  {} ({}) {}; {}\n", side, p->rule_set, p->file, in_force(*p, l), p->digest);
   }
-  out += d.changes.empty() ? "\nno parameter differs\n"
-                           : fmt::format("\n{} parameter{} differ{}\n", d.changes.size(),
-                                         d.changes.size() == 1 ? "" : "s", d.changes.size() == 1 ? "s" : "");
+  const std::size_t n = d.changes.size();
+  out += '\n';
+  out += n == 0 ? word(l, N_("no parameter differs"))
+                : n == 1 ? word(l, N_("1 parameter differs")) : says(l, N_("{} parameters differ"), n);
+  out += '\n';
   for (const ParameterChange& c : d.changes) {
     out += "\n  " + (c.channel.empty() ? c.key : c.channel + "." + c.key) + "\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto& [side, p] : {std::pair{"A", &c.a}, std::pair{"B", &c.b}}) {
-      if (*p) rows.push_back({side, (*p)->value, where((*p)->cite), (*p)->cite.source});
-      else rows.push_back({side, "(absent)"});
+      if (*p) rows.push_back({side, (*p)->value, where((*p)->cite, l), (*p)->cite.source});
+      else rows.push_back({side, word(l, N_("(absent)"))});
     }
     std::string block;
     table(block, rows);
@@ -181,6 +197,8 @@ std::string render_text(const ParameterDiff& d) {
   }
   return out;
 }
+
+std::string render_text(const ParameterDiff& d) { return render_text(d, Language::en); }
 
 void write_json(std::string& out, const ParameterDiff& d) {
   out += "{\"a\":";

@@ -1,8 +1,11 @@
-// The aligned text summary of `medsettle compare`.
+// The aligned text summary of `medsettle compare`, in English or Chinese.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "medsettle/compare.hpp"
 #include "report/text_width.hpp"
+#include "report/words.hpp"
 
 namespace medsettle::report {
 
@@ -12,6 +15,11 @@ void line(std::string& out, std::string_view text) {
   out += text;
   out += '\n';
 }
+
+/// A column heading right-aligned in `width` terminal columns.
+std::string head(Language l, const char* id, std::size_t width) { return pad_left(word(l, id), width); }
+
+std::string_view side_name(const SideInfo& s, const Comparison& c) { return &s == &c.a ? "A" : "B"; }
 
 void ratio_rows(std::string& out, std::string_view title, const std::vector<RatioRow>& rows) {
   line(out, fmt::format("  {}", title));
@@ -29,33 +37,34 @@ void distribution_row(std::string& out, std::string_view label, std::string_view
   line(out, s);
 }
 
-}  // namespace
-
-namespace {
-
-void header_section(std::string& out, const Comparison& c) {
-  line(out, "medsettle what-if: A vs B");
+void header_section(std::string& out, const Comparison& c, Language l) {
+  line(out, word(l, N_("medsettle what-if: A vs B")));
   for (const auto* s : {&c.a, &c.b}) {
-    const char label = s == &c.a ? 'A' : 'B';
-    line(out, fmt::format("  {}  {} ({}) {}, {}", label, s->id, s->file, s->title, as_of_text(*s)));
-    line(out, fmt::format("     versions applied: {}; digest {}", applied_text(*s), s->digest));
+    line(out, fmt::format("  {}  {} ({}) {}, {}", side_name(*s, c), s->id, s->file, s->title, as_of_text(*s, l)));
+    line(out, fmt::format("     {}", says(l, N_("versions applied: {}; digest {}"), applied_text(*s, l), s->digest)));
   }
-  line(out, fmt::format("  stays: read {}; settled A {}, B {}; rejected A {}, B {} (both {}, only A {}, only B {}); "
-                        "paired {}; settlement changed {}",
-                        c.records, c.a.settled, c.b.settled, c.a.rejected, c.b.rejected, c.rejected_both,
-                        c.rejected_only_a, c.rejected_only_b, c.paired, c.changed));
+  line(out, fmt::format("  {}", says(l, N_("stays: read {}; settled A {}, B {}; rejected A {}, B {} (both {}, only A {}, "
+                                           "only B {}); paired {}; settlement changed {}"),
+                                     c.records, c.a.settled, c.b.settled, c.a.rejected, c.b.rejected, c.rejected_both,
+                                     c.rejected_only_a, c.rejected_only_b, c.paired, c.changed)));
   for (const auto* s : {&c.a, &c.b}) {
     if (s->rejected_by_code.empty()) continue;
     std::string codes;
     for (const auto& [code, n] : s->rejected_by_code) codes += fmt::format("{}{} {}", codes.empty() ? "" : ", ", code, n);
-    line(out, fmt::format("  rejected under {}: {}", s == &c.a ? 'A' : 'B', codes));
+    line(out, fmt::format("  {}", says(l, N_("rejected under {}: {}"), side_name(*s, c), codes)));
   }
-  line(out, "  (rejected stays are left out of every figure below)");
+  line(out, fmt::format("  {}", word(l, N_("(rejected stays are left out of every figure below)"))));
 }
 
-void fields_section(std::string& out, const Comparison& c) {
-  line(out, "Settlement fields (yuan, paired stays)");
-  line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}", pad_right("field", 18), "A", "B", "B - A", "change"));
+/// The heading row of the fields and channels tables.
+void money_heading(std::string& out, Language l, const char* first) {
+  line(out, fmt::format("  {} {:>18} {:>18} {:>18} {}", pad_right(word(l, first), 18), "A", "B", "B - A",
+                        head(l, N_("change"), 10)));
+}
+
+void fields_section(std::string& out, const Comparison& c, Language l) {
+  line(out, word(l, N_("Settlement fields (yuan, paired stays)")));
+  money_heading(out, l, N_("field"));
   for (std::size_t i = 0; i < field_names.size(); ++i) {
     const PairSum& p = c.fields[i];
     line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}  {}", pad_right(field_names[i], 18), yuan(p.a), yuan(p.b),
@@ -63,87 +72,95 @@ void fields_section(std::string& out, const Comparison& c) {
   }
 }
 
-void channels_section(std::string& out, const Comparison& c) {
-  line(out, "Funding by channel (yuan, paid, paired stays)");
-  line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}", pad_right("channel", 18), "A", "B", "B - A", "change"));
+void channels_section(std::string& out, const Comparison& c, Language l) {
+  line(out, word(l, N_("Funding by channel (yuan, paid, paired stays)")));
+  money_heading(out, l, N_("channel"));
   for (const ChannelRow& ch : c.channels) {
     std::string name = ch.name;
-    if (!ch.in_a) name += " (only in B)";
-    if (!ch.in_b) name += " (only in A)";
+    if (!ch.in_a) name += word(l, N_(" (only in B)"));
+    if (!ch.in_b) name += word(l, N_(" (only in A)"));
     line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}  {}", pad_right(ch.id, 18), yuan(ch.paid.a),
                           yuan(ch.paid.b), signed_yuan(ch.paid.b - ch.paid.a), percent_change(ch.paid.a, ch.paid.b),
                           name));
   }
-  line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}  个人负担", pad_right("(patient pays)", 18), yuan(c.patient.a),
-                        yuan(c.patient.b), signed_yuan(c.patient.b - c.patient.a),
+  line(out, fmt::format("  {} {:>18} {:>18} {:>18} {:>10}  个人负担", pad_right(word(l, N_("(patient pays)")), 18),
+                        yuan(c.patient.a), yuan(c.patient.b), signed_yuan(c.patient.b - c.patient.a),
                         percent_change(c.patient.a, c.patient.b)));
 }
 
-void ratio_section(std::string& out, const Comparison& c) {
-  line(out, "Reimbursement ratio (1 - patient pays / total, paired stays)");
-  line(out, fmt::format("    {} {:>8} {:>10} {:>10} {:>10}", pad_right("group", 22), "stays", "A", "B", "change"));
-  ratio_rows(out, "overall", {c.overall});
-  ratio_rows(out, "by identity (rural_poor: registered_poor/dibao/tekun/poor_disabled; marginal: marginal only)",
+void ratio_section(std::string& out, const Comparison& c, Language l) {
+  line(out, word(l, N_("Reimbursement ratio (1 - patient pays / total, paired stays)")));
+  line(out, fmt::format("    {} {} {:>10} {:>10} {}", pad_right(word(l, N_("group")), 22), head(l, N_("stays"), 8), "A",
+                        "B", head(l, N_("change"), 10)));
+  ratio_rows(out, word(l, N_("overall")), {c.overall});
+  ratio_rows(out,
+             word(l, N_("by identity (rural_poor: registered_poor/dibao/tekun/poor_disabled; marginal: marginal only)")),
              c.by_identity);
-  ratio_rows(out, "by hospital level", c.by_level);
-  ratio_rows(out, "by region", c.by_region);
+  ratio_rows(out, word(l, N_("by hospital level")), c.by_level);
+  ratio_rows(out, word(l, N_("by region")), c.by_region);
 }
 
-void distribution_section(std::string& out, const Comparison& c) {
-  line(out, "What patients pay (psn_part_amt, yuan; nearest-rank percentiles; counts above a threshold)");
+void distribution_section(std::string& out, const Comparison& c, Language l) {
+  line(out, word(l, N_("What patients pay (psn_part_amt, yuan; nearest-rank percentiles; counts above a threshold)")));
   {
     std::string h = fmt::format("  {}   {:>7}", pad_right("", 16), "n");
     for (std::string_view p : {"p50", "p90", "p99", "max"}) h += fmt::format(" {:>12}", p);
     for (std::int64_t t : threshold_yuan) h += fmt::format(" {:>8}", fmt::format(">{}", thousands(t)));
     line(out, h);
   }
-  distribution_row(out, "per stay", "A", c.stay_a);
+  const std::string per_stay = word(l, N_("per stay")), per_year = word(l, N_("per person-year"));
+  distribution_row(out, per_stay, "A", c.stay_a);
   distribution_row(out, "", "B", c.stay_b);
-  distribution_row(out, "per person-year", "A", c.person_year_a);
+  distribution_row(out, per_year, "A", c.person_year_a);
   distribution_row(out, "", "B", c.person_year_b);
-  {
-    std::string h = fmt::format("  {}  ", pad_right("stays by yuan", 16));
-    for (std::size_t b = 0; b < c.stay_a.bins.size(); ++b) h += fmt::format(" {:>13}", histogram_bin_label(b));
-    line(out, h);
-    for (const auto* d : {&c.stay_a, &c.stay_b}) {
-      std::string r = fmt::format("  {} {}", pad_right("", 16), d == &c.stay_a ? 'A' : 'B');
-      for (std::size_t n : d->bins) r += fmt::format(" {:>13}", n);
-      line(out, r);
-    }
+  std::string h = fmt::format("  {}  ", pad_right(word(l, N_("stays by yuan")), 16));
+  for (std::size_t b = 0; b < c.stay_a.bins.size(); ++b) h += fmt::format(" {:>13}", histogram_bin_label(b));
+  line(out, h);
+  for (const auto* d : {&c.stay_a, &c.stay_b}) {
+    std::string r = fmt::format("  {} {}", pad_right("", 16), d == &c.stay_a ? 'A' : 'B');
+    for (std::size_t n : d->bins) r += fmt::format(" {:>13}", n);
+    line(out, r);
   }
 }
 
-void top_section(std::string& out, const Comparison& c) {
-  line(out, fmt::format("Persons whose yearly payment changes most (top {} by |B - A|; {} of {} person-years change)",
-                        c.top_n, c.person_years_changed, c.person_years));
+void top_section(std::string& out, const Comparison& c, Language l) {
+  line(out, says(l, N_("Persons whose yearly payment changes most (top {} by |B - A|; {} of {} person-years change)"),
+                 c.top_n, c.person_years_changed, c.person_years));
   if (c.top.empty()) {
-    line(out, c.person_years_changed == 0 ? "  no person's yearly payment changes" : "  (none listed: --top 0)");
-  } else {
-    line(out, fmt::format("  {} {:>5} {:>6} {:>15} {:>15} {:>15} {:>10}", pad_right("person", 16), "year", "stays", "A",
-                          "B", "B - A", "change"));
-    for (const PersonChange& p : c.top) {
-      line(out, fmt::format("  {} {:>5} {:>6} {:>15} {:>15} {:>15} {:>10}", pad_right(p.person_id, 16), p.year, p.stays,
-                            yuan(p.a), yuan(p.b), signed_yuan(Sum(p.b) - p.a), percent_change(p.a, p.b)));
-    }
+    line(out, fmt::format("  {}", c.person_years_changed == 0 ? word(l, N_("no person's yearly payment changes"))
+                                                              : word(l, N_("(none listed: --top 0)"))));
+    return;
+  }
+  // Each column as wide as in English, or as its heading in `l` if that is wider.
+  const std::string year = word(l, N_("year")), stays = word(l, N_("stays")), change = word(l, N_("change"));
+  const std::size_t wy = std::max<std::size_t>(5, display_width(year)), ws = std::max<std::size_t>(6, display_width(stays)),
+                    wc = std::max<std::size_t>(10, display_width(change));
+  line(out, fmt::format("  {} {} {} {:>15} {:>15} {:>15} {}", pad_right(word(l, N_("person")), 16), pad_left(year, wy),
+                        pad_left(stays, ws), "A", "B", "B - A", pad_left(change, wc)));
+  for (const PersonChange& p : c.top) {
+    line(out, fmt::format("  {} {:>{}} {:>{}} {:>15} {:>15} {:>15} {:>{}}", pad_right(p.person_id, 16), p.year, wy,
+                          p.stays, ws, yuan(p.a), yuan(p.b), signed_yuan(Sum(p.b) - p.a), percent_change(p.a, p.b), wc));
   }
 }
 
 }  // namespace
 
-std::string render_text(const Comparison& c) {
+std::string render_text(const Comparison& c, Language l) {
   std::string out;
-  header_section(out, c);
+  header_section(out, c, l);
   line(out, "");
-  fields_section(out, c);
+  fields_section(out, c, l);
   line(out, "");
-  channels_section(out, c);
+  channels_section(out, c, l);
   line(out, "");
-  ratio_section(out, c);
+  ratio_section(out, c, l);
   line(out, "");
-  distribution_section(out, c);
+  distribution_section(out, c, l);
   line(out, "");
-  top_section(out, c);
+  top_section(out, c, l);
   return out;
 }
+
+std::string render_text(const Comparison& c) { return render_text(c, Language::en); }
 
 }  // namespace medsettle::report

@@ -46,4 +46,11 @@ inline std::string pad_right(std::string_view s, std::size_t width) {
   return out;
 }
 
+/// Spaces up to `width` columns, then `s`.
+inline std::string pad_left(std::string_view s, std::size_t width) {
+  std::string out;
+  for (std::size_t w = display_width(s); w < width; ++w) out += ' ';
+  return out += s;
+}
+
 }  // namespace medsettle::report

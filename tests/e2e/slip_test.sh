@@ -53,21 +53,10 @@ check "slip --lang en: the digest" grep -qF "$("$ms" --version | grep -o 'sha256
 check "slip (default): exit 0" status 0 "$ms" slip --in "$stays" --stay-id "$id" --html "$work/zh.html"
 check "slip (default): Chinese if a catalogue is installed, else English, and says which" \
   grep -qE '<html lang="(zh-CN|en)">' "$work/zh.html"
-# The slip's labels through gettext: a catalogue made of po/slip.zh.txt alone (until po/zh_CN.po has them).
+# The slip's labels through gettext: the catalogue compiled from po/zh_CN.po, found through MEDSETTLE_LOCALEDIR.
 if command -v msgfmt >/dev/null 2>&1; then
   mkdir -p "$work/locale/zh_CN/LC_MESSAGES"
-  python3 - "$src/po/slip.zh.txt" "$work/slip.po" <<'PY'
-import sys
-q = lambda t: '"' + t.replace('"', '\\"') + '"'
-out = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"', '']
-for line in open(sys.argv[1], encoding="utf-8"):
-    if line.startswith("#") or "\t" not in line:
-        continue
-    a, b = line.rstrip("\n").split("\t")
-    out += ["msgid " + q(a), "msgstr " + q(b), ""]
-open(sys.argv[2], "w", encoding="utf-8").write("\n".join(out))
-PY
-  msgfmt -o "$work/locale/zh_CN/LC_MESSAGES/medsettle.mo" "$work/slip.po"
+  msgfmt -o "$work/locale/zh_CN/LC_MESSAGES/medsettle.mo" "$src/po/zh_CN.po"
   check "slip (default, catalogue): exit 0" status 0 env MEDSETTLE_LOCALEDIR="$work/locale" LANG=C \
     "$ms" slip --in "$stays" --stay-id "$id" --html "$work/zh2.html"
   check "slip (default, catalogue): Chinese" grep -qF '<html lang="zh-CN">' "$work/zh2.html"
@@ -130,6 +119,6 @@ ok = (st["hospital_level"] == "township" and st["identities"] == ["registered_po
       and st["age"] == 74 and ded["chosen_by"] == "hospital_level township" and ded["line"] == 47)
 sys.exit(0 if ok else 1)' "$work/out"
 check "explain (zh): exit 0" status 0 "$ms" --lang zh explain --in "$stays" --stay-id "$id"
-check "explain (zh): the choice" out_has 'hospital_level township → '
+check "explain (zh): the choice, its attribute named in Chinese" out_has '医院等级 township → '
 
 finish

@@ -237,3 +237,37 @@ TEST(Show, TheCompareReportListsTheParametersThatDiffer) {
   o.as_of_a = day(2016, 1, 1);
   EXPECT_FALSE(compare(hunan, hunan, o, {}, {}, {}).parameters.has_value());
 }
+
+TEST(Show, InChineseWithIdsAsTheyAre) {
+  // gettext translates only under a locale other than C: use_language sets it (ctest runs each test alone).
+  if (!use_language(Language::zh)) GTEST_SKIP() << "no Chinese catalogue built";
+  const ParametersInForce p = parameters_in_force(plan(), day(2021, 3, 1));
+  EXPECT_EQ(render_text(p, Language::en), render_text(p));
+  const std::string text = render_text(p, Language::zh);
+  EXPECT_NE(text.find("版本 2021-01-01，生效 2021-01-01 至 无截止（适用日期 2021-03-01）; t.yaml:34  v2"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n  deductible     600.00       t.yaml:38  raised\n"), std::string::npos) << text;
+  const ParameterDiff d =
+      diff_parameters(parameters_in_force(plan(), day(2020, 6, 30)), parameters_in_force(plan(), day(2021, 6, 30)));
+  EXPECT_EQ(render_text(d, Language::en), render_text(d));
+  const std::string dt = render_text(d, Language::zh);
+  EXPECT_NE(dt.find("\n6 个参数不同\n"), std::string::npos) << dt;
+  EXPECT_NE(dt.find("  basic.cap_year\n    A  150000.00  t.yaml:24\n"), std::string::npos) << dt;
+
+  const Plan& hunan = Plan::builtin();
+  CompareOptions o;
+  o.as_of_a = day(2018, 6, 30);
+  o.as_of_b = day(2019, 6, 30);
+  const Comparison c = compare(hunan, hunan, o, {}, {}, {});
+  EXPECT_EQ(render_html(c, Language::en), render_html(c));
+  EXPECT_EQ(render_text(c, Language::en), render_text(c));
+  const std::string html = render_html(c, Language::zh);
+  EXPECT_NE(html.find("<h1>medsettle 政策测算：A 对比 B</h1>"), std::string::npos);
+  EXPECT_NE(html.find("<h2>不同的参数</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<td>basic</td><td class=\"mono\">cap_year</td>"), std::string::npos);
+  EXPECT_EQ(html.find("<h2>Parameters that differ</h2>"), std::string::npos);
+  const std::string t = render_text(c, Language::zh);
+  EXPECT_NE(t.find("\n结算字段（元，配对住院）\n"), std::string::npos) << t;
+  EXPECT_EQ(applied_text(c.a, Language::zh), "无");
+  EXPECT_EQ(as_of_text(c.a, Language::zh), "适用日期 2018-06-30");
+}
