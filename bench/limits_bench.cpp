@@ -20,38 +20,7 @@
 #include "medsettle/engine.hpp"
 #include "medsettle/plan.hpp"
 
-namespace {
-
-// ---- a counting allocator: live and peak bytes of this thread's program ------
-std::atomic<std::int64_t> live_bytes{0}, peak_bytes{0};
-
-void* counted(std::size_t n) {
-  // 16 bytes in front hold the size, keeping the block 16-aligned.
-  auto* p = static_cast<unsigned char*>(std::malloc(n + 16));
-  if (!p) throw std::bad_alloc();
-  *reinterpret_cast<std::size_t*>(p) = n;
-  const std::int64_t now = live_bytes += static_cast<std::int64_t>(n);
-  std::int64_t peak = peak_bytes.load();
-  while (now > peak && !peak_bytes.compare_exchange_weak(peak, now)) {
-  }
-  return p + 16;
-}
-
-void uncounted(void* q) noexcept {
-  if (!q) return;
-  auto* p = static_cast<unsigned char*>(q) - 16;
-  live_bytes -= static_cast<std::int64_t>(*reinterpret_cast<std::size_t*>(p));
-  std::free(p);
-}
-
-}  // namespace
-
-void* operator new(std::size_t n) { return counted(n); }
-void* operator new[](std::size_t n) { return counted(n); }
-void operator delete(void* p) noexcept { uncounted(p); }
-void operator delete[](void* p) noexcept { uncounted(p); }
-void operator delete(void* p, std::size_t) noexcept { uncounted(p); }
-void operator delete[](void* p, std::size_t) noexcept { uncounted(p); }
+#include "counting_allocator.hpp"
 
 namespace {
 
@@ -159,10 +128,9 @@ void run(benchmark::State& state, const Shape& shape, int diagnoses = 1) {
   std::int64_t peak = 0;
   for (auto _ : state) {
     Ledger ledger(plan);
-    const std::int64_t before = live_bytes.load();
-    peak_bytes = before;
+    const std::int64_t before = bench_memory::reset_peak();
     Outcome o = settle(plan, stay, ledger);
-    peak = std::max(peak, peak_bytes.load() - before);
+    peak = std::max(peak, bench_memory::peak_bytes.load() - before);
     if (!o.settled()) state.SkipWithError("not settled");
     benchmark::DoNotOptimize(o);
   }

@@ -382,39 +382,6 @@ void BM_JsonManyKeys(benchmark::State& state) {
 BENCHMARK(BM_JsonManyKeys)->RangeMultiplier(2)->Range(25'000, 200'000)->Complexity(benchmark::oN)
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
-/// One person with N stays, each referring to the one before
-/// (HostileStays.OnePersonWithAHundredThousandChainedReferrals...), against
-/// the baseline of N persons with one stay each: the time per stay (items/s)
-/// must not grow with N (it did, as N^2, before a fix).
-void BM_ChainedReferrals(benchmark::State& state, bool chained) {
-  const auto n = static_cast<int>(state.range(0));
-  std::string text;
-  for (int i = 0; i < n; ++i) {
-    char id[16], person[16], ref[64] = "";
-    std::snprintf(id, sizeof id, "S%06d", i);
-    std::snprintf(person, sizeof person, "P%06d", chained ? 0 : i);
-    if (chained && i > 0) std::snprintf(ref, sizeof ref, R"(, "referred_from": "S%06d")", i - 1);
-    text += std::string(R"({"stay_id": ")") + id + R"(", "person_id": ")" + person +
-            R"(", "age": 40, "hospital_level": "county", "region": "in_county", "admitted": "2019-03-02", )"
-            R"("discharged": "2019-03-12", "diagnoses": ["J18.9"], "fees": [{"category": "A", "amount": "1.00"}])" +
-            ref + "}\n";
-  }
-  const std::vector<Record> records = read_jsonl(text);
-  for (auto _ : state) {
-    auto out = settle_batch(Plan::builtin(), records);
-    for (const auto& o : out) {
-      if (!o.settled()) state.SkipWithError("a stay was rejected");
-    }
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * n);
-  state.SetComplexityN(n);
-}
-BENCHMARK_CAPTURE(BM_ChainedReferrals, one_person_chained, true)->RangeMultiplier(2)->Range(12'500, 100'000)
-    ->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ChainedReferrals, baseline_persons_alone, false)->RangeMultiplier(2)->Range(12'500, 100'000)
-    ->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond)->UseRealTime();
-
 }  // namespace
 
 // The baseline must agree with the engine before anything is timed, whatever

@@ -479,8 +479,8 @@ TEST(HostileStays, OnePersonWithAHundredThousandChainedReferralsSettles) {
   // Regression: a referral was looked up in a list of the person's settled
   // stays, so a person with n stays, each referring to the one before, took
   // time in n^2 (42 s of CPU for 100,000). Here: every one settles. The time
-  // per stay against n is bench/settle_bench.cpp's BM_ChainedReferrals,
-  // against the baseline of n persons with one stay each.
+  // and memory per stay against n are bench/edges_bench.cpp's
+  // chained_referrals, beside n persons with one stay each.
   std::string text;
   for (int i = 0; i < 100'000; ++i) {
     char id[16], ref[64] = "";
