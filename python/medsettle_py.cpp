@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -29,6 +30,7 @@
 #include "medsettle/stream.hpp"
 #include "medsettle/writer.hpp"
 
+#include "frame_stays.hpp"
 #include "json_rows.hpp"
 
 namespace py = pybind11;
@@ -52,13 +54,16 @@ std::optional<Date> date_arg(const std::optional<std::string>& text, const char*
   return p.value;
 }
 
-/// The stays: JSON Lines text in memory, or a file (CSV when its name ends in .csv).
+/// The stays: JSON Lines text in memory, a file (CSV when its name ends in
+/// .csv), or records read already (a DataFrame's, frame_stays.hpp).
 struct Source {
   std::string text;
   bool is_path = false;
+  std::shared_ptr<const std::vector<Record>> records;
 };
 
 std::vector<Record> read_source(const Source& source) {
+  if (source.records) return *source.records;
   if (!source.is_path) return read_jsonl(std::string_view(source.text));
   InputFile in(source.text);
   PipelineOptions options;
@@ -147,6 +152,10 @@ Columns settle_columns(const Plan& plan, const Source& source, const BatchOption
   StreamOptions stream;
   stream.batch = batch;
   const auto add = [&](const Outcome& o) { columns.add(o); };
+  if (source.records) {
+    for (const Outcome& o : settle_batch(plan, *source.records, batch)) add(o);
+    return columns;
+  }
   if (source.is_path) {
     InputFile in(source.text);
     stream.format = source.text.ends_with(".csv") ? InputFormat::csv : InputFormat::jsonl;
@@ -385,20 +394,27 @@ PYBIND11_MODULE(_native, m) {
   bind_plan(m);
   bind_store(m);
   py::class_<Source>(m, "Source")
-      .def(py::init([](std::string text, bool is_path) { return Source{std::move(text), is_path}; }), py::arg("text"),
+      .def(py::init([](std::string text, bool is_path) { return Source{std::move(text), is_path, nullptr}; }), py::arg("text"),
            py::arg("is_path"))
       .def_property_readonly("text", [](const Source& s) { return s.text; })
-      .def_property_readonly("is_path", [](const Source& s) { return s.is_path; });
+      .def_property_readonly("is_path", [](const Source& s) { return s.is_path; })
+      .def_property_readonly("records", [](const Source& s) { return s.records ? s.records->size() : 0; });
   m.def("settle", &settle_stays, py::arg("plan"), py::arg("source"), py::arg("threads"), py::arg("as_of"));
   m.def("explain", &explain_stay, py::arg("plan"), py::arg("source"), py::arg("stay_id"), py::arg("as_of"));
   m.def(
       "columns_source",
       [](const std::vector<std::string>& names, const py::sequence& columns, std::size_t rows) {
-        return Source{python::rows_as_jsonl(names, columns, rows), false};
+        return Source{python::rows_as_jsonl(names, columns, rows), false, nullptr};
       },
       py::arg("names"), py::arg("columns"), py::arg("rows"));
   m.def(
-      "dicts_source", [](const py::sequence& rows) { return Source{python::dicts_as_jsonl(rows), false}; },
+      "frame_source",
+      [](const std::vector<std::string>& names, const py::sequence& columns, std::size_t rows) {
+        return Source{{}, false, std::make_shared<const std::vector<Record>>(python::frame_records(names, columns, rows))};
+      },
+      py::arg("names"), py::arg("columns"), py::arg("rows"));
+  m.def(
+      "dicts_source", [](const py::sequence& rows) { return Source{python::dicts_as_jsonl(rows), false, nullptr}; },
       py::arg("rows"));
   m.def("show", &show_parameters, py::arg("plan"), py::arg("as_of"));
   m.def("compare", &compare_plans, py::arg("a"), py::arg("b"), py::arg("source"), py::arg("threads"), py::arg("as_of_a"),

@@ -85,13 +85,7 @@ class Plan:
     def explain(self, stays, stay_id=None, *, as_of=None):
         """One stay settled step by step. `stays` is the stay (a dict) or stays
         holding it with the person's others (so the year's ledger is right)."""
-        if stay_id is None:
-            if isinstance(stays, pd.DataFrame) and len(stays) == 1:
-                stay_id = stays["stay_id"].iloc[0]
-            elif isinstance(stays, dict):
-                stay_id = stays["stay_id"]
-            else:
-                raise ValueError("explain: give stay_id, unless `stays` is one stay (a dict or a one-row DataFrame)")
+        stay_id = _one_stay_id(stays, stay_id, "explain")
         return Explanation(_native.explain(self._native, to_source(stays), stay_id, as_of))
 
     def show(self, as_of=None):
@@ -110,6 +104,17 @@ class Plan:
         return (f"<div><b>{html.escape(self.id)}</b> {html.escape(self.title)}<br><code>{html.escape(self.file)}"
                 f"</code> <code>{self.digest}</code><table><tr><th>version from</th><th>channels</th></tr>"
                 f"{rows}</table></div>")
+
+
+def _one_stay_id(stays, stay_id, call):
+    """The stay meant: `stay_id`, or that of `stays` when it is one stay."""
+    if stay_id is not None:
+        return stay_id
+    if isinstance(stays, pd.DataFrame) and len(stays) == 1:
+        return stays["stay_id"].iloc[0]
+    if isinstance(stays, dict):
+        return stays["stay_id"]
+    raise ValueError(f"{call}: give stay_id, unless `stays` is one stay (a dict or a one-row DataFrame)")
 
 
 class Explanation:
