@@ -9,6 +9,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -21,11 +22,13 @@
 #include "medsettle/compare.hpp"
 #include "medsettle/files.hpp"
 #include "medsettle/generate.hpp"
+#include "medsettle/language.hpp"
 #include "medsettle/pipeline.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/reader.hpp"
 #include "medsettle/settle.hpp"
 #include "medsettle/show.hpp"
+#include "medsettle/slip.hpp"
 #include "medsettle/store.hpp"
 #include "medsettle/stream.hpp"
 #include "medsettle/writer.hpp"
@@ -217,6 +220,38 @@ py::dict explain_stay(const Plan& plan, const Source& source, const std::string&
   write_json_itemized(json, s);
   d["steps"] = steps, d["text"] = render_trace_text(s), d["settlement_json"] = json;
   return d;
+}
+
+/// The language of a slip: Chinese needs its catalogue bound to the process
+/// (use_language, once); English where it cannot be found, as `medsettle slip` does.
+Language slip_language(const std::string& tag) {
+  const std::optional<Language> language = language_from(tag);
+  if (!language) throw py::value_error("language: '" + tag + "': expected en or zh");
+  if (*language == Language::en) return Language::en;
+  static const bool chinese = use_language(Language::zh);
+  return chinese ? Language::zh : Language::en;
+}
+
+/// The settlement slip of one stay (medsettle/slip.hpp), its person's other
+/// stays settled too: (html, None), or (None, the rejection).
+py::tuple slip_of(const Plan& plan, const Source& source, const std::string& stay_id,
+                  const std::optional<std::string>& as_of, const std::string& language) {
+  SettleOptions options;
+  options.as_of = date_arg(as_of, "as_of");
+  const Language lang = slip_language(language);
+  std::optional<Outcome> outcome;
+  std::string html;
+  {
+    py::gil_scoped_release unlocked;
+    const std::vector<Record> records = read_source(source);
+    outcome = settle_one_of(plan, records, stay_id, options);
+    const auto stay = std::find_if(records.begin(), records.end(),
+                                   [&](const Record& r) { return r.has_stay_id && r.stay.stay_id == stay_id; });
+    if (outcome && outcome->settled()) html = render_slip_html(stay->stay, outcome->settlement(), lang);
+  }
+  if (!outcome) throw py::key_error("no stay with stay_id '" + stay_id + "' among the stays given");
+  if (!outcome->settled()) return py::make_tuple(py::none(), rejection_dict({outcome->rejection()}));
+  return py::make_tuple(html, py::none());
 }
 
 /// The parameters in force on a date (the last version without one), as `medsettle show --json` writes them.
@@ -413,6 +448,8 @@ PYBIND11_MODULE(_native, m) {
         return Source{{}, false, std::make_shared<const std::vector<Record>>(python::frame_records(names, columns, rows))};
       },
       py::arg("names"), py::arg("columns"), py::arg("rows"));
+  m.def("slip", &slip_of, py::arg("plan"), py::arg("source"), py::arg("stay_id"), py::arg("as_of"),
+        py::arg("language"));
   m.def(
       "dicts_source", [](const py::sequence& rows) { return Source{python::dicts_as_jsonl(rows), false, nullptr}; },
       py::arg("rows"));

@@ -188,6 +188,29 @@ def test_a_float_amount_in_a_dataframe_is_refused_with_its_row():
         medsettle.builtin().settle(frame)
 
 
+# ---- the settlement slip ----------------------------------------------------
+
+def test_the_slip_of_a_settlement_holds_its_figures():
+    # S7294443 (hunan.worked.md): total 933.82, basic 586.78, critical_illness 207.79, funds 826.53,
+    # patient 107.29. Jupyter shows the slip (an iframe holding the page).
+    plan = medsettle.builtin()
+    slip = plan.slip(GOLDEN / "hunan.stays.jsonl", "S7294443")
+    assert isinstance(slip, medsettle.Slip) and slip.stay_id == "S7294443"
+    for figure_id, want in (("bucket-total", "933.82"), ("channel-basic-paid", "586.78"),
+                            ("channel-critical_illness-paid", "207.79"), ("funds-total", "826.53"),
+                            ("patient-pays", "107.29"), ("rules", "hunan"), ("version", "2019-01-01")):
+        assert re.search(rf'id="{figure_id}"[^>]*>{re.escape(want)}<', slip.html), figure_id
+    shown = slip._repr_html_()
+    assert shown.startswith("<iframe srcdoc=") and "107.29" in shown and "patient-pays" in shown
+    english = plan.slip(ONE, language="en")  # basic pays 750.00 of 1500.00 (test_one_stay_by_hand)
+    assert re.search(r'id="patient-pays"[^>]*>750\.00<', english.html)
+    assert re.search(r'id="channel-basic-paid"[^>]*>750\.00<', english.html)
+    with pytest.raises(ValueError, match="T1 is rejected: bad_value"):
+        plan.slip({**ONE, "region": "mars"})
+    with pytest.raises(ValueError, match="language"):
+        plan.slip(ONE, language="fr")
+
+
 # ---- money is never a float ------------------------------------------------
 
 def no_float(frame):
