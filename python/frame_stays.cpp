@@ -404,24 +404,32 @@ Record direct(RowBuilder& b, const Values& values, const std::vector<Column>& co
 
 }  // namespace
 
-std::vector<Record> frame_records(const std::vector<std::string>& names, const py::sequence& columns,
-                                  std::size_t rows) {
-  const std::vector<Column> cols = columns_of(names, columns, rows);
+struct FrameRows::Columns {
+  std::vector<Column> all;
+};
+
+FrameRows::FrameRows(std::vector<std::string> names, const py::sequence& columns, std::size_t rows)
+    : names_(std::move(names)), rows_(rows), columns_(std::make_unique<Columns>()) {
+  columns_->all = columns_of(names_, columns, rows);
+}
+
+FrameRows::~FrameRows() = default;
+
+void FrameRows::read(std::size_t from, std::size_t to, std::vector<Record>& out) const {
+  const std::vector<Column>& cols = columns_->all;
   const Values values;
   RowBuilder builder(values);
   std::optional<RowWriter> writer;  // made at the first row taking the reference way
-  JsonStayReader reader;
-  std::vector<Record> records;
-  records.reserve(rows);
-  for (std::size_t r = 0; r < rows; ++r) {
+  std::optional<JsonStayReader> reader;
+  out.reserve(out.size() + (to - from));
+  for (std::size_t r = from; r < to && r < rows_; ++r) {
     try {
-      records.push_back(direct(builder, values, cols, r));
+      out.push_back(direct(builder, values, cols, r));
     } catch (const Slow&) {
-      if (!writer) writer.emplace();
-      records.push_back(reader.read(writer->write(r + 1, names, row_values(cols, r)), r + 1));
+      if (!writer) writer.emplace(), reader.emplace();
+      out.push_back(reader->read(writer->write(r + 1, names_, row_values(cols, r)), r + 1));
     }
   }
-  return records;
 }
 
 }  // namespace medsettle::python

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -26,6 +27,7 @@
 #include "medsettle/pipeline.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/reader.hpp"
+#include "medsettle/record_stream.hpp"
 #include "medsettle/settle.hpp"
 #include "medsettle/show.hpp"
 #include "medsettle/slip.hpp"
@@ -58,15 +60,23 @@ std::optional<Date> date_arg(const std::optional<std::string>& text, const char*
 }
 
 /// The stays: JSON Lines text in memory, a file (CSV when its name ends in
-/// .csv), or records read already (a DataFrame's, frame_stays.hpp).
+/// .csv), or a DataFrame's columns (frame_stays.hpp).
 struct Source {
   std::string text;
   bool is_path = false;
-  std::shared_ptr<const std::vector<Record>> records;
+  std::shared_ptr<const python::FrameRows> frame;
 };
 
+/// Every record of a DataFrame; called without the GIL.
+std::vector<Record> frame_records(const python::FrameRows& frame) {
+  py::gil_scoped_acquire locked;
+  std::vector<Record> records;
+  frame.read(0, frame.rows(), records);
+  return records;
+}
+
 std::vector<Record> read_source(const Source& source) {
-  if (source.records) return *source.records;
+  if (source.frame) return frame_records(*source.frame);
   if (!source.is_path) return read_jsonl(std::string_view(source.text));
   InputFile in(source.text);
   PipelineOptions options;
@@ -147,6 +157,30 @@ py::tuple outcome_dicts(const Plan& plan, const std::vector<Outcome>& outcomes) 
   return py::make_tuple(settlement_dict(c), rejection_dict(c.rejections));
 }
 
+/// Settles a DataFrame's rows into columns: a wave of rows made records (with
+/// the GIL) and settled (without) at a time, in bounded memory, when its
+/// persons' rows are together; else all of them at once. Called without the GIL.
+Columns settle_frame(const Plan& plan, const python::FrameRows& frame, const StreamOptions& stream) {
+  std::size_t next = 0;
+  const RecordSource source = [&](std::vector<Record>& wave, std::size_t max) {
+    py::gil_scoped_acquire locked;
+    frame.read(next, std::min(frame.rows(), next + max), wave);
+    next = std::min(frame.rows(), next + max);
+    return next < frame.rows();
+  };
+  try {
+    Columns columns(plan);
+    settle_record_waves(plan, source, stream, [&](std::span<const Outcome> wave) {
+      for (const Outcome& o : wave) columns.add(o);
+    });
+    return columns;
+  } catch (const NotGroupedError&) {
+    Columns columns(plan);
+    for (const Outcome& o : settle_batch(plan, frame_records(frame), stream.batch)) columns.add(o);
+    return columns;
+  }
+}
+
 /// Settles the stays of a source into columns. Stays grouped by person are
 /// streamed (as `medsettle settle` does: a wave at a time, in bounded
 /// memory); anything else is read whole. Called without the GIL.
@@ -155,10 +189,7 @@ Columns settle_columns(const Plan& plan, const Source& source, const BatchOption
   StreamOptions stream;
   stream.batch = batch;
   const auto add = [&](const Outcome& o) { columns.add(o); };
-  if (source.records) {
-    for (const Outcome& o : settle_batch(plan, *source.records, batch)) add(o);
-    return columns;
-  }
+  if (source.frame) return settle_frame(plan, *source.frame, stream);
   if (source.is_path) {
     InputFile in(source.text);
     stream.format = source.text.ends_with(".csv") ? InputFormat::csv : InputFormat::jsonl;
@@ -433,7 +464,7 @@ PYBIND11_MODULE(_native, m) {
            py::arg("is_path"))
       .def_property_readonly("text", [](const Source& s) { return s.text; })
       .def_property_readonly("is_path", [](const Source& s) { return s.is_path; })
-      .def_property_readonly("records", [](const Source& s) { return s.records ? s.records->size() : 0; });
+      .def_property_readonly("rows", [](const Source& s) { return s.frame ? s.frame->rows() : 0; });
   m.def("settle", &settle_stays, py::arg("plan"), py::arg("source"), py::arg("threads"), py::arg("as_of"));
   m.def("explain", &explain_stay, py::arg("plan"), py::arg("source"), py::arg("stay_id"), py::arg("as_of"));
   m.def(
@@ -445,7 +476,7 @@ PYBIND11_MODULE(_native, m) {
   m.def(
       "frame_source",
       [](const std::vector<std::string>& names, const py::sequence& columns, std::size_t rows) {
-        return Source{{}, false, std::make_shared<const std::vector<Record>>(python::frame_records(names, columns, rows))};
+        return Source{{}, false, std::make_shared<const python::FrameRows>(names, columns, rows)};
       },
       py::arg("names"), py::arg("columns"), py::arg("rows"));
   m.def("slip", &slip_of, py::arg("plan"), py::arg("source"), py::arg("stay_id"), py::arg("as_of"),

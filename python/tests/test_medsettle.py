@@ -154,7 +154,7 @@ def test_a_dataframe_is_read_from_its_columns_and_rejects_as_json_lines_does():
                                 "in_scope_fen": 1000}, "fees": None}]
     rows = [{**r, "stay_id": f"T{i}", "person_id": f"Q{i}"} for i, r in enumerate(rows, 1)]
     frame = pd.DataFrame(rows)
-    assert _frames.to_source(frame).records == 10
+    assert _frames.to_source(frame).rows == 10
     direct = plan.settle(frame)
     via_text = plan.settle(medsettle.JsonLines(_frames.jsonl_source(frame).text))
     pd.testing.assert_frame_equal(direct[0], via_text[0])
@@ -166,6 +166,26 @@ def test_a_dataframe_is_read_from_its_columns_and_rejects_as_json_lines_does():
         ("T4", 4, "bad_date", "admitted"), ("T5", 5, "bad_value", "region"),
         ("T6", 6, "missing_field", "hospital_level"), ("T8", 8, "bad_value", "diagnoses[0]"),
         ("T9", 9, "bad_amount", "fees[0].over_limit")]
+
+
+def test_a_dataframe_settles_in_waves_or_whole_as_its_json_lines():
+    # More rows than a wave (32,768): grouped by person, a wave of rows at a time; with the persons
+    # interleaved (every person's first stay, then every second, ...), all at once. Either way, what the same rows as JSON Lines give.
+    from medsettle import _frames
+    plan = medsettle.builtin()
+    text = medsettle.generate(20_000, seed=3, year=2019)
+    frame = pd.DataFrame([json.loads(line, parse_float=Decimal) for line in text.splitlines()])
+    assert len(frame) > 40_000
+    pd.testing.assert_frame_equal(plan.settle(frame, threads=2)[0], plan.settle(text)[0])
+    nth = frame.groupby("person_id").cumcount()
+    interleaved = frame.iloc[nth.sort_values(kind="stable").index].reset_index(drop=True)
+    persons = interleaved["person_id"]
+    assert (persons != persons.shift()).sum() > persons.nunique()  # not grouped
+    as_text = medsettle.JsonLines(_frames.jsonl_source(interleaved).text)
+    got, want = plan.settle(interleaved), plan.settle(as_text)
+    pd.testing.assert_frame_equal(got[0], want[0])
+    pd.testing.assert_frame_equal(got[1], want[1])
+    assert len(got[0]) == len(frame)
 
 
 def test_typed_columns_settle_as_their_text():
