@@ -21,7 +21,6 @@ from decimal import Decimal
 import pandas as pd
 
 import medsettle
-from medsettle import _frames
 
 
 def cpu(who):
@@ -63,10 +62,8 @@ def main():
         _, w_command, c_command = timed_cpu(lambda: subprocess.run(command, check=True), resource.RUSAGE_CHILDREN)
         (settled, rejected), w_frame, c_frame = timed_cpu(lambda: plan.settle(frame, threads=a.threads),
                                                           resource.RUSAGE_SELF)
-        _, w_records, c_records = timed_cpu(lambda: _frames.to_source(frame), resource.RUSAGE_SELF)
         print(f"run {run}: command {w_command:.2f} s ({c_command:.2f} s CPU); plan.settle(frame) {w_frame:.2f} s "
               f"({c_frame:.2f} s CPU); ratio {w_frame / w_command:.2f} ({c_frame / c_command:.2f} CPU); "
-              f"the rows made records alone, after: {w_records:.2f} s ({c_records:.2f} s CPU); "
               f"{len(settled)} settled, {len(rejected)} rejected", flush=True)
 
 
