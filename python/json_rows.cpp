@@ -160,6 +160,23 @@ void field(Writer& w, std::size_t row, const std::string& name, py::handle v, bo
 
 }  // namespace
 
+struct RowWriter::Impl {
+  std::string out;
+  Writer writer{out};
+};
+
+RowWriter::RowWriter() : impl_(std::make_unique<Impl>()) {}
+RowWriter::~RowWriter() = default;
+
+std::string_view RowWriter::write(std::size_t row, const std::vector<std::string>& names,
+                                  const std::vector<py::object>& values) {
+  impl_->out = "{";
+  bool first = true;
+  for (std::size_t k = 0; k < names.size(); ++k) field(impl_->writer, row, names[k], values[k], first);
+  impl_->out += '}';
+  return impl_->out;
+}
+
 std::string rows_as_jsonl(const std::vector<std::string>& names, const py::sequence& columns, std::size_t rows) {
   std::string out;
   Writer w(out);

@@ -4,7 +4,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace medsettle::python {
@@ -14,6 +16,23 @@ namespace py = pybind11;
 /// value of `names[k]`), one JSON object a line, in row order. Raises
 /// TypeError naming the row (1-based) and the field of a value refused.
 std::string rows_as_jsonl(const std::vector<std::string>& names, const py::sequence& columns, std::size_t rows);
+/// Writes one row at a time, as rows_as_jsonl does (for the rows of a
+/// DataFrame the direct way, frame_stays.cpp, leaves to the library's reader).
+class RowWriter {
+ public:
+  RowWriter();
+  ~RowWriter();
+  RowWriter(const RowWriter&) = delete;
+  RowWriter& operator=(const RowWriter&) = delete;
+  /// Row `row` (1-based; `values[k]` is the value of `names[k]`) as one JSON
+  /// object, valid until the next call. Raises TypeError as rows_as_jsonl does.
+  std::string_view write(std::size_t row, const std::vector<std::string>& names, const std::vector<py::object>& values);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 /// The same for rows given as dicts.
 std::string dicts_as_jsonl(const py::sequence& rows);
 

@@ -9,9 +9,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -20,15 +23,19 @@
 #include "medsettle/compare.hpp"
 #include "medsettle/files.hpp"
 #include "medsettle/generate.hpp"
+#include "medsettle/language.hpp"
 #include "medsettle/pipeline.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/reader.hpp"
+#include "medsettle/record_stream.hpp"
 #include "medsettle/settle.hpp"
 #include "medsettle/show.hpp"
+#include "medsettle/slip.hpp"
 #include "medsettle/store.hpp"
 #include "medsettle/stream.hpp"
 #include "medsettle/writer.hpp"
 
+#include "frame_stays.hpp"
 #include "json_rows.hpp"
 
 namespace py = pybind11;
@@ -52,13 +59,24 @@ std::optional<Date> date_arg(const std::optional<std::string>& text, const char*
   return p.value;
 }
 
-/// The stays: JSON Lines text in memory, or a file (CSV when its name ends in .csv).
+/// The stays: JSON Lines text in memory, a file (CSV when its name ends in
+/// .csv), or a DataFrame's columns (frame_stays.hpp).
 struct Source {
   std::string text;
   bool is_path = false;
+  std::shared_ptr<const python::FrameRows> frame;
 };
 
+/// Every record of a DataFrame; called without the GIL.
+std::vector<Record> frame_records(const python::FrameRows& frame) {
+  py::gil_scoped_acquire locked;
+  std::vector<Record> records;
+  frame.read(0, frame.rows(), records);
+  return records;
+}
+
 std::vector<Record> read_source(const Source& source) {
+  if (source.frame) return frame_records(*source.frame);
   if (!source.is_path) return read_jsonl(std::string_view(source.text));
   InputFile in(source.text);
   PipelineOptions options;
@@ -139,6 +157,30 @@ py::tuple outcome_dicts(const Plan& plan, const std::vector<Outcome>& outcomes) 
   return py::make_tuple(settlement_dict(c), rejection_dict(c.rejections));
 }
 
+/// Settles a DataFrame's rows into columns: a wave of rows made records (with
+/// the GIL) and settled (without) at a time, in bounded memory, when its
+/// persons' rows are together; else all of them at once. Called without the GIL.
+Columns settle_frame(const Plan& plan, const python::FrameRows& frame, const StreamOptions& stream) {
+  std::size_t next = 0;
+  const RecordSource source = [&](std::vector<Record>& wave, std::size_t max) {
+    py::gil_scoped_acquire locked;
+    frame.read(next, std::min(frame.rows(), next + max), wave);
+    next = std::min(frame.rows(), next + max);
+    return next < frame.rows();
+  };
+  try {
+    Columns columns(plan);
+    settle_record_waves(plan, source, stream, [&](std::span<const Outcome> wave) {
+      for (const Outcome& o : wave) columns.add(o);
+    });
+    return columns;
+  } catch (const NotGroupedError&) {
+    Columns columns(plan);
+    for (const Outcome& o : settle_batch(plan, frame_records(frame), stream.batch)) columns.add(o);
+    return columns;
+  }
+}
+
 /// Settles the stays of a source into columns. Stays grouped by person are
 /// streamed (as `medsettle settle` does: a wave at a time, in bounded
 /// memory); anything else is read whole. Called without the GIL.
@@ -147,6 +189,7 @@ Columns settle_columns(const Plan& plan, const Source& source, const BatchOption
   StreamOptions stream;
   stream.batch = batch;
   const auto add = [&](const Outcome& o) { columns.add(o); };
+  if (source.frame) return settle_frame(plan, *source.frame, stream);
   if (source.is_path) {
     InputFile in(source.text);
     stream.format = source.text.ends_with(".csv") ? InputFormat::csv : InputFormat::jsonl;
@@ -208,6 +251,38 @@ py::dict explain_stay(const Plan& plan, const Source& source, const std::string&
   write_json_itemized(json, s);
   d["steps"] = steps, d["text"] = render_trace_text(s), d["settlement_json"] = json;
   return d;
+}
+
+/// The language of a slip: Chinese needs its catalogue bound to the process
+/// (use_language, once); English where it cannot be found, as `medsettle slip` does.
+Language slip_language(const std::string& tag) {
+  const std::optional<Language> language = language_from(tag);
+  if (!language) throw py::value_error("language: '" + tag + "': expected en or zh");
+  if (*language == Language::en) return Language::en;
+  static const bool chinese = use_language(Language::zh);
+  return chinese ? Language::zh : Language::en;
+}
+
+/// The settlement slip of one stay (medsettle/slip.hpp), its person's other
+/// stays settled too: (html, None), or (None, the rejection).
+py::tuple slip_of(const Plan& plan, const Source& source, const std::string& stay_id,
+                  const std::optional<std::string>& as_of, const std::string& language) {
+  SettleOptions options;
+  options.as_of = date_arg(as_of, "as_of");
+  const Language lang = slip_language(language);
+  std::optional<Outcome> outcome;
+  std::string html;
+  {
+    py::gil_scoped_release unlocked;
+    const std::vector<Record> records = read_source(source);
+    outcome = settle_one_of(plan, records, stay_id, options);
+    const auto stay = std::find_if(records.begin(), records.end(),
+                                   [&](const Record& r) { return r.has_stay_id && r.stay.stay_id == stay_id; });
+    if (outcome && outcome->settled()) html = render_slip_html(stay->stay, outcome->settlement(), lang);
+  }
+  if (!outcome) throw py::key_error("no stay with stay_id '" + stay_id + "' among the stays given");
+  if (!outcome->settled()) return py::make_tuple(py::none(), rejection_dict({outcome->rejection()}));
+  return py::make_tuple(html, py::none());
 }
 
 /// The parameters in force on a date (the last version without one), as `medsettle show --json` writes them.
@@ -385,20 +460,29 @@ PYBIND11_MODULE(_native, m) {
   bind_plan(m);
   bind_store(m);
   py::class_<Source>(m, "Source")
-      .def(py::init([](std::string text, bool is_path) { return Source{std::move(text), is_path}; }), py::arg("text"),
+      .def(py::init([](std::string text, bool is_path) { return Source{std::move(text), is_path, nullptr}; }), py::arg("text"),
            py::arg("is_path"))
       .def_property_readonly("text", [](const Source& s) { return s.text; })
-      .def_property_readonly("is_path", [](const Source& s) { return s.is_path; });
+      .def_property_readonly("is_path", [](const Source& s) { return s.is_path; })
+      .def_property_readonly("rows", [](const Source& s) { return s.frame ? s.frame->rows() : 0; });
   m.def("settle", &settle_stays, py::arg("plan"), py::arg("source"), py::arg("threads"), py::arg("as_of"));
   m.def("explain", &explain_stay, py::arg("plan"), py::arg("source"), py::arg("stay_id"), py::arg("as_of"));
   m.def(
       "columns_source",
       [](const std::vector<std::string>& names, const py::sequence& columns, std::size_t rows) {
-        return Source{python::rows_as_jsonl(names, columns, rows), false};
+        return Source{python::rows_as_jsonl(names, columns, rows), false, nullptr};
       },
       py::arg("names"), py::arg("columns"), py::arg("rows"));
   m.def(
-      "dicts_source", [](const py::sequence& rows) { return Source{python::dicts_as_jsonl(rows), false}; },
+      "frame_source",
+      [](const std::vector<std::string>& names, const py::sequence& columns, std::size_t rows) {
+        return Source{{}, false, std::make_shared<const python::FrameRows>(names, columns, rows)};
+      },
+      py::arg("names"), py::arg("columns"), py::arg("rows"));
+  m.def("slip", &slip_of, py::arg("plan"), py::arg("source"), py::arg("stay_id"), py::arg("as_of"),
+        py::arg("language"));
+  m.def(
+      "dicts_source", [](const py::sequence& rows) { return Source{python::dicts_as_jsonl(rows), false, nullptr}; },
       py::arg("rows"));
   m.def("show", &show_parameters, py::arg("plan"), py::arg("as_of"));
   m.def("compare", &compare_plans, py::arg("a"), py::arg("b"), py::arg("source"), py::arg("threads"), py::arg("as_of_a"),

@@ -22,7 +22,7 @@ from . import _native
 from ._frames import (JsonLines, check_money, exact_frame, rejection_frame, settlement_frame,
                       to_source, yuan_text)
 
-__all__ = ["Plan", "Comparison", "Explanation", "Parameters", "LedgerStore", "RuleFileError", "ReversalRefused",
+__all__ = ["Plan", "Comparison", "Explanation", "Parameters", "Slip", "LedgerStore", "RuleFileError", "ReversalRefused",
            "JsonLines", "load", "builtin", "compare", "generate", "open_store", "yuan_text"]
 __version__ = _native.version
 
@@ -85,14 +85,20 @@ class Plan:
     def explain(self, stays, stay_id=None, *, as_of=None):
         """One stay settled step by step. `stays` is the stay (a dict) or stays
         holding it with the person's others (so the year's ledger is right)."""
-        if stay_id is None:
-            if isinstance(stays, pd.DataFrame) and len(stays) == 1:
-                stay_id = stays["stay_id"].iloc[0]
-            elif isinstance(stays, dict):
-                stay_id = stays["stay_id"]
-            else:
-                raise ValueError("explain: give stay_id, unless `stays` is one stay (a dict or a one-row DataFrame)")
+        stay_id = _one_stay_id(stays, stay_id, "explain")
         return Explanation(_native.explain(self._native, to_source(stays), stay_id, as_of))
+
+    def slip(self, stays, stay_id=None, *, as_of=None, language="zh"):
+        """The settlement slip (一站式结算单) of one stay, as `medsettle slip`
+        prints it: a `Slip` (`html`, the self-contained page; Jupyter shows
+        it). `stays` as for explain. `language` "zh" (English labels where
+        the catalogue cannot be found) or "en". Raises ValueError for a
+        rejected stay, naming its code and message."""
+        stay_id = _one_stay_id(stays, stay_id, "slip")
+        html_page, rejected = _native.slip(self._native, to_source(stays), stay_id, as_of, language)
+        if rejected is not None:
+            raise ValueError(f"stay {stay_id} is rejected: {rejected['code'][0]}: {rejected['message'][0]}")
+        return Slip(stay_id, html_page)
 
     def show(self, as_of=None):
         """The parameters in force on `as_of` ("YYYY-MM-DD"; the last version without)."""
@@ -110,6 +116,38 @@ class Plan:
         return (f"<div><b>{html.escape(self.id)}</b> {html.escape(self.title)}<br><code>{html.escape(self.file)}"
                 f"</code> <code>{self.digest}</code><table><tr><th>version from</th><th>channels</th></tr>"
                 f"{rows}</table></div>")
+
+
+def _one_stay_id(stays, stay_id, call):
+    """The stay meant: `stay_id`, or that of `stays` when it is one stay."""
+    if stay_id is not None:
+        return stay_id
+    if isinstance(stays, pd.DataFrame) and len(stays) == 1:
+        return stays["stay_id"].iloc[0]
+    if isinstance(stays, dict):
+        return stays["stay_id"]
+    raise ValueError(f"{call}: give stay_id, unless `stays` is one stay (a dict or a one-row DataFrame)")
+
+
+class Slip:
+    """One stay's settlement slip: `stay_id`, `html` (the page of `medsettle
+    slip --html`, every figure with an id: `patient-pays`, `bucket-total`,
+    `channel-<id>-paid`, ...). In Jupyter, the slip itself."""
+
+    def __init__(self, stay_id, page):
+        self.stay_id, self.html = stay_id, page
+
+    def __repr__(self):
+        return f"<medsettle.Slip {self.stay_id}>"
+
+    def _repr_html_(self):
+        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
+                'style="width:100%;height:1100px;border:0"></iframe>')
+
+    def save(self, path):
+        """Writes the page to `path` (UTF-8)."""
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(self.html)
 
 
 class Explanation:

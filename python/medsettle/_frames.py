@@ -125,10 +125,38 @@ def stay_json(items, number):
     return json.dumps(stay, ensure_ascii=False, separators=(",", ":"))
 
 
+def frame_columns(frame):
+    """A DataFrame's columns as the native module reads them: ("int", int64
+    array) for NumPy integer columns, ("datetime", nanoseconds as int64) for
+    datetime64[ns] ones, ("object", object array) for any other."""
+    columns = []
+    for j in range(frame.shape[1]):
+        column = frame.iloc[:, j]
+        dtype = column.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind == "i":
+            columns.append(("int", np.ascontiguousarray(column.to_numpy(), dtype=np.int64)))
+        elif isinstance(dtype, np.dtype) and dtype == np.dtype("datetime64[ns]"):
+            columns.append(("datetime", np.ascontiguousarray(column.to_numpy()).view(np.int64)))
+        else:
+            columns.append(("object", np.ascontiguousarray(column.to_numpy(dtype=object))))
+    return columns
+
+
 def to_source(stays):
     """A native Source: a path (str or os.PathLike; .csv read as CSV), JSON
     Lines text (JsonLines or bytes), a DataFrame (one row a stay), a list of
-    dicts or one dict. Line i of the text is row i (1-based), as rejections say."""
+    dicts or one dict. Row i is line i (1-based), as rejections say. A
+    DataFrame is read straight from its columns (python/frame_stays.cpp)
+    unless a column name is dotted; anything else goes as JSON Lines."""
+    if isinstance(stays, pd.DataFrame) and not any("." in str(c) for c in stays.columns):
+        names = [str(c) for c in stays.columns]
+        return _native.frame_source(names, frame_columns(stays), len(stays))
+    return jsonl_source(stays)
+
+
+def jsonl_source(stays):
+    """to_source, with a DataFrame or a list written as JSON Lines text
+    (python/json_rows.cpp; _frames.stay_json for dotted names)."""
     if isinstance(stays, JsonLines):
         return _native.Source(str(stays), False)
     if isinstance(stays, bytes):

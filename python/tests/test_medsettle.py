@@ -2,6 +2,7 @@
 errors with their places, threads. Amounts in comments are yuan."""
 import json
 import os
+import re
 import subprocess
 import threading
 from decimal import Decimal
@@ -119,7 +120,7 @@ def test_the_cpp_writer_writes_what_the_python_reference_writes():
     from medsettle import _frames
     rows = example_stays() + [ONE, {**ONE, "age": 41.0, "referred_from": None, "flags": ("a", "b")}]
     reference = [json.loads(_frames.stay_json(r.items(), i)) for i, r in enumerate(rows, 1)]
-    for source in (_frames.to_source(rows), _frames.to_source(pd.DataFrame(rows))):
+    for source in (_frames.jsonl_source(rows), _frames.jsonl_source(pd.DataFrame(rows))):
         assert not source.is_path
         assert [json.loads(line) for line in source.text.split("\n")] == [
             {k: v for k, v in r.items()} for r in reference]
@@ -132,6 +133,102 @@ def test_missing_values_in_a_dataframe_are_absent_fields():
     settled, rejected = plan.settle(pd.DataFrame(two))
     assert list(settled["stay_id"]) == ["T1"]
     assert list(rejected["code"]) == ["bad_referral"] and list(rejected["line"]) == [2]
+
+
+def test_a_dataframe_is_read_from_its_columns_and_rejects_as_json_lines_does():
+    # A DataFrame is made into records straight from its columns (python/frame_stays.cpp); a row that is
+    # not plainly a valid stay is written as JSON and read by the library's reader: the same rejections.
+    from medsettle import _frames
+    plan = medsettle.builtin()
+    rows = [ONE,
+            {**ONE, "age": "41"},                                                   # a str for an int
+            {**ONE, "fees": [{"category": "A", "amount": "12.345"}]},               # three decimals
+            {**ONE, "admitted": "2019-07-01"},                                      # after its discharge
+            {**ONE, "region": "mars"},
+            {**ONE, "hospital_level": None},                                        # missing
+            {**ONE, "fees": [{"category": "B", "amount": Decimal("300.00"), "selfpay_ratio": "0.1"},
+                             {"category": "A", "amount": 1200}]},                  # whole yuan: fine
+            {**ONE, "diagnoses": ["K35 8"]},
+            {**ONE, "fees": [{"category": "A", "amount_fen": 150000, "over_limit": "1500.01"}]},
+            {**ONE, "buckets": {"total": "10.00", "full_selfpay": "0", "over_limit": "0", "pre_selfpay": "0",
+                                "in_scope_fen": 1000}, "fees": None}]
+    rows = [{**r, "stay_id": f"T{i}", "person_id": f"Q{i}"} for i, r in enumerate(rows, 1)]
+    frame = pd.DataFrame(rows)
+    assert _frames.to_source(frame).rows == 10
+    direct = plan.settle(frame)
+    via_text = plan.settle(medsettle.JsonLines(_frames.jsonl_source(frame).text))
+    pd.testing.assert_frame_equal(direct[0], via_text[0])
+    pd.testing.assert_frame_equal(direct[1], via_text[1])
+    assert list(direct[0]["stay_id"]) == ["T1", "T7", "T10"]
+    assert list(direct[0]["medfee_sumamt_fen"]) == [150000, 150000, 1000]
+    assert list(direct[1][["stay_id", "line", "code", "field"]].itertuples(index=False, name=None)) == [
+        ("T2", 2, "bad_type", "age"), ("T3", 3, "bad_amount", "fees[0].amount"),
+        ("T4", 4, "bad_date", "admitted"), ("T5", 5, "bad_value", "region"),
+        ("T6", 6, "missing_field", "hospital_level"), ("T8", 8, "bad_value", "diagnoses[0]"),
+        ("T9", 9, "bad_amount", "fees[0].over_limit")]
+
+
+def test_a_dataframe_settles_in_waves_or_whole_as_its_json_lines():
+    # More rows than a wave (32,768): grouped by person, a wave of rows at a time; with the persons
+    # interleaved (every person's first stay, then every second, ...), all at once. Either way, what the same rows as JSON Lines give.
+    from medsettle import _frames
+    plan = medsettle.builtin()
+    text = medsettle.generate(20_000, seed=3, year=2019)
+    frame = pd.DataFrame([json.loads(line, parse_float=Decimal) for line in text.splitlines()])
+    assert len(frame) > 40_000
+    pd.testing.assert_frame_equal(plan.settle(frame, threads=2)[0], plan.settle(text)[0])
+    nth = frame.groupby("person_id").cumcount()
+    interleaved = frame.iloc[nth.sort_values(kind="stable").index].reset_index(drop=True)
+    persons = interleaved["person_id"]
+    assert (persons != persons.shift()).sum() > persons.nunique()  # not grouped
+    as_text = medsettle.JsonLines(_frames.jsonl_source(interleaved).text)
+    got, want = plan.settle(interleaved), plan.settle(as_text)
+    pd.testing.assert_frame_equal(got[0], want[0])
+    pd.testing.assert_frame_equal(got[1], want[1])
+    assert len(got[0]) == len(frame)
+
+
+def test_typed_columns_settle_as_their_text():
+    # datetime64 dates, datetime.date objects, a nullable Int64 age, int fen: the examples' settlements.
+    plan = medsettle.builtin()
+    frame = pd.DataFrame(example_stays())
+    frame["admitted"] = pd.to_datetime(frame["admitted"])
+    frame["discharged"] = pd.to_datetime(frame["discharged"]).dt.date
+    frame["age"] = frame["age"].astype("Int64")
+    pd.testing.assert_frame_equal(plan.settle(frame)[0], plan.settle(EXAMPLES)[0])
+    frame["age"] = frame["age"].astype("int64")
+    settled, rejected = plan.settle(frame)
+    pd.testing.assert_frame_equal(settled, plan.settle(EXAMPLES)[0])
+    assert rejected.empty and len(settled) == 40
+
+
+def test_a_float_amount_in_a_dataframe_is_refused_with_its_row():
+    frame = pd.DataFrame([ONE, {**ONE, "stay_id": "T2", "fees": [{"category": "A", "amount": 1500.1}]}])
+    with pytest.raises(TypeError, match=r"stay 2: fees\[0\]\.amount is a float"):
+        medsettle.builtin().settle(frame)
+
+
+# ---- the settlement slip ----------------------------------------------------
+
+def test_the_slip_of_a_settlement_holds_its_figures():
+    # S7294443 (hunan.worked.md): total 933.82, basic 586.78, critical_illness 207.79, funds 826.53,
+    # patient 107.29. Jupyter shows the slip (an iframe holding the page).
+    plan = medsettle.builtin()
+    slip = plan.slip(GOLDEN / "hunan.stays.jsonl", "S7294443")
+    assert isinstance(slip, medsettle.Slip) and slip.stay_id == "S7294443"
+    for figure_id, want in (("bucket-total", "933.82"), ("channel-basic-paid", "586.78"),
+                            ("channel-critical_illness-paid", "207.79"), ("funds-total", "826.53"),
+                            ("patient-pays", "107.29"), ("rules", "hunan"), ("version", "2019-01-01")):
+        assert re.search(rf'id="{figure_id}"[^>]*>{re.escape(want)}<', slip.html), figure_id
+    shown = slip._repr_html_()
+    assert shown.startswith("<iframe srcdoc=") and "107.29" in shown and "patient-pays" in shown
+    english = plan.slip(ONE, language="en")  # basic pays 750.00 of 1500.00 (test_one_stay_by_hand)
+    assert re.search(r'id="patient-pays"[^>]*>750\.00<', english.html)
+    assert re.search(r'id="channel-basic-paid"[^>]*>750\.00<', english.html)
+    with pytest.raises(ValueError, match="T1 is rejected: bad_value"):
+        plan.slip({**ONE, "region": "mars"})
+    with pytest.raises(ValueError, match="language"):
+        plan.slip(ONE, language="fr")
 
 
 # ---- money is never a float ------------------------------------------------

@@ -3,6 +3,7 @@
 // order, settle the complete persons in parallel, pass the outcomes on in
 // input order. The last person of a wave waits for the next wave.
 #include "medsettle/stream.hpp"
+#include "medsettle/record_stream.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -217,6 +218,24 @@ StreamCounts settle_stream_waves(const Plan& plan, std::istream& in, const Strea
       waves.parse(readers, lines, !more);
       if (options.progress) options.progress(waves.counts().read);
     }
+  }
+  return waves.counts();
+}
+
+StreamCounts settle_record_waves(const Plan& plan, const RecordSource& source, const StreamOptions& options,
+                                 const WaveSink& sink) {
+  Waves waves(plan, options, sink);
+  const std::size_t size = std::max<std::size_t>(1, options.wave_records);
+  std::vector<Record> records;
+  std::vector<Item> wave;
+  bool more = true;
+  while (more) {
+    records.clear();
+    more = source(records, size);
+    wave.reserve(records.size());
+    for (Record& r : records) wave.push_back(Item{std::move(r), std::nullopt});
+    waves.take(wave, !more);
+    if (options.progress) options.progress(waves.counts().read);
   }
   return waves.counts();
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "medsettle/record_stream.hpp"
 #include "medsettle/stream.hpp"
 #include "medsettle/writer.hpp"
 
@@ -100,6 +101,51 @@ TEST(Stream, UngroupedInputIsRefusedNamingTheLine) {
     EXPECT_EQ(e.line, 3u);
     EXPECT_EQ(e.person, "P1");
   }
+}
+
+TEST_P(StreamEqualsBatch, RecordsMadeElsewhereToo) {
+  // settle_record_waves: the records of the grouped stays, given 3 at a time, in waves of 1, 4 and 1000.
+  Plan plan = Plan::load_file(std::string(MEDSETTLE_RULES_DIR) + "/" + GetParam() + ".yaml");
+  const std::vector<Record> records = read_jsonl(grouped(GetParam()));
+  std::string expected;
+  for (const auto& o : settle_batch(plan, records)) expected += render(plan, o);
+  for (std::size_t wave : {1u, 4u, 1000u}) {
+    StreamOptions options;
+    options.wave_records = wave;
+    options.batch.threads = 2;
+    std::size_t next = 0;
+    const RecordSource source = [&](std::vector<Record>& out, std::size_t max) {
+      for (std::size_t n = 0; n < std::min<std::size_t>(max, 3) && next < records.size(); ++n) {
+        out.push_back(records[next++]);
+      }
+      return next < records.size();
+    };
+    std::string got;
+    const StreamCounts c = settle_record_waves(plan, source, options, [&](std::span<const Outcome> outcomes) {
+      for (const Outcome& o : outcomes) got += render(plan, o);
+    });
+    EXPECT_EQ(got, expected) << "wave " << wave;
+    EXPECT_EQ(c.read, records.size());
+  }
+}
+
+TEST(Stream, RecordsNotGroupedAreRefused) {
+  // A person's record, another person's, then the first person's again (another stay id).
+  Plan plan = Plan::builtin();
+  const std::vector<Record> all = read_jsonl(grouped("hunan"));
+  const Record& a = all.front();
+  const auto b = std::find_if(all.begin(), all.end(), [&](const Record& r) {
+    return r.has_person_id && r.stay.person_id != a.stay.person_id;
+  });
+  ASSERT_TRUE(a.has_person_id && b != all.end());
+  std::vector<Record> records{a, *b, a};
+  records[2].stay.stay_id += "-again";
+  const RecordSource source = [&](std::vector<Record>& out, std::size_t) {
+    out = records;
+    return false;
+  };
+  EXPECT_THROW((void)settle_record_waves(plan, source, StreamOptions{}, [](std::span<const Outcome>) {}),
+               NotGroupedError);
 }
 
 TEST(Stream, GroupedInputIsRecognised) {
