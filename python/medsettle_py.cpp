@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <sstream>
@@ -253,13 +255,46 @@ py::dict explain_stay(const Plan& plan, const Source& source, const std::string&
   return d;
 }
 
+/// LANGUAGE=zh_CN while Chinese is rendered (gettext reads it at each
+/// call), and the variable as it was afterwards: the analyst's environment,
+/// which Python's subprocesses inherit, does not turn Chinese. One at a
+/// time (the environment is the process's).
+class ChineseWhile {
+ public:
+  explicit ChineseWhile(bool on) : on_(on) {
+    if (!on_) return;
+    lock_ = std::unique_lock<std::mutex>(mutex());
+    if (const char* v = std::getenv("LANGUAGE")) before_ = v;
+    ::setenv("LANGUAGE", "zh_CN", 1);
+  }
+  ~ChineseWhile() {
+    if (!on_) return;
+    if (before_) ::setenv("LANGUAGE", before_->c_str(), 1);
+    else ::unsetenv("LANGUAGE");
+  }
+  ChineseWhile(const ChineseWhile&) = delete;
+  ChineseWhile& operator=(const ChineseWhile&) = delete;
+
+ private:
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  bool on_;
+  std::unique_lock<std::mutex> lock_;
+  std::optional<std::string> before_;
+};
+
 /// The language of a slip: Chinese needs its catalogue bound to the process
 /// (use_language, once); English where it cannot be found, as `medsettle slip` does.
 Language slip_language(const std::string& tag) {
   const std::optional<Language> language = language_from(tag);
   if (!language) throw py::value_error("language: '" + tag + "': expected en or zh");
   if (*language == Language::en) return Language::en;
-  static const bool chinese = use_language(Language::zh);
+  static const bool chinese = [] {
+    ChineseWhile keep(true);  // use_language sets LANGUAGE; put it back
+    return use_language(Language::zh);
+  }();
   return chinese ? Language::zh : Language::en;
 }
 
@@ -278,7 +313,10 @@ py::tuple slip_of(const Plan& plan, const Source& source, const std::string& sta
     outcome = settle_one_of(plan, records, stay_id, options);
     const auto stay = std::find_if(records.begin(), records.end(),
                                    [&](const Record& r) { return r.has_stay_id && r.stay.stay_id == stay_id; });
-    if (outcome && outcome->settled()) html = render_slip_html(stay->stay, outcome->settlement(), lang);
+    if (outcome && outcome->settled()) {
+      ChineseWhile chinese(lang == Language::zh);
+      html = render_slip_html(stay->stay, outcome->settlement(), lang);
+    }
   }
   if (!outcome) throw py::key_error("no stay with stay_id '" + stay_id + "' among the stays given");
   if (!outcome->settled()) return py::make_tuple(py::none(), rejection_dict({outcome->rejection()}));

@@ -225,6 +225,11 @@ def test_the_slip_of_a_settlement_holds_its_figures():
     english = plan.slip(ONE, language="en")  # basic pays 750.00 of 1500.00 (test_one_stay_by_hand)
     assert re.search(r'id="patient-pays"[^>]*>750\.00<', english.html)
     assert re.search(r'id="channel-basic-paid"[^>]*>750\.00<', english.html)
+    # Chinese by default, English on request; rendering Chinese leaves the
+    # process's environment (which subprocesses inherit) as it was.
+    assert "<h1>一站式结算单</h1>" in slip.html and "<h1>One-stop settlement slip</h1>" in english.html
+    inherited = subprocess.run(["sh", "-c", 'echo "${LANGUAGE-unset}"'], capture_output=True, text=True).stdout
+    assert inherited.strip() == os.environ.get("LANGUAGE", "unset")
     with pytest.raises(ValueError, match="T1 is rejected: bad_value"):
         plan.slip({**ONE, "region": "mars"})
     with pytest.raises(ValueError, match="language"):

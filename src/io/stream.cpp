@@ -233,7 +233,7 @@ StreamCounts settle_record_waves(const Plan& plan, const RecordSource& source, c
     records.clear();
     more = source(records, size);
     wave.reserve(records.size());
-    for (Record& r : records) wave.push_back(Item{std::move(r), std::nullopt});
+    for (Record& r : records) wave.push_back(Item{std::move(r)});
     waves.take(wave, !more);
     if (options.progress) options.progress(waves.counts().read);
   }

@@ -53,6 +53,29 @@ std::string render(const Plan& plan, const Outcome& o) {
   return s + "\n";
 }
 
+/// settle_stream_waves over `text` in waves of `wave` records: the outcomes
+/// rendered in order, the counts, and the waves passed on.
+struct InWaves {
+  std::string got;
+  StreamCounts counts;
+  std::size_t waves = 0, largest = 0, total = 0;
+};
+
+InWaves in_waves(const Plan& plan, const std::string& text, std::size_t wave, unsigned threads) {
+  std::istringstream in(text);
+  StreamOptions options;
+  options.wave_records = wave;
+  options.batch.threads = threads;
+  InWaves r;
+  r.counts = settle_stream_waves(plan, in, options, [&](std::span<const Outcome> outcomes) {
+    ++r.waves;
+    r.largest = std::max(r.largest, outcomes.size());
+    r.total += outcomes.size();
+    for (const Outcome& o : outcomes) r.got += render(plan, o);
+  });
+  return r;
+}
+
 }  // namespace
 
 class StreamEqualsBatch : public ::testing::TestWithParam<std::string> {};
@@ -165,22 +188,11 @@ TEST(Stream, WavesCarryEveryOutcomeInInputOrderAndStayBounded) {
   for (const auto& r : read_jsonl(text)) most = std::max(most, ++stays_of[r.stay.person_id]);
   for (const auto& o : settle_batch(plan, read_jsonl(text))) expected += render(plan, o);
   for (unsigned threads : {1u, 2u}) {
-    std::istringstream in(text);
-    StreamOptions options;
-    options.wave_records = 5;
-    options.batch.threads = threads;
-    std::string got;
-    std::size_t waves = 0, largest = 0, total = 0;
-    StreamCounts c = settle_stream_waves(plan, in, options, [&](std::span<const Outcome> wave) {
-      ++waves;
-      largest = std::max(largest, wave.size());
-      total += wave.size();
-      for (const Outcome& o : wave) got += render(plan, o);
-    });
-    EXPECT_EQ(got, expected) << threads;
-    EXPECT_EQ(total, c.read);
-    EXPECT_GT(waves, c.read / (5 + most));
-    EXPECT_LE(largest, 5u);
+    const InWaves r = in_waves(plan, text, 5, threads);
+    EXPECT_EQ(r.got, expected) << threads;
+    EXPECT_EQ(r.total, r.counts.read);
+    EXPECT_GT(r.waves, r.counts.read / (5 + most));
+    EXPECT_LE(r.largest, 5u);
   }
 }
 
@@ -208,20 +220,11 @@ TEST(Stream, RecordsDecidedWhenReadAreNotHeldWithTheOpenPerson) {
   std::string expected;
   for (const auto& o : settle_batch(plan, read_jsonl(text))) expected += render(plan, o);
   for (unsigned threads : {1u, 2u}) {
-    std::istringstream in(text);
-    StreamOptions options;
-    options.wave_records = 100;
-    options.batch.threads = threads;
-    std::string got;
-    std::size_t largest = 0;
-    StreamCounts c = settle_stream_waves(plan, in, options, [&](std::span<const Outcome> wave) {
-      largest = std::max(largest, wave.size());
-      for (const Outcome& o : wave) got += render(plan, o);
-    });
-    EXPECT_EQ(got, expected) << threads;
-    EXPECT_EQ(c.read, 3002u);
-    EXPECT_EQ(c.settled, 2u);
-    EXPECT_EQ(c.rejected, 3000u);
-    EXPECT_LE(largest, 100u);
+    const InWaves r = in_waves(plan, text, 100, threads);
+    EXPECT_EQ(r.got, expected) << threads;
+    EXPECT_EQ(r.counts.read, 3002u);
+    EXPECT_EQ(r.counts.settled, 2u);
+    EXPECT_EQ(r.counts.rejected, 3000u);
+    EXPECT_LE(r.largest, 100u);
   }
 }
