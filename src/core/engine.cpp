@@ -2,6 +2,10 @@
 // refuse a stay come first, then one pass over the version's channels
 // (core/evaluate.hpp), then the ledger is posted in one step.
 #include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <type_traits>
 
 #include "core/engine_internal.hpp"
 #include "core/evaluate.hpp"
@@ -41,20 +45,27 @@ Rejection reject(const Stay& stay, std::uint64_t line, ErrorCode code, std::stri
 }
 
 /// The figures of each channel of the version this year before the stay
-/// (after its `prior`), by channel index.
-void year_before(const Version& version, const Stay& stay, const Ledger& ledger, int year,
-                 std::span<ChannelLedger> figures) {
+/// (after its `prior`), by channel index; returns the largest figure it
+/// set (accumulated or paid), so that the range check below runs only
+/// when one may be out of range.
+Fen year_before(const Version& version, const Stay& stay, const Ledger& ledger, int year,
+                std::span<ChannelLedger> figures) {
   const std::span<const ChannelLedger> kept = LedgerAccess::year_figures(ledger, year);
+  Fen top{};
   for (std::size_t ci = 0; ci < version.channels.size(); ++ci) {
     const std::size_t slot = version.channels[ci].slot;
     figures[ci] = slot < kept.size() ? kept[slot] : ChannelLedger{};
+    top = max(top, max(figures[ci].accumulated, figures[ci].paid));
   }
-  if (!stay.prior) return;
+  if (!stay.prior) return top;
   for (const PriorEntry& e : *stay.prior) {
     for (std::size_t ci = 0; ci < version.channels.size(); ++ci) {
-      if (version.channels[ci].id == e.channel) figures[ci] = ChannelLedger{e.accumulated, e.paid, e.grants};
+      if (version.channels[ci].id != e.channel) continue;
+      figures[ci] = ChannelLedger{e.accumulated, e.paid, e.grants};
+      top = max(top, max(e.accumulated, e.paid));
     }
   }
+  return top;
 }
 
 /// The person's yearly figures of every channel before this stay must leave
@@ -87,31 +98,34 @@ void observe_prior(const Version& version, const Stay& stay, Obs& obs) {
   }
 }
 
-/// The settlement fields that sum the channels (INTERCHANGE.md).
-void sum_fields(const Version& version, Settlement& out, const Remainders& rem) {
-  for (const ChannelResult& r : out.channels) {
-    switch (version.channels[r.index].reports_as) {
-      case ReportsAs::hifp_pay:
-        out.hifp_pay += r.paid;
-        out.act_pay_dedc += r.deductible;
-        break;
-      case ReportsAs::hifmi_pay: out.hifmi_pay += r.paid; break;
-      case ReportsAs::maf_pay: out.maf_pay += r.paid; break;
-      case ReportsAs::hosp_part_amt: out.hosp_part_amt += r.paid; break;
-      case ReportsAs::oth_pay: out.oth_pay += r.paid; break;
-    }
+/// The settlement fields that sum the channels (INTERCHANGE.md): a channel's line added as it is made.
+void add_to_fields(ReportsAs reports_as, const ChannelResult& r, Settlement& out) {
+  switch (reports_as) {
+    case ReportsAs::hifp_pay:
+      out.hifp_pay += r.paid;
+      out.act_pay_dedc += r.deductible;
+      break;
+    case ReportsAs::hifmi_pay: out.hifmi_pay += r.paid; break;
+    case ReportsAs::maf_pay: out.maf_pay += r.paid; break;
+    case ReportsAs::hosp_part_amt: out.hosp_part_amt += r.paid; break;
+    case ReportsAs::oth_pay: out.oth_pay += r.paid; break;
   }
+}
+
+/// The settlement fields that sum the others, once every channel is added.
+void sum_fields(Settlement& out, const Remainders& rem) {
   out.fund_pay_sumamt = out.hifp_pay + out.hifmi_pay + out.maf_pay + out.oth_pay;
   out.psn_part_amt = rem[0] + rem[1] + rem[2] + rem[3];
 }
 
-/// One channel, §6 steps 1 to 7: its line of the settlement, its figures
-/// after the stay (in `figures`) and the deductible it applied.
+/// One channel, §6 steps 1 to 7: its line of the settlement (appended to
+/// `out.channels`, which has the room, and filled in place) and its figures
+/// after the stay (in `figures`).
 template <class Obs>
-ChannelResult settle_channel(const ChannelContext& c, Remainders& rem, DiagnosisGroups& dx, Settlement& out,
-                             ChannelLedger& figures, Obs& obs) {
+void settle_channel(const ChannelContext& c, Remainders& rem, DiagnosisGroups& dx, Settlement& out,
+                    ChannelLedger& figures, Obs& obs) {
   const Channel& ch = c.channel;
-  ChannelResult r;
+  ChannelResult& r = out.channels.emplace_back();
   r.index = static_cast<std::uint16_t>(c.index);
   r.slot = ch.slot;
   r.first_band = static_cast<std::uint16_t>(out.bands.size());
@@ -120,7 +134,7 @@ ChannelResult settle_channel(const ChannelContext& c, Remainders& rem, Diagnosis
     obs(c.index, c.plan.nodes[static_cast<std::size_t>(ch.when)].cite, Choice{Choice::By::condition, {}, ch.when},
         [&] { return step::Eligibility{r.eligible}; });
   }
-  if (!r.eligible) return r;
+  if (!r.eligible) return;
   const Params prm = resolve_parameters(c, dx, obs);
   r.base = base_of(c, rem, obs);
   Payment pay;
@@ -140,7 +154,6 @@ ChannelResult settle_channel(const ChannelContext& c, Remainders& rem, Diagnosis
   r.paid = max(Fen(0), pay.amount);
   r.taken = take(c, r.paid, rem, obs);
   figures = post(ch, r.base, r.paid, figures);
-  return r;
 }
 
 /// The checks that can refuse a stay before anything is computed: the
@@ -165,75 +178,118 @@ std::optional<Rejection> refusal(const Plan& plan, const Stay& stay, const Ledge
   return check_links(p, stay, ledger, *vi, line);
 }
 
-template <class Obs>
-Outcome settle_stay(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
-                    const SettleOptions& options, std::uint64_t line, Obs& obs) {
-  const PlanData& p = plan.data();
-  std::optional<std::size_t> vi;
-  if (auto bad = refusal(plan, stay, ledger, options, line, vi)) return std::move(*bad);
-  const Version& version = p.versions[*vi];
-  const int year = stay.discharged.year();
-  const Buckets cost = split(stay, p.class_b_selfpay, p.rounding);
-  // The version's channels' figures this year, worked on in place of the
-  // ledger's, which changes only once the whole stay has settled.
-  const std::size_t n = version.channels.size();
-  std::array<ChannelLedger, 32> small_figures;
-  std::array<Fen, 32> small_deductibles;
-  std::vector<ChannelLedger> big_figures(n > small_figures.size() ? n : 0);
-  std::vector<Fen> big_deductibles(n > small_figures.size() ? n : 0);
-  const std::span<ChannelLedger> figures = n > small_figures.size() ? std::span<ChannelLedger>(big_figures)
-                                                                    : std::span<ChannelLedger>(small_figures.data(), n);
-  const std::span<Fen> deductibles = n > small_figures.size() ? std::span<Fen>(big_deductibles)
-                                                              : std::span<Fen>(small_deductibles.data(), n);
-  year_before(version, stay, ledger, year, figures);
-  if (auto bad = check_year_figures(version, stay, figures, year, cost.total, line)) return std::move(*bad);
+/// Room for a version's channels on the stack (more on the heap): only
+/// the `n` in use are made, so that a stay does not zero the whole array.
+template <class T, std::size_t N>
+class Scratch {
+  static_assert(std::is_trivially_destructible_v<T>);
 
-  Settlement out;
+ public:
+  explicit Scratch(std::size_t n) : n_(n) {
+    if (n > N) {
+      heap_.resize(n);
+    } else {
+      std::uninitialized_value_construct_n(local(), n);
+    }
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  std::span<T> span() { return n_ > N ? std::span<T>(heap_) : std::span<T>(local(), n_); }
+
+ private:
+  T* local() { return std::launder(reinterpret_cast<T*>(buf_)); }
+  alignas(T) std::byte buf_[N * sizeof(T)];
+  std::vector<T> heap_;
+  std::size_t n_;
+};
+
+/// A stay that passed the checks: what settling it works on.
+struct Work {
+  const Version& version;
+  std::size_t version_index;
+  int year;
+  Buckets cost;
+  std::span<ChannelLedger> figures;  ///< by channel index: this year's, worked on in place of the ledger's
+  std::span<Fen> deductibles;        ///< by channel index: the deductible each applied
+};
+
+/// The settlement of a stay that passed the checks, made in place in its
+/// Outcome (a Settlement is not moved on its way out); the ledger is
+/// posted in one step once the whole stay has settled.
+template <class Obs>
+Outcome settlement(const PlanData& p, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
+                   const SettleOptions& options, const Work& w, Obs& obs) {
+  Outcome result(Settlement{});
+  Settlement& out = result.settlement();
+  const Version& version = w.version;
   out.stay_id = stay.stay_id;
   out.person_id = stay.person_id;
   out.rule_set = ref;
   out.rules = p.id;
   out.digest = p.digest;
-  out.version_index = *vi;
+  out.version_index = w.version_index;
   out.version = version.from;
-  out.buckets = cost;
+  out.buckets = w.cost;
   obs(-1, version.cite, [&] { return step::Version{version.from, options.as_of.value_or(stay.discharged)}; });
-  obs(-1, p.class_b_cite, [&] { return step::Split{cost, p.class_b_selfpay}; });
+  obs(-1, p.class_b_cite, [&] { return step::Split{w.cost, p.class_b_selfpay}; });
   observe_prior(version, stay, obs);
 
   const std::optional<std::span<const Fen>> referral =
       stay.referred_from ? ledger.deductibles_of(*stay.referred_from) : std::nullopt;
-  Remainders rem{cost.in_scope, cost.pre_selfpay, cost.over_limit, cost.full_selfpay};
+  Remainders rem{w.cost.in_scope, w.cost.pre_selfpay, w.cost.over_limit, w.cost.full_selfpay};
   DiagnosisGroups dx;
+  const std::size_t n = version.channels.size();
   out.channels.reserve(n);
   out.bands.reserve(version.band_count);
   for (std::size_t ci = 0; ci < n; ++ci) {
-    const ChannelContext c{p, version.channels[ci], static_cast<int>(ci), stay, cost, figures[ci],
+    const ChannelContext c{p, version.channels[ci], static_cast<int>(ci), stay, w.cost, w.figures[ci],
                            referral ? &*referral : nullptr};
-    ChannelLedger after = figures[ci];
-    out.channels.push_back(settle_channel(c, rem, dx, out, after, obs));
-    figures[ci] = after;
-    deductibles[ci] = out.channels.back().deductible;
+    // c.year is read before settle_channel's last step sets the figures after the stay.
+    settle_channel(c, rem, dx, out, w.figures[ci], obs);
+    w.deductibles[ci] = out.channels.back().deductible;
+    add_to_fields(version.channels[ci].reports_as, out.channels.back(), out);
   }
-  sum_fields(version, out, rem);
+  sum_fields(out, rem);
   obs(-1, Cited{}, [&] {
     return step::Result{out.psn_part_amt, {rem[0], rem[1], rem[2], rem[3]}, out.fund_pay_sumamt, out.hosp_part_amt};
   });
-  LedgerAccess::post(ledger, Posting{year, &version, figures, deductibles, stay.stay_id, stay.person_id,
+  LedgerAccess::post(ledger, Posting{w.year, &version, w.figures, w.deductibles, stay.stay_id, stay.person_id,
                                      p.has_referral});
-  return out;
+  return result;
 }
 
-/// settle_stay with the observer the options ask for.
+template <class Obs>
+Outcome settle_stay(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
+                    const SettleOptions& options, std::uint64_t line, const Buckets* known, Obs& obs) {
+  const PlanData& p = plan.data();
+  std::optional<std::size_t> vi;
+  if (auto bad = refusal(plan, stay, ledger, options, line, vi)) return std::move(*bad);
+  const Version& version = p.versions[*vi];
+  const int year = stay.discharged.year();
+  const Buckets cost = known ? *known : split(stay, p.class_b_selfpay, p.rounding);
+  // The version's channels' figures this year, worked on in place of the
+  // ledger's, which changes only once the whole stay has settled.
+  const std::size_t n = version.channels.size();
+  Scratch<ChannelLedger, 32> figures(n);
+  Scratch<Fen, 32> deductibles(n);
+  if (year_before(version, stay, ledger, year, figures.span()) > max_year_figure - cost.total) {
+    if (auto bad = check_year_figures(version, stay, figures.span(), year, cost.total, line)) return std::move(*bad);
+  }
+  return settlement(p, ref, stay, ledger, options, Work{version, *vi, year, cost, figures.span(), deductibles.span()},
+                    obs);
+}
+
+/// settle_stay with the observer the options ask for. `cost`: the stay's
+/// buckets if already split, else null.
 Outcome observed(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
-                 const SettleOptions& options, std::uint64_t line) {
+                 const SettleOptions& options, std::uint64_t line, const Buckets* cost) {
   if (!options.trace && !options.observer) {
     NoObserver none;
-    return settle_stay(plan, ref, stay, ledger, options, line, none);
+    return settle_stay(plan, ref, stay, ledger, options, line, cost, none);
   }
   TraceRecorder recorder(options.observer, options.trace);
   Observing obs(plan.data(), recorder);
-  Outcome o = settle_stay(plan, ref, stay, ledger, options, line, obs);
+  Outcome o = settle_stay(plan, ref, stay, ledger, options, line, cost, obs);
   if (o.settled() && options.trace) o.settlement().trace = recorder.finish(o.settlement(), stay);
   return o;
 }
@@ -268,7 +324,7 @@ std::optional<Rejection> check_links(const PlanData& p, const Stay& stay, const 
 
 Outcome settle_checked(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
                        const SettleOptions& options, std::uint64_t line) {
-  return observed(plan, ref, stay, ledger, options, line);
+  return observed(plan, ref, stay, ledger, options, line, nullptr);
 }
 
 std::shared_ptr<const PlanData> private_reference(const std::shared_ptr<const PlanData>& plan) {
@@ -286,14 +342,19 @@ Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleO
     return reject(stay, line, ErrorCode::duplicate_stay_id, "stay_id",
                   message(N_("stay_id: '{}' is already settled in this ledger"), stay.stay_id));
   }
-  if (auto bad = validate(stay, line)) return std::move(*bad);
+  // Most stays plainly pass validate(); their buckets come of the same pass.
+  const PlanData& p = plan.data();
+  const std::optional<Buckets> cost = plain_split(stay, p.class_b_selfpay, p.rounding);
+  if (!cost) {
+    if (auto bad = validate(stay, line)) return std::move(*bad);
+  }
   if (!ledger.person_id().empty() && ledger.person_id() != stay.person_id) {
     return reject(stay, line, ErrorCode::bad_value, "person_id",
                   message(N_("person_id: this ledger holds the stays of person {}, not of person {}"),
                           ledger.person_id(), stay.person_id));
   }
   LedgerAccess::bind(ledger, plan.shared_data());
-  return observed(plan, plan.shared_data(), stay, ledger, options, line);
+  return observed(plan, plan.shared_data(), stay, ledger, options, line, cost ? &*cost : nullptr);
 }
 
 Reversal reverse(Ledger& ledger, std::string_view stay_id, bool cascade) {

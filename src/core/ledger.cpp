@@ -444,49 +444,47 @@ void LedgerAccess::index_stay(Ledger& l, std::string_view id) {
 
 void LedgerAccess::post(Ledger& l, const Posting& p) {
   const std::size_t slots = l.slot_count();
+  const Channel* channels = p.version->channels.data();
   Ledger::Year* year = l.find(p.year);
+  const bool keep_deductibles = l.history_ || p.keep_deductibles;
+  // A stay that opens its year keeps no figures before it: reversing it
+  // removes the year, and its list of figures before it is empty.
+  const bool keep_before = l.history_ && year;
   // Everything that allocates, before anything changes.
-  Ledger::Year fresh{p.year, false, {}};
+  std::vector<ChannelLedger> fresh;
   if (!year) {
-    fresh.slots.assign(slots, ChannelLedger{});
+    fresh.assign(slots, ChannelLedger{});
     room_for(l.years_, 1);
   }
-  const Ledger::Year& was = year ? *year : fresh;
-  Ledger::StayEntry e;
-  e.id.assign(p.stay_id);
-  e.year = p.year;
-  e.version = p.version->from;
-  e.had_year = year != nullptr;
-  e.started_before = was.started;  // e.digest 0: settled under the ledger's plan
-  const bool keep_deductibles = l.history_ || p.keep_deductibles;
   if (keep_deductibles) room_for(l.deductibles_, slots);
-  if (l.history_) room_for(l.before_, slots);
-  std::string person = l.person_.empty() ? std::string(p.person_id) : std::string();
+  if (keep_before) room_for(l.before_, slots);
   room_for(l.stays_, 1);
-  index_stay(l, p.stay_id);
-  // Nothing below throws: the vectors have the room, the rest is moved.
+  // e.digest 0: settled under the ledger's plan.
+  Ledger::StayEntry e{std::string(p.stay_id), p.year, p.version->from, 0, year != nullptr, year && year->started};
+  std::string person = l.person_.empty() ? std::string(p.person_id) : std::string();
+  if (l.stays_.size() + 1 >= Ledger::indexed_from) index_stay(l, p.stay_id);
+  // Nothing below throws: the vectors have the room (element by element,
+  // which for a few slots costs less than resize), the rest is moved.
   if (keep_deductibles) {
     e.deductibles_at = l.deductibles_.size();
     e.deductibles_count = slots;
-    l.deductibles_.resize(l.deductibles_.size() + slots);
-    for (std::size_t c = 0; c < p.deductibles.size(); ++c) {
-      l.deductibles_[e.deductibles_at + p.version->channels[c].slot] = p.deductibles[c];
-    }
+    for (std::size_t s = 0; s < slots; ++s) l.deductibles_.emplace_back();
+    Fen* kept = l.deductibles_.data() + e.deductibles_at;
+    for (std::size_t c = 0; c < p.deductibles.size(); ++c) kept[channels[c].slot] = p.deductibles[c];
   }
-  if (l.history_) {
+  if (keep_before) {
     e.before_at = l.before_.size();
     e.before_count = slots;
-    l.before_.insert(l.before_.end(), was.slots.begin(), was.slots.end());
-    l.before_.resize(e.before_at + slots);
+    const std::size_t had = std::min(slots, year->slots.size());
+    for (std::size_t s = 0; s < had; ++s) l.before_.push_back(year->slots[s]);
+    for (std::size_t s = had; s < slots; ++s) l.before_.emplace_back();
   }
-  if (!year) {
-    l.years_.push_back(std::move(fresh));
-    year = &l.years_.back();
-  }
+  if (!year) year = &l.years_.emplace_back(Ledger::Year{p.year, false, std::move(fresh)});
   year->started = true;
-  for (std::size_t c = 0; c < p.after.size(); ++c) year->slots[p.version->channels[c].slot] = p.after[c];
+  ChannelLedger* figures = year->slots.data();
+  for (std::size_t c = 0; c < p.after.size(); ++c) figures[channels[c].slot] = p.after[c];
   l.stays_.push_back(std::move(e));
-  if (!person.empty()) l.person_.swap(person);
+  if (!person.empty()) l.person_ = std::move(person);
 }
 
 LedgerStay LedgerAccess::pop_last(Ledger& l) {

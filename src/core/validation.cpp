@@ -54,9 +54,13 @@ std::string half_width(std::string_view code) {
   return out;
 }
 
-bool printable_code(std::string_view code) {
-  return !code.empty() && code.size() <= 32 &&
-         std::all_of(code.begin(), code.end(), [](char c) { return c >= '!' && c <= '~'; });
+bool printable_code(std::string_view code) noexcept {
+  if (code.empty() || code.size() > 32) return false;
+  for (const char c : code) {
+    // '!'..'~' in one comparison: below '!' wraps around to a large value.
+    if (static_cast<unsigned>(static_cast<unsigned char>(c)) - 0x21u > 0x7Eu - 0x21u) return false;
+  }
+  return true;
 }
 
 template <class E, class Names>
@@ -288,31 +292,35 @@ constexpr std::int32_t last_day = Date::from_ymd(9999, 12, 31).days();
 
 bool plain_amount(Fen f) noexcept { return f >= Fen(0) && f <= max_amount; }
 
-bool plain_cost(const Stay& s) noexcept {
-  if (s.fees.size() > detail::max_fee_lines || (!s.fees.empty() && s.buckets)) return false;
-  Fen total{};
-  for (const FeeLine& f : s.fees) {
-    if (static_cast<unsigned>(f.category) > 2 || !plain_amount(f.amount) || f.over_limit < Fen(0) ||
-        f.over_limit > f.amount) {
-      return false;
-    }
-    if (f.selfpay_ratio && (f.category != FeeCategory::B || *f.selfpay_ratio < Rate::zero() ||
-                            *f.selfpay_ratio > Rate::one())) {
-      return false;
-    }
-    total += f.amount;
-  }
-  if (!s.buckets) return total <= max_amount;
-  const Buckets& b = *s.buckets;
+bool plain_buckets(const Buckets& b) noexcept {
   return plain_amount(b.total) && plain_amount(b.full_selfpay) && plain_amount(b.over_limit) &&
          plain_amount(b.pre_selfpay) && plain_amount(b.in_scope) &&
          b.full_selfpay + b.over_limit + b.pre_selfpay + b.in_scope == b.total;
 }
 
-/// Whether every rule plainly holds, checked with comparisons alone (most
-/// stays): then no rule needs to say what is wrong. When this says no, the
-/// checks below find the first problem.
-bool plainly_valid(const Stay& s) noexcept {
+bool plain_fee(const FeeLine& f) noexcept {
+  if (static_cast<unsigned>(f.category) > 2 || !plain_amount(f.amount) || f.over_limit < Fen(0) ||
+      f.over_limit > f.amount) {
+    return false;
+  }
+  return !f.selfpay_ratio ||
+         (f.category == FeeCategory::B && *f.selfpay_ratio >= Rate::zero() && *f.selfpay_ratio <= Rate::one());
+}
+
+bool plain_cost(const Stay& s) noexcept {
+  if (s.fees.size() > detail::max_fee_lines || (!s.fees.empty() && s.buckets)) return false;
+  if (s.buckets) return plain_buckets(*s.buckets);
+  Fen total{};
+  for (const FeeLine& f : s.fees) {
+    if (!plain_fee(f)) return false;
+    total += f.amount;  // each at most 10^12 yuan: checked before it could overflow
+    if (total > max_amount) return false;
+  }
+  return true;
+}
+
+/// Whether every rule but those of the cost plainly holds.
+bool plain_fields(const Stay& s) noexcept {
   if (s.stay_id.empty() || s.person_id.empty() || (s.identities.bits() >> identity_count) ||
       (s.flags.bits() >> flag_count) || static_cast<unsigned>(s.category) > 3 || s.age < 0 || s.age > 150 ||
       static_cast<unsigned>(s.insurance) > 1 || static_cast<std::size_t>(s.hospital_level) >= hospital_level_count ||
@@ -326,9 +334,13 @@ bool plainly_valid(const Stay& s) noexcept {
   for (const std::string& code : s.diagnoses) {
     if (!detail::printable_code(code)) return false;
   }
-  if (s.referred_from && s.referred_from->empty()) return false;
-  return plain_cost(s);
+  return !s.referred_from || !s.referred_from->empty();
 }
+
+/// Whether every rule plainly holds, checked with comparisons alone (most
+/// stays): then no rule needs to say what is wrong. When this says no, the
+/// checks below find the first problem.
+bool plainly_valid(const Stay& s) noexcept { return plain_fields(s) && plain_cost(s); }
 
 }  // namespace
 
@@ -351,3 +363,34 @@ std::optional<Rejection> validate(const Stay& stay, std::uint64_t line) {
 }
 
 }  // namespace medsettle
+
+namespace medsettle::detail {
+
+std::optional<Buckets> plain_split(const Stay& s, Rate class_b_selfpay, Rounding mode) {
+  if (!plain_fields(s)) return std::nullopt;
+  if (s.buckets) return s.fees.empty() && plain_buckets(*s.buckets) ? s.buckets : std::nullopt;
+  if (s.fees.size() > max_fee_lines) return std::nullopt;
+  // split()'s sums, with plain_cost()'s checks on the way.
+  Buckets b;
+  for (const FeeLine& f : s.fees) {
+    if (!plain_fee(f)) return std::nullopt;
+    b.total += f.amount;
+    if (b.total > max_amount) return std::nullopt;
+    if (f.category == FeeCategory::C) {
+      b.full_selfpay += f.amount;
+      continue;
+    }
+    const Fen rest = f.amount - f.over_limit;
+    b.over_limit += f.over_limit;
+    if (f.category == FeeCategory::B) {
+      const Fen pre = multiply(rest, f.selfpay_ratio.value_or(class_b_selfpay), mode);
+      b.pre_selfpay += pre;
+      b.in_scope += rest - pre;
+    } else {
+      b.in_scope += rest;
+    }
+  }
+  return b;
+}
+
+}  // namespace medsettle::detail

@@ -76,6 +76,11 @@ Problem too_many_items(const FieldPath& field, std::size_t max);
 inline constexpr std::size_t max_fee_lines = 100'000;
 inline constexpr std::size_t max_list_items = 1'000;
 
+/// validate() and split() in one pass, for settle(): the stay's buckets
+/// (as split() makes them) when every rule of validate() plainly holds;
+/// nullopt when validate() has to look (the stay may still be valid).
+std::optional<Buckets> plain_split(const Stay& stay, Rate class_b_selfpay, Rounding mode);
+
 /// The rejection for a problem of a stay.
 Rejection rejection_of(Problem p, std::optional<std::string> stay_id, std::uint64_t line);
 
