@@ -455,6 +455,10 @@ void LedgerAccess::post(Ledger& l, const Posting& p) {
   if (!year) {
     fresh.assign(slots, ChannelLedger{});
     room_for(l.years_, 1);
+  } else if (year->slots.size() < slots) {
+    // A year read back with no figures (restored without a plan) holds no
+    // slots: zero figures added, the ledger reads the same.
+    year->slots.resize(slots);
   }
   if (keep_deductibles) room_for(l.deductibles_, slots);
   if (keep_before) room_for(l.before_, slots);

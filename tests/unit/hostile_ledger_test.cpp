@@ -167,3 +167,24 @@ TEST(HostileLedger, StaysBuiltByACallerAreHeldToTheReadersRules) {
   s.prior = std::vector<PriorEntry>{PriorEntry{"basic", Fen(-1), Fen(0), 0}};
   EXPECT_EQ(code(s), "bad_amount prior.basic.accumulated: prior.basic.accumulated: negative amount: '-0.01'");
 }
+
+TEST(HostileLedger, AYearReadBackWithoutFiguresOrAPlanTakesAStay) {
+  // A started year with no figures, restored without a plan, held no slot
+  // for a channel, and settling into it wrote past its end (found by review;
+  // AddressSanitizer's heap-buffer-overflow). Now it settles exactly as the
+  // same snapshot restored under the plan.
+  const Plan& plan = Plan::builtin();
+  LedgerSnapshot snap;
+  snap.person_id = "P1";
+  snap.rules = std::string(plan.id());
+  snap.years = {LedgerYear{2019, true, {}}};
+  Ledger bare = Ledger::restore(snap), planned = Ledger::restore(plan, snap);
+  Outcome a = settle(plan, small_stay(), bare), b = settle(plan, small_stay(), planned);
+  ASSERT_TRUE(a.settled()) << a.rejection().message;
+  ASSERT_TRUE(b.settled());
+  std::string ja, jb;
+  write_json(ja, a.settlement());
+  write_json(jb, b.settlement());
+  EXPECT_EQ(ja, jb);
+  EXPECT_EQ(bare.snapshot(), planned.snapshot());
+}
