@@ -30,19 +30,14 @@ NotGroupedError::NotGroupedError(std::uint64_t line_, std::string person_)
 
 namespace {
 
-/// One input record on its way through.
-struct Item {
-  Record record;
-};
-
 /// Parses `lines` into `items` (one each) with up to `readers.size()`
 /// threads, each a contiguous slice.
-void parse_wave(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines, std::span<Item> items) {
+void parse_wave(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines, std::span<Record> items) {
   const std::size_t n = lines.size();
   const std::size_t threads = std::min(readers.size(), std::max<std::size_t>(1, n / 256));
   auto work = [&](std::size_t t) {
     for (std::size_t i = n * t / threads, end = n * (t + 1) / threads; i < end; ++i) {
-      items[i].record = readers[t].read(lines[i].text, lines[i].number);
+      items[i] = readers[t].read(lines[i].text, lines[i].number);
     }
   };
   if (threads <= 1) {
@@ -71,9 +66,9 @@ class Waves {
   }
 
   /// Takes a wave of records read elsewhere (CSV), in input order; `last` if the input ends.
-  void take(std::vector<Item>& wave, bool last) {
+  void take(std::vector<Record>& wave, bool last) {
     const std::size_t from = pending_.size();
-    for (Item& it : wave) pending_.push_back(std::move(it));
+    for (Record& r : wave) pending_.push_back(std::move(r));
     wave.clear();
     scan(from, last);
   }
@@ -82,7 +77,7 @@ class Waves {
   void parse(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines, bool last) {
     const std::size_t from = pending_.size();
     pending_.resize(from + lines.size());
-    parse_wave(readers, lines, std::span<Item>(pending_).subspan(from));
+    parse_wave(readers, lines, std::span<Record>(pending_).subspan(from));
     scan(from, last);
   }
 
@@ -95,7 +90,7 @@ class Waves {
   StreamCounts counts_;
   detail::IdTable seen_ids_, done_persons_;
   std::string current_;
-  std::vector<Item> pending_;            ///< the records to settle, in input order
+  std::vector<Record> pending_;          ///< the records to settle, in input order
   std::vector<std::size_t> gaps_{0};     ///< gaps_[i]: decided outcomes just before pending_[i] (the last: after all)
   detail::HeldRejections decided_;       ///< the decided outcomes, in input order
   std::size_t run_start_ = 0;            ///< the current person's first record in pending_
@@ -120,7 +115,7 @@ class Waves {
     counts_.read += pending_.size() - from;
     std::size_t kept = from;
     for (std::size_t i = from; i < pending_.size(); ++i) {
-      const Record& rec = pending_[i].record;
+      const Record& rec = pending_[i];
       const bool duplicate = rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, 0).second;
       if (!duplicate && rec.has_person_id && rec.stay.person_id != current_) {
         if (done_persons_.find(rec.stay.person_id)) throw NotGroupedError(rec.line, rec.stay.person_id);
@@ -151,7 +146,7 @@ class Waves {
   /// slices of at most a wave's size.
   void settle_prefix(std::size_t cut) {
     refs_.resize(cut);
-    for (std::size_t k = 0; k < cut; ++k) refs_[k] = &pending_[k].record;
+    for (std::size_t k = 0; k < cut; ++k) refs_[k] = &pending_[k];
     settled_.assign(cut, Outcome(Rejection{}));
     detail::settle_batch_into(plan_, refs_, settled_, options_.batch);
     const std::size_t slice = std::max<std::size_t>(1, options_.wave_records);
@@ -191,14 +186,14 @@ StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptio
 StreamCounts settle_stream_waves(const Plan& plan, std::istream& in, const StreamOptions& options,
                                  const WaveSink& sink) {
   Waves waves(plan, options, sink);
-  std::vector<Item> wave;
+  std::vector<Record> wave;
   const std::size_t size = std::max<std::size_t>(1, options.wave_records);
   if (options.format == InputFormat::csv) {
     std::string error;
     bool ok = read_csv(
         in,
         [&](Record&& r) {
-          wave.push_back(Item{std::move(r)});
+          wave.push_back(std::move(r));
           if (wave.size() >= size) {
             waves.take(wave, false);
             if (options.progress) options.progress(waves.counts().read);
@@ -226,14 +221,10 @@ StreamCounts settle_record_waves(const Plan& plan, const RecordSource& source, c
                                  const WaveSink& sink) {
   Waves waves(plan, options, sink);
   const std::size_t size = std::max<std::size_t>(1, options.wave_records);
-  std::vector<Record> records;
-  std::vector<Item> wave;
+  std::vector<Record> wave;
   bool more = true;
   while (more) {
-    records.clear();
-    more = source(records, size);
-    wave.reserve(records.size());
-    for (Record& r : records) wave.push_back(Item{std::move(r)});
+    more = source(wave, size);  // appended to an empty wave: take() empties it
     waves.take(wave, !more);
     if (options.progress) options.progress(waves.counts().read);
   }
