@@ -7,6 +7,7 @@
 // baseline agrees with the engine before any benchmark runs, whatever
 // --benchmark_filter selects.
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -156,17 +157,30 @@ void BM_Engine_Hunan_SettleLoop(benchmark::State& state) {
 }
 BENCHMARK(BM_Engine_Hunan_SettleLoop)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-/// settle_batch on the in-memory population, one thread and two.
+/// The process's minor page faults so far (memory the kernel handed over anew).
+long minor_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
+
+/// settle_batch on the in-memory population, one thread and two. Reports
+/// the page faults per stay: a batch whose results' memory is handed back
+/// to the kernel and faulted in again by the next one pays for it in the
+/// kernel (bench/README.md, "The redesign's cost").
 void BM_Engine_Batch(benchmark::State& state, const char* scheme) {
   const auto& recs = population().records;
   const Plan& p = plan(scheme);
   BatchOptions options;
   options.threads = static_cast<unsigned>(state.range(0));
+  const long faults = minor_faults();
   for (auto _ : state) {
     auto out = settle_batch(p, recs, options);
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * recs.size()));
+  const auto stays = static_cast<std::int64_t>(state.iterations() * recs.size());
+  state.SetItemsProcessed(stays);
+  state.counters["faults_per_stay"] = static_cast<double>(minor_faults() - faults) / static_cast<double>(stays);
 }
 BENCHMARK_CAPTURE(BM_Engine_Batch, hunan, "hunan")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Engine_Batch, funing, "funing")->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();

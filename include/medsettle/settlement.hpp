@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <new>
+#include <type_traits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +38,44 @@ struct BandShare {
   Rate rate{};
 };
 
+/// The memory of a batch's settlements' lists (opaque; src/core/result_arena.hpp).
+class ResultArena;
+/// `bytes` from `arena` (never freed one by one: the arena's memory goes
+/// when the last list that uses it goes). Thread-safe.
+[[nodiscard]] MEDSETTLE_API void* arena_allocate(ResultArena& arena, std::size_t bytes, std::size_t align);
+
+/// The allocator of a settlement's lists: the heap, or the arena of the
+/// batch that settled it. Every list keeps its arena alive; a copy of a
+/// list is on the heap. It moves with its list, so a moved or assigned
+/// list never points into an arena it does not keep.
+template <class T>
+struct ResultAllocator {
+  using value_type = T;
+  using propagate_on_container_copy_assignment = std::true_type;
+  using propagate_on_container_move_assignment = std::true_type;
+  using propagate_on_container_swap = std::true_type;
+
+  std::shared_ptr<ResultArena> arena;  ///< none: the heap
+
+  ResultAllocator() noexcept = default;
+  explicit ResultAllocator(std::shared_ptr<ResultArena> a) noexcept : arena(std::move(a)) {}
+  template <class U>
+  ResultAllocator(const ResultAllocator<U>& other) noexcept : arena(other.arena) {}  // NOLINT: rebinding
+
+  [[nodiscard]] T* allocate(std::size_t n) {
+    if (!arena) return std::allocator<T>().allocate(n);
+    if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
+    return static_cast<T*>(arena_allocate(*arena, n * sizeof(T), alignof(T)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (!arena) std::allocator<T>().deallocate(p, n);
+  }
+  [[nodiscard]] ResultAllocator select_on_container_copy_construction() const noexcept { return {}; }
+  friend bool operator==(const ResultAllocator& a, const ResultAllocator& b) noexcept {
+    return a.arena == b.arena;
+  }
+};
+
 /// One channel's line in a settlement.
 struct ChannelResult {
   std::uint16_t index = 0;  ///< position in the version's channel list
@@ -50,6 +90,12 @@ struct ChannelResult {
   std::uint16_t first_band = 0, band_count = 0;  ///< into Settlement::bands (coinsurance)
 };
 
+/// A settlement's lists: vectors whose memory comes from the batch's arena
+/// (one block for many settlements) or, for settle() and for copies, from
+/// the heap. They are used as std::vector is.
+using ChannelList = std::vector<ChannelResult, ResultAllocator<ChannelResult>>;
+using BandList = std::vector<BandShare, ResultAllocator<BandShare>>;
+
 /// The settlement of one stay (SEMANTICS.md §7, INTERCHANGE.md). It is
 /// self-describing: it keeps the part of the rule set that settled it
 /// alive, so its channel names, rule set, version and digest stay valid
@@ -62,8 +108,8 @@ struct Settlement {
   Buckets buckets;
   Fen act_pay_dedc{}, hifp_pay{}, hifmi_pay{}, maf_pay{}, hosp_part_amt{}, oth_pay{}, fund_pay_sumamt{},
       psn_part_amt{};
-  std::vector<ChannelResult> channels;
-  std::vector<BandShare> bands;
+  ChannelList channels;
+  BandList bands;
   std::shared_ptr<Trace> trace;  ///< set when a trace was asked for
   /// The compiled rule set that settled it (an opaque handle); `plan()` gives it back as a Plan.
   std::shared_ptr<const detail::PlanData> rule_set;

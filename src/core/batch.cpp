@@ -11,6 +11,7 @@
 #include "core/engine_internal.hpp"
 #include "core/id_table.hpp"
 #include "core/ledger_access.hpp"
+#include "core/result_arena.hpp"
 #include "core/text.hpp"
 #include "core/validation.hpp"
 #include "medsettle/settle.hpp"
@@ -307,6 +308,9 @@ void settle_batch_into(const Plan& plan, std::span<const Record* const> records,
   }
   auto settle_range = [&](std::size_t from, std::size_t to) {
     const std::shared_ptr<const PlanData> ref = private_reference(plan.shared_data());
+    // This thread's settlements keep their lists in one arena (about 1 KiB a stay).
+    const auto arena = std::make_shared<ResultArena>((start[to] - start[from]) * 1024);
+    const ArenaScope scope(arena);
     for (std::size_t p = from; p < to; ++p) {
       std::span<std::size_t> mine(order.data() + start[p], start[p + 1] - start[p]);
       settle_person(plan, ref, records, pl.keys, mine, out, options);

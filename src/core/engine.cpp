@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "core/engine_internal.hpp"
+#include "core/result_arena.hpp"
 #include "core/evaluate.hpp"
 #include "core/ledger_access.hpp"
 #include "core/observe.hpp"
@@ -221,6 +222,10 @@ Outcome settlement(const PlanData& p, const std::shared_ptr<const PlanData>& ref
                    const SettleOptions& options, const Work& w, Obs& obs) {
   Outcome result(Settlement{});
   Settlement& out = result.settlement();
+  if (const std::shared_ptr<ResultArena>* arena = current_arena()) {
+    out.channels = ChannelList(ResultAllocator<ChannelResult>(*arena));
+    out.bands = BandList(ResultAllocator<BandShare>(*arena));
+  }
   const Version& version = w.version;
   out.stay_id = stay.stay_id;
   out.person_id = stay.person_id;

@@ -70,7 +70,7 @@ template <class Obs>
 Fen base_of(const ChannelContext& c, const Remainders& rem, Obs& obs);
 /// §6.1; appends the band shares to `bands`.
 template <class Obs>
-Payment coinsurance(const ChannelContext& c, const Params& prm, Fen base, std::vector<BandShare>& bands, Obs& obs);
+Payment coinsurance(const ChannelContext& c, const Params& prm, Fen base, BandList& bands, Obs& obs);
 /// §6.2
 template <class Obs>
 Payment cap(const ChannelContext& c, const Params& prm, Fen base, Obs& obs);
@@ -320,7 +320,7 @@ Fen base_of(const ChannelContext& c, const Remainders& rem, Obs& obs) {
 }
 
 template <class Obs>
-Payment coinsurance(const ChannelContext& c, const Params& prm, Fen base, std::vector<BandShare>& bands, Obs& obs) {
+Payment coinsurance(const ChannelContext& c, const Params& prm, Fen base, BandList& bands, Obs& obs) {
   Payout hi, lo;  // lo: nothing below the stay for a stay-period channel
   std::fill_n(lo.shares.begin(), prm.bands, std::int64_t{0});
   Payment pay;

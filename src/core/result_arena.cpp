@@ -1,0 +1,103 @@
+#include "core/result_arena.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+namespace medsettle {
+
+namespace {
+
+/// Chunks of arenas that have gone, kept for the next ones (at most
+/// ResultArena::cached_bytes of them).
+struct ChunkCache {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<std::byte[]>> chunks;
+
+  std::unique_ptr<std::byte[]> take() {
+    {
+      std::lock_guard lock(mutex);
+      if (!chunks.empty()) {
+        auto c = std::move(chunks.back());
+        chunks.pop_back();
+        return c;
+      }
+    }
+    return std::make_unique_for_overwrite<std::byte[]>(ResultArena::chunk_bytes);
+  }
+  void give(std::unique_ptr<std::byte[]> chunk) noexcept {
+    std::lock_guard lock(mutex);
+    if (chunks.size() * ResultArena::chunk_bytes >= ResultArena::cached_bytes) return;  // freed here
+    try {
+      chunks.push_back(std::move(chunk));
+    } catch (...) {  // no room to keep it: it is freed
+    }
+  }
+};
+
+ChunkCache& cache() {
+  static auto* c = new ChunkCache;  // never destroyed: arenas may go after static destruction has begun
+  return *c;
+}
+
+}  // namespace
+
+ResultArena::ResultArena(std::size_t expected) noexcept
+    : chunk_(std::clamp<std::size_t>(expected, std::size_t{4} << 10, chunk_bytes)) {}
+
+ResultArena::~ResultArena() {
+  for (Block& b : blocks_) {
+    if (b.size == chunk_bytes) cache().give(std::move(b.memory));
+  }
+}
+
+void* ResultArena::allocate(std::size_t bytes, std::size_t align) {
+  if (!sealed_) return take(bytes, align);
+  std::lock_guard lock(mutex_);
+  return take(bytes, align);
+}
+
+void* ResultArena::take(std::size_t bytes, std::size_t align) {
+  if (bytes == 0) bytes = 1;
+  // A list larger than a quarter of a chunk has a block of its own.
+  if (bytes > chunk_ / 4) {
+    blocks_.reserve(blocks_.size() + 1);
+    blocks_.push_back(Block{std::make_unique_for_overwrite<std::byte[]>(bytes), bytes});
+    return blocks_.back().memory.get();
+  }
+  const auto here = reinterpret_cast<std::uintptr_t>(at_);
+  const std::uintptr_t start = (here + align - 1) & ~(std::uintptr_t{align} - 1);
+  if (!at_ || start > reinterpret_cast<std::uintptr_t>(end_) || reinterpret_cast<std::uintptr_t>(end_) - start < bytes) {
+    blocks_.reserve(blocks_.size() + 1);
+    blocks_.push_back(chunk_ == chunk_bytes
+                          ? Block{cache().take(), chunk_bytes}
+                          : Block{std::make_unique_for_overwrite<std::byte[]>(chunk_), chunk_});
+    at_ = blocks_.back().memory.get();  // aligned for any type (operator new[])
+    end_ = at_ + chunk_;
+    std::byte* p = at_;
+    at_ += bytes;
+    return p;
+  }
+  std::byte* p = at_ + (start - here);
+  at_ = p + bytes;
+  return p;
+}
+
+void* arena_allocate(ResultArena& arena, std::size_t bytes, std::size_t align) { return arena.allocate(bytes, align); }
+
+namespace detail {
+
+constinit thread_local const std::shared_ptr<ResultArena>* current_arena_of_thread = nullptr;
+
+ArenaScope::ArenaScope(const std::shared_ptr<ResultArena>& arena) noexcept : arena_(arena), previous_(current_arena_of_thread) {
+  current_arena_of_thread = &arena;
+}
+ArenaScope::~ArenaScope() {
+  current_arena_of_thread = previous_;
+  arena_->seal();
+}
+
+}  // namespace detail
+
+}  // namespace medsettle
