@@ -24,6 +24,11 @@ medsettle_e2e_test(e2e.rules rules_test.sh)
 medsettle_e2e_test(e2e.show_diff show_diff_test.sh)
 # settle --format csv for spreadsheets (--bom, --headers zh, --itemize): the installed command.
 medsettle_e2e_test(e2e.csv csv_test.sh)
+# bench/e2e.sh (end to end figures, grouped and shuffled input) runs, with 300 persons.
+medsettle_e2e_test(e2e.bench_script bench_e2e_test.sh)
+if(TARGET medsettle_cli)
+  set_tests_properties(e2e.bench_script PROPERTIES SKIP_RETURN_CODE 77)
+endif()
 # medsettle slip (HTML, PDF, --ledger) and explain's attributes and choices: end to end (the installed command),
 # and the slip in a headless browser.
 medsettle_e2e_test(e2e.slip slip_test.sh)

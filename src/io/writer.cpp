@@ -1,6 +1,9 @@
 #include "medsettle/writer.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -16,134 +19,226 @@ namespace {
 /// Whether a character must be escaped in a JSON string.
 bool needs_escape(char c) noexcept { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
 
-/// An ISO date, YYYY-MM-DD, without a temporary string.
-void append_date(std::string& out, Date d) {
-  const auto v = d.ymd();
-  char buf[10];
-  auto two = [](char* at, unsigned n) {
-    at[0] = static_cast<char>('0' + n / 10);
-    at[1] = static_cast<char>('0' + n % 10);
-  };
-  const auto y = static_cast<unsigned>(v.y);
-  if (y > 9999) {
-    out += format(d);
-    return;
+/// Whether no character of `text` must be escaped: eight at a time (a byte
+/// below 0x20, '"' or '\\' in a word sets its high bit in the test; a word
+/// that may hold one is looked at character by character).
+bool plain_json(std::string_view text) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+  const auto below = [](std::uint64_t w, std::uint64_t n) { return (w - ones * n) & ~w & high; };
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    if ((below(w, 0x20) | below(w ^ (ones * '"'), 1) | below(w ^ (ones * '\\'), 1)) != 0) return false;
   }
-  two(buf, y / 100);
-  two(buf + 2, y % 100);
-  buf[4] = '-';
-  two(buf + 5, static_cast<unsigned>(v.m));
-  buf[7] = '-';
-  two(buf + 8, static_cast<unsigned>(v.d));
-  out.append(buf, sizeof buf);
+  return std::none_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(), needs_escape);
 }
 
-}  // namespace
+/// Appends to a string through a cursor: room is made in large steps and
+/// each piece is copied in place, without std::string's checks per append.
+/// The string's size is set to what was written when the sink ends.
+class Sink {
+ public:
+  /// `expected`: the bytes the caller expects to write (room made at once).
+  Sink(std::string& out, std::size_t expected) : out_(out), at_(out.size()) { grow(expected); }
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+  ~Sink() { out_.resize(at_); }
 
-void write_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  // Most texts need no escape: appended whole.
-  if (std::none_of(text.begin(), text.end(), needs_escape)) {
-    out += text;
-    out += '"';
+  /// Room for `n` more bytes at cursor(); advance() past what was written.
+  char* room(std::size_t n) {
+    if (out_.size() - at_ < n) grow(n);
+    return out_.data() + at_;
+  }
+  void advance(char* to) noexcept { at_ = static_cast<std::size_t>(to - out_.data()); }
+
+  void put(std::string_view text) {
+    char* p = room(text.size());
+    std::memcpy(p, text.data(), text.size());
+    at_ += text.size();
+  }
+  void put(char c) {
+    *room(1) = c;
+    ++at_;
+  }
+  /// Fen as yuan with two decimals ("-1234.05"), as format(Fen).
+  void put(Fen amount) {
+    const std::int64_t v = amount.count();
+    // The unsigned magnitude, so that INT64_MIN formats too.
+    const std::uint64_t mag = v < 0 ? std::uint64_t(0) - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+    char* p = room(24);
+    if (v < 0) *p++ = '-';
+    p = std::to_chars(p, p + 20, mag / 100).ptr;
+    const auto cents = static_cast<unsigned>(mag % 100);
+    p[0] = '.';
+    p[1] = static_cast<char>('0' + cents / 10);
+    p[2] = static_cast<char>('0' + cents % 10);
+    advance(p + 3);
+  }
+  /// An ISO date, YYYY-MM-DD, as format(Date).
+  void put(Date d) {
+    const auto v = d.ymd();
+    const auto y = static_cast<unsigned>(v.y);
+    if (y > 9999) {
+      put(format(d));
+      return;
+    }
+    char* p = room(10);
+    auto two = [](char* at, unsigned n) {
+      at[0] = static_cast<char>('0' + n / 10);
+      at[1] = static_cast<char>('0' + n % 10);
+    };
+    two(p, y / 100);
+    two(p + 2, y % 100);
+    p[4] = '-';
+    two(p + 5, static_cast<unsigned>(v.m));
+    p[7] = '-';
+    two(p + 8, static_cast<unsigned>(v.d));
+    advance(p + 10);
+  }
+  /// `text` as a JSON string literal, quotes included.
+  void json_string(std::string_view text);
+  /// `text` as a CSV cell, quoted if it needs to be.
+  void csv_cell(std::string_view text);
+
+ private:
+  void grow(std::size_t n) { out_.resize(at_ + std::max<std::size_t>(n, 256)); }
+
+  std::string& out_;
+  std::size_t at_;  ///< the end of what was written
+};
+
+void Sink::json_string(std::string_view text) {
+  // Most texts need no escape: copied whole.
+  if (plain_json(text)) {
+    char* p = room(text.size() + 2);
+    *p++ = '"';
+    std::memcpy(p, text.data(), text.size());
+    p[text.size()] = '"';
+    advance(p + text.size() + 1);
     return;
   }
+  char* p = room(6 * text.size() + 2);  // \u00XX at most for each
+  *p++ = '"';
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"': *p++ = '\\'; *p++ = '"'; break;
+      case '\\': *p++ = '\\'; *p++ = '\\'; break;
+      case '\n': *p++ = '\\'; *p++ = 'n'; break;
+      case '\r': *p++ = '\\'; *p++ = 'r'; break;
+      case '\t': *p++ = '\\'; *p++ = 't'; break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          constexpr std::string_view hex = "0123456789abcdef";
+          const auto u = static_cast<unsigned char>(c);
+          std::memcpy(p, "\\u00", 4);
+          p[4] = hex[u >> 4];
+          p[5] = hex[u & 15];
+          p += 6;
         } else {
-          out += c;
+          *p++ = c;
         }
     }
   }
-  out += '"';
+  *p++ = '"';
+  advance(p);
 }
 
 /// A cell is quoted when it holds a separator, a quote, a line end or any
 /// other control character, so that a spreadsheet keeps it one cell. A NUL
 /// cannot be carried by CSV at all (spreadsheets and C tools cut the text
 /// there): the output is refused, naming the cell, and JSON Lines carries it.
-void write_csv_cell(std::string& out, std::string_view text) {
-  const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+void Sink::csv_cell(std::string_view text) {
+  const auto plain = [](char c) {
+    return c != ',' && c != '"' && static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+  };
+  if (std::all_of(text.begin(), text.end(), plain)) {
+    put(text);
+    return;
+  }
   if (text.find('\0') != std::string_view::npos) {
     throw Error(detail::message(N_("the CSV cell '{}' holds a NUL character, which CSV cannot carry; write JSON Lines"),
                                 printable(text)));
   }
-  if (text.find_first_of(",\"") == std::string_view::npos && std::none_of(text.begin(), text.end(), control)) {
-    out += text;
-    return;
-  }
-  out += '"';
+  char* p = room(2 * text.size() + 2);
+  *p++ = '"';
   for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
+    if (c == '"') *p++ = '"';
+    *p++ = c;
   }
-  out += '"';
+  *p++ = '"';
+  advance(p);
 }
 
-namespace {
+/// `"key":"amount",` (the key a literal: copied at a known length).
+template <std::size_t N>
+void money_field(Sink& out, const char (&key)[N], Fen v) {
+  char* p = out.room(N + 3);
+  *p++ = '"';
+  std::memcpy(p, key, N - 1);
+  std::memcpy(p + N - 1, "\":\"", 3);
+  out.advance(p + N + 2);
+  out.put(v);
+  out.put(std::string_view("\","));
+}
 
-void money_field(std::string& out, std::string_view key, Fen v) {
-  out += '"';
-  out += key;
-  out += "\":\"";
-  format_to(out, v);
-  out += "\",";
+/// The bytes a settlement's JSON takes, about: its texts and a fixed part.
+std::size_t json_size(const Settlement& s) {
+  return 512 + s.stay_id.size() + s.person_id.size() + s.rules.size() + s.digest.size() + 256 * s.channels.size();
 }
 
 }  // namespace
 
+void write_json_string(std::string& out, std::string_view text) {
+  Sink(out, text.size() + 2).json_string(text);
+}
+
+void write_csv_cell(std::string& out, std::string_view text) { Sink(out, text.size() + 2).csv_cell(text); }
+
 void write_json(std::string& out, const Settlement& s) {
-  out += "{\"stay_id\":";
-  write_json_string(out, s.stay_id);
-  out += ",\"person_id\":";
-  write_json_string(out, s.person_id);
-  out += ",\"rules\":";
-  write_json_string(out, s.rules);
-  out += ",\"version\":\"";
-  append_date(out, s.version);
-  out += "\",\"digest\":\"";
-  out += s.digest;
-  out += "\",";
-  money_field(out, "medfee_sumamt", s.buckets.total);
-  money_field(out, "fulamt_ownpay_amt", s.buckets.full_selfpay);
-  money_field(out, "overlmt_selfpay", s.buckets.over_limit);
-  money_field(out, "preselfpay_amt", s.buckets.pre_selfpay);
-  money_field(out, "inscp_scp_amt", s.buckets.in_scope);
-  money_field(out, "act_pay_dedc", s.act_pay_dedc);
-  money_field(out, "hifp_pay", s.hifp_pay);
-  money_field(out, "hifmi_pay", s.hifmi_pay);
-  money_field(out, "maf_pay", s.maf_pay);
-  money_field(out, "hosp_part_amt", s.hosp_part_amt);
-  money_field(out, "oth_pay", s.oth_pay);
-  money_field(out, "fund_pay_sumamt", s.fund_pay_sumamt);
-  money_field(out, "psn_part_amt", s.psn_part_amt);
-  out += "\"channels\":[";
+  Sink o(out, json_size(s));
+  o.put(std::string_view("{\"stay_id\":"));
+  o.json_string(s.stay_id);
+  o.put(std::string_view(",\"person_id\":"));
+  o.json_string(s.person_id);
+  o.put(std::string_view(",\"rules\":"));
+  o.json_string(s.rules);
+  o.put(std::string_view(",\"version\":\""));
+  o.put(s.version);
+  o.put(std::string_view("\",\"digest\":\""));
+  o.put(std::string_view(s.digest));
+  o.put(std::string_view("\","));
+  money_field(o, "medfee_sumamt", s.buckets.total);
+  money_field(o, "fulamt_ownpay_amt", s.buckets.full_selfpay);
+  money_field(o, "overlmt_selfpay", s.buckets.over_limit);
+  money_field(o, "preselfpay_amt", s.buckets.pre_selfpay);
+  money_field(o, "inscp_scp_amt", s.buckets.in_scope);
+  money_field(o, "act_pay_dedc", s.act_pay_dedc);
+  money_field(o, "hifp_pay", s.hifp_pay);
+  money_field(o, "hifmi_pay", s.hifmi_pay);
+  money_field(o, "maf_pay", s.maf_pay);
+  money_field(o, "hosp_part_amt", s.hosp_part_amt);
+  money_field(o, "oth_pay", s.oth_pay);
+  money_field(o, "fund_pay_sumamt", s.fund_pay_sumamt);
+  money_field(o, "psn_part_amt", s.psn_part_amt);
+  o.put(std::string_view("\"channels\":["));
   for (std::size_t i = 0; i < s.channels.size(); ++i) {
     const ChannelResult& r = s.channels[i];
     const ChannelInfo ch = s.channel_info(r.index);
-    if (i) out += ',';
-    out += "{\"id\":";
-    write_json_string(out, ch.id);
-    out += ",\"name\":";
-    write_json_string(out, ch.name);
-    out += ",\"fund_pay_type\":";
-    write_json_string(out, ch.fund_pay_type);
-    out += r.eligible ? ",\"eligible\":true," : ",\"eligible\":false,";
-    money_field(out, "base", r.base);
-    money_field(out, "deductible", r.deductible);
-    out += "\"paid\":\"";
-    format_to(out, r.paid);
-    out += "\"}";
+    o.put(std::string_view(i ? ",{\"id\":" : "{\"id\":"));
+    o.json_string(ch.id);
+    o.put(std::string_view(",\"name\":"));
+    o.json_string(ch.name);
+    o.put(std::string_view(",\"fund_pay_type\":"));
+    o.json_string(ch.fund_pay_type);
+    o.put(std::string_view(r.eligible ? ",\"eligible\":true," : ",\"eligible\":false,"));
+    money_field(o, "base", r.base);
+    money_field(o, "deductible", r.deductible);
+    o.put(std::string_view("\"paid\":\""));
+    o.put(r.paid);
+    o.put(std::string_view("\"}"));
   }
-  out += "]}";
+  o.put(std::string_view("]}"));
 }
 
 void write_itemization_json(std::string& out, const Settlement& s) {
@@ -233,33 +328,40 @@ std::string csv_header(const Plan& plan, const CsvOptions& options) {
 void write_csv(std::string& out, const Settlement& s) { write_csv(out, s, CsvOptions{}); }
 
 void write_csv(std::string& out, const Settlement& s, const CsvOptions& options) {
-  write_csv_cell(out, s.stay_id);
-  out += ',';
-  write_csv_cell(out, s.person_id);
-  out += ',';
-  write_csv_cell(out, s.rules);
-  out += ',';
-  out += format(s.version);
-  out += ',';
-  out += s.digest;
+  Sink o(out, 256 + s.stay_id.size() + s.person_id.size() + s.rules.size() + s.digest.size() +
+                  (options.itemize ? 66 : 22) * s.slot_count());
+  o.csv_cell(s.stay_id);
+  o.put(',');
+  o.csv_cell(s.person_id);
+  o.put(',');
+  o.csv_cell(s.rules);
+  o.put(',');
+  o.put(s.version);
+  o.put(',');
+  o.put(std::string_view(s.digest));
   for (Fen v : {s.buckets.total, s.buckets.full_selfpay, s.buckets.over_limit, s.buckets.pre_selfpay,
                 s.buckets.in_scope, s.act_pay_dedc, s.hifp_pay, s.hifmi_pay, s.maf_pay, s.hosp_part_amt, s.oth_pay,
                 s.fund_pay_sumamt, s.psn_part_amt}) {
-    out += ',';
-    format_to(out, v);
+    o.put(',');
+    o.put(v);
   }
   // One column (or three, itemized) per ledger slot; a channel the applied version lacks is empty.
-  std::vector<const ChannelResult*> by_slot(s.slot_count(), nullptr);
+  // The channels are found by slot without a heap block for a plan of up to 64 slots.
+  const std::size_t slots = s.slot_count();
+  std::array<const ChannelResult*, 64> small{};
+  std::vector<const ChannelResult*> large(slots > small.size() ? slots : 0, nullptr);
+  const ChannelResult** by_slot = large.empty() ? small.data() : large.data();
   for (const auto& r : s.channels) by_slot[r.slot] = &r;
-  for (const ChannelResult* r : by_slot) {
+  for (std::size_t k = 0; k < slots; ++k) {
+    const ChannelResult* r = by_slot[k];
     if (options.itemize) {
-      out += ',';
-      if (r) format_to(out, r->base);
-      out += ',';
-      if (r) format_to(out, r->deductible);
+      o.put(',');
+      if (r) o.put(r->base);
+      o.put(',');
+      if (r) o.put(r->deductible);
     }
-    out += ',';
-    if (r) format_to(out, r->paid);
+    o.put(',');
+    if (r) o.put(r->paid);
   }
 }
 

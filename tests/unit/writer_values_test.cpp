@@ -591,3 +591,47 @@ TEST(CsvOptions, ItemizedColumnsGiveEachChannelsBaseDeductibleAndPayment) {
   EXPECT_EQ(header[19], "basic_deductible");
   EXPECT_EQ(header[20], "basic_paid");
 }
+
+// The writer looks at a JSON string eight characters at a time: every character
+// that must be escaped, at every position of texts long and short, still is.
+TEST(WriterText, JsonStringsAreEscapedWhereverTheCharacterFalls) {
+  const auto reference = [](std::string_view text) {
+    std::string r = "\"";
+    for (char c : text) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"') r += "\\\"";
+      else if (c == '\\') r += "\\\\";
+      else if (c == '\n') r += "\\n";
+      else if (c == '\r') r += "\\r";
+      else if (c == '\t') r += "\\t";
+      else if (u < 0x20) r += "\\u00" + std::string(1, "0123456789abcdef"[u >> 4]) + "0123456789abcdef"[u & 15];
+      else r += c;
+    }
+    return r + "\"";
+  };
+  for (std::size_t n : {1u, 7u, 8u, 9u, 16u, 23u}) {
+    for (std::size_t at = 0; at < n; ++at) {
+      for (char c : {'"', '\\', '\n', '\x01', '\x1f', '\x7f', ' ', '!', '#', '[', ']', '\xe4'}) {
+        std::string text(n, 'a');
+        text[at] = c;
+        std::string out = "x";
+        write_json_string(out, text);
+        EXPECT_EQ(out, "x" + reference(text)) << "length " << n << ", at " << at << ", char " << int(c);
+      }
+    }
+  }
+}
+
+TEST(WriterText, CsvCellsAreQuotedWhereverTheCharacterFalls) {
+  for (char c : {',', '"', '\n', '\x7f', '\x01'}) {
+    std::string text = "abcdefghij";
+    text[4] = c;
+    std::string out;
+    write_csv_cell(out, text);
+    std::string quoted = "\"" + text.substr(0, 4) + (c == '"' ? "\"\"" : std::string(1, c)) + text.substr(5) + "\"";
+    EXPECT_EQ(out, quoted) << int(c);
+  }
+  std::string out;
+  write_csv_cell(out, "plain cell");
+  EXPECT_EQ(out, "plain cell");
+}
