@@ -156,10 +156,36 @@ Decimal split_decimal(std::string_view t, std::size_t max_frac) {
   return d;
 }
 
+/// The usual amount in one pass: up to 13 digits without a leading zero,
+/// then perhaps a point and one or two digits, at most 10^12 yuan. Anything
+/// else (false) goes the long way, which names what is wrong with it.
+bool plain_amount(std::string_view t, std::int64_t& fen) noexcept {
+  std::size_t i = 0;
+  std::int64_t yuan = 0;
+  while (i < t.size() && i < 14 && is_digit(t[i])) yuan = yuan * 10 + (t[i++] - '0');
+  if (i == 0 || i > 13 || (i > 1 && t[0] == '0')) return false;
+  std::int64_t cents = 0;
+  if (i < t.size()) {
+    const std::size_t decimals = t.size() - i - 1;
+    if (t[i] != '.' || decimals == 0 || decimals > 2) return false;
+    for (std::size_t j = i + 1; j < t.size(); ++j) {
+      if (!is_digit(t[j])) return false;
+      cents = cents * 10 + (t[j] - '0');
+    }
+    if (decimals == 1) cents *= 10;
+  }
+  fen = yuan * 100 + cents;
+  return fen <= max_amount.count();
+}
+
 }  // namespace
 
 AmountParse parse_amount(std::string_view text) noexcept {
   AmountParse out;
+  if (std::int64_t fen = 0; plain_amount(text, fen)) {
+    out.value = Fen(fen);
+    return out;
+  }
   if (!text.empty() && text.front() == '-') {
     // "-" alone is a sign with no number; "-0" / "-0.00" is a signed zero, not
     // a negative amount; "-50.00" is negative; "-1.500" reports its grammar error.

@@ -1,6 +1,8 @@
 // JSON Lines stay reader: simdjson On-Demand, every amount read from its text.
 #include <algorithm>
 #include <array>
+#include <cstring>
+#include <span>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -117,12 +119,66 @@ struct Scalar {
   bool number_like = false;  // a number, or a NaN/Infinity atom
 };
 
+/// A stay's top-level keys, in the order of SEMANTICS.md §2.
+enum class Key : std::uint8_t {
+  stay_id, person_id, identities, category, age, insurance, hospital_level, region,
+  admitted, discharged, diagnoses, flags, referred_from, fees, buckets, prior, unknown
+};
+
+/// A key's place among `names`, or -1.
+int slot_of(std::span<const std::string_view> names, std::string_view key) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i].size() == key.size() && std::memcmp(names[i].data(), key.data(), key.size()) == 0) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+/// A key's place among `names` (or -1) and its text. The key is matched
+/// in the document's own bytes, `hint` first (keys mostly come in order); only
+/// a key that matches none is unescaped (it may still be a known key written
+/// with escapes).
+int match_key(od::field& fld, std::span<const std::string_view> names, std::size_t hint, std::string_view& key) {
+  const auto* raw = reinterpret_cast<const char*>(fld.key().raw());
+  // The document is padded, and a name holds no backslash: a name followed
+  // by the closing quote is the whole key.
+  auto is = [raw](std::string_view name) {
+    return raw[0] == name[0] && raw[name.size()] == '"' && std::memcmp(raw, name.data(), name.size()) == 0;
+  };
+  if (hint < names.size() && is(names[hint])) {
+    key = names[hint];
+    return static_cast<int>(hint);
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (is(names[i])) {
+      key = names[i];
+      return static_cast<int>(i);
+    }
+  }
+  key = must(fld.unescaped_key());
+  return slot_of(names, key);
+}
+
+constexpr std::array<std::string_view, 16> stay_keys{
+    "stay_id", "person_id", "identities", "category", "age",      "insurance",     "hospital_level", "region",
+    "admitted", "discharged", "diagnoses", "flags",   "referred_from", "fees",    "buckets",        "prior"};
+
+/// What the reader keeps between records, so that reading one allocates
+/// nothing but what the stay keeps.
+struct Scratch {
+  /// The next stay's fee lines, with room for as many as the last one had.
+  std::vector<FeeLine> fees;
+  /// The keys of the objects being read (each object's after those of the
+  /// objects around it) that are not among the keys it knows.
+  std::vector<std::string_view> keys;
+};
+
 class Walker {
  public:
-  /// `scratch` collects the fee lines (kept between records by the reader:
-  /// the stay's own list is then allocated once, at its size).
-  Walker(Record& rec, const ReadLimits& limits, std::vector<FeeLine>& scratch)
-      : rec_(rec), limits_(limits), scratch_(scratch) {}
+  Walker(Record& rec, const ReadLimits& limits, Scratch& scratch) : rec_(rec), limits_(limits), scratch_(scratch) {
+    scratch_.keys.clear();  // a record that was not JSON may have left some
+  }
 
   void stay(od::object obj);
 
@@ -145,7 +201,7 @@ class Walker {
  private:
   Record& rec_;
   const ReadLimits& limits_;
-  std::vector<FeeLine>& scratch_;
+  Scratch& scratch_;
   std::optional<ErrorCode> code_;
   std::string field_;
   Message what_;
@@ -155,9 +211,16 @@ class Walker {
        seen_fees_ = false, seen_buckets_ = false;
   std::optional<Date> admitted_;
 
-  // Reads any value as a scalar; lists and objects are walked (for syntax) and reported.
+  // Reads any value as a scalar; lists and objects are walked (for syntax) and
+  // reported. Only for a value of the wrong type: the readers below go
+  // straight to the type they want.
   Scalar scalar(od::value v);
   void skip(od::value v, int depth = 0);
+  static std::string_view number_text(od::value& v);
+  static bool string_text(od::value& v, std::string_view& out);
+  bool amount_text(od::value& v, std::string_view& out);
+  // Rejects a value of the wrong type; `what` is the message, with the field and the type got.
+  void wrong_type(od::value& v, const Path& field, const char* what);
   bool want_string(od::value v, const Path& field, std::string& out);
   template <class E, class F>
   bool want_enum(od::value v, const Path& field, F from, std::string_view expected, E& out);
@@ -166,23 +229,28 @@ class Walker {
   bool want_date(od::value v, const Path& field, Date& out, std::string* raw);
   template <class Each>
   bool want_list(od::value v, const Path& field, std::size_t max, Each each);
+  // An object's fields, each once: `names` are the keys known (a key's slot
+  // among them, or -1, goes to `each`).
   template <class Each>
-  bool want_object(od::value v, const Path& field, Each each);
-  bool person_field(std::string_view key, const Path& path, od::value v);
-  bool cost_field(std::string_view key, const Path& path, od::value v);
+  bool want_object(od::value v, const Path& field, std::span<const std::string_view> names, Each each);
+  bool person_field(Key key, const Path& path, od::value v);
+  bool cost_field(Key key, const Path& path, od::value v);
   void fee(od::value v, std::size_t index);
   void buckets(od::value v);
   void prior(od::value v);
   bool is_null(od::value& v) { return kind(v) == od::json_type::null; }
   // The JSON type of a value; NaN and Infinity atoms count as numbers.
-  static od::json_type kind(od::value& v);
+  static od::json_type kind(od::value& v) {
+    auto t = v.type();
+    return t.error() ? odd_kind(v, t.error()) : t.value_unsafe();
+  }
+  static od::json_type odd_kind(od::value& v, sj::error_code e);
 };
 
-od::json_type Walker::kind(od::value& v) {
-  auto t = v.type();
-  if (!t.error()) return t.value_unsafe();
+/// The type of a value simdjson does not know: NaN and Infinity are numbers.
+od::json_type Walker::odd_kind(od::value& v, sj::error_code e) {
   if (non_finite(trim_right(v.raw_json_token()))) return od::json_type::number;
-  not_json(t.error());
+  not_json(e);
 }
 
 Scalar Walker::scalar(od::value v) {
@@ -204,8 +272,7 @@ Scalar Walker::scalar(od::value v) {
   switch (s.type) {
     case od::json_type::string: s.text = must(v.get_string()); break;
     case od::json_type::number: {
-      s.text = trim_right(v.raw_json_token());
-      if (!json_number(s.text) && !non_finite(s.text)) throw NotJson{fmt::format("invalid number '{}'", s.text)};
+      s.text = number_text(v);
       s.number_like = true;
       break;
     }
@@ -215,6 +282,40 @@ Scalar Walker::scalar(od::value v) {
     case od::json_type::object: skip(v); break;
   }
   return s;
+}
+
+/// A number's text as written, once it is known to be a JSON number (or NaN/Infinity).
+std::string_view Walker::number_text(od::value& v) {
+  std::string_view text = trim_right(v.raw_json_token());
+  if (!json_number(text) && !non_finite(text)) throw NotJson{fmt::format("invalid number '{}'", text)};
+  return text;
+}
+
+/// A string's text; false, with nothing read, for any other value.
+bool Walker::string_text(od::value& v, std::string_view& out) {
+  auto t = v.type();
+  if (t.error() || t.value_unsafe() != od::json_type::string) return false;
+  out = must(v.get_string());
+  return true;
+}
+
+/// An amount's text, from a string or a number; false, with nothing read, for any other value.
+bool Walker::amount_text(od::value& v, std::string_view& out) {
+  auto t = v.type();
+  if (t.error()) {  // NaN or Infinity, or not JSON at all
+    out = scalar(v).text;
+    return true;
+  }
+  switch (t.value_unsafe()) {
+    case od::json_type::string: out = must(v.get_string()); return true;
+    case od::json_type::number: out = number_text(v); return true;
+    default: return false;
+  }
+}
+
+void Walker::wrong_type(od::value& v, const Path& field, const char* what) {
+  Scalar s = scalar(v);
+  fail(ErrorCode::bad_type, field, message(what, field, type_name(s.type)));
 }
 
 void Walker::skip(od::value v, int depth) {
@@ -234,29 +335,29 @@ void Walker::skip(od::value v, int depth) {
 }
 
 bool Walker::want_string(od::value v, const Path& field, std::string& out) {
-  Scalar s = scalar(v);
-  if (s.type != od::json_type::string) {
-    fail(ErrorCode::bad_type, field, message(N_("{}: expected a string, got {}"), field, type_name(s.type)));
+  std::string_view text;
+  if (!string_text(v, text)) {
+    wrong_type(v, field, N_("{}: expected a string, got {}"));
     return false;
   }
-  if (auto p = detail::check_not_empty(field.str(), s.text)) {
-    fail(std::move(*p));
+  if (text.empty()) {  // the path is put together only for the rejection
+    fail(std::move(*detail::check_not_empty(field.str(), text)));
     return false;
   }
-  out.assign(s.text);
+  out.assign(text);
   return true;
 }
 
 template <class E, class F>
 bool Walker::want_enum(od::value v, const Path& field, F from, std::string_view expected, E& out) {
-  Scalar s = scalar(v);
-  if (s.type != od::json_type::string) {
-    fail(ErrorCode::bad_type, field, message(N_("{}: expected a string, got {}"), field, type_name(s.type)));
+  std::string_view text;
+  if (!string_text(v, text)) {
+    wrong_type(v, field, N_("{}: expected a string, got {}"));
     return false;
   }
-  auto e = from(s.text);
+  auto e = from(text);
   if (!e) {
-    fail(detail::unknown_value(field.str(), s.text, expected));
+    fail(detail::unknown_value(field.str(), text, expected));
     return false;
   }
   out = *e;
@@ -264,15 +365,14 @@ bool Walker::want_enum(od::value v, const Path& field, F from, std::string_view 
 }
 
 bool Walker::want_amount(od::value v, const Path& field, Fen& out) {
-  Scalar s = scalar(v);
-  if (s.type != od::json_type::string && !s.number_like) {
-    fail(ErrorCode::bad_type, field,
-         message(N_("{}: expected an amount (a number or a string), got {}"), field, type_name(s.type)));
+  std::string_view text;
+  if (!amount_text(v, text)) {
+    wrong_type(v, field, N_("{}: expected an amount (a number or a string), got {}"));
     return false;
   }
-  AmountParse p = parse_amount(s.text);
+  AmountParse p = parse_amount(text);
   if (!p) {
-    fail(detail::amount_text_problem(field.str(), p.error, s.text));
+    fail(detail::amount_text_problem(field.str(), p.error, text));
     return false;
   }
   out = p.value;
@@ -280,7 +380,7 @@ bool Walker::want_amount(od::value v, const Path& field, Fen& out) {
 }
 
 bool Walker::want_integer(od::value v, const Path& field, std::int64_t& out) {
-  Scalar s = scalar(v);
+  const Scalar s = kind(v) == od::json_type::number ? Scalar{od::json_type::number, number_text(v), true} : scalar(v);
   bool integer_literal = s.type == od::json_type::number && !s.text.empty() &&
                          std::all_of(s.text.begin() + (s.text[0] == '-' ? 1 : 0), s.text.end(),
                                      [](char c) { return c >= '0' && c <= '9'; }) &&
@@ -306,17 +406,17 @@ bool Walker::want_integer(od::value v, const Path& field, std::int64_t& out) {
 }
 
 bool Walker::want_date(od::value v, const Path& field, Date& out, std::string* raw) {
-  Scalar s = scalar(v);
-  if (s.type != od::json_type::string) {
-    fail(ErrorCode::bad_type, field, message(N_("{}: expected a date string, got {}"), field, type_name(s.type)));
+  std::string_view text;
+  if (!string_text(v, text)) {
+    wrong_type(v, field, N_("{}: expected a date string, got {}"));
     return false;
   }
-  if (raw) raw->assign(s.text);
-  DateParse d = parse_date(s.text);
+  if (raw) raw->assign(text);
+  DateParse d = parse_date(text);
   if (!d) {
     fail(ErrorCode::bad_date, field,
-         d.error == DateError::no_such_date ? message(N_("{}: no such date: {}"), field, s.text)
-                                            : message(N_("{}: not an ISO date (YYYY-MM-DD): '{}'"), field, s.text));
+         d.error == DateError::no_such_date ? message(N_("{}: no such date: {}"), field, text)
+                                            : message(N_("{}: not an ISO date (YYYY-MM-DD): '{}'"), field, text));
     return false;
   }
   out = d.value;
@@ -326,8 +426,7 @@ bool Walker::want_date(od::value v, const Path& field, Date& out, std::string* r
 template <class Each>
 bool Walker::want_list(od::value v, const Path& field, std::size_t max, Each each) {
   if (kind(v) != od::json_type::array) {
-    Scalar s = scalar(v);
-    fail(ErrorCode::bad_type, field, message(N_("{}: expected a list, got {}"), field, type_name(s.type)));
+    wrong_type(v, field, N_("{}: expected a list, got {}"));
     return false;
   }
   std::size_t i = 0;
@@ -345,55 +444,58 @@ bool Walker::want_list(od::value v, const Path& field, std::size_t max, Each eac
 }
 
 template <class Each>
-bool Walker::want_object(od::value v, const Path& field, Each each) {
+bool Walker::want_object(od::value v, const Path& field, std::span<const std::string_view> names, Each each) {
   if (kind(v) != od::json_type::object) {
-    Scalar s = scalar(v);
-    fail(ErrorCode::bad_type, field, message(N_("{}: expected an object, got {}"), field, type_name(s.type)));
+    wrong_type(v, field, N_("{}: expected an object, got {}"));
     return false;
   }
-  // The keys seen so far: in place for the usual few, on the heap beyond.
-  std::array<std::string_view, 8> first_keys;
-  std::size_t first_count = 0;
-  std::vector<std::string_view> more_keys;
+  // The keys seen so far: the known ones as bits, any others in the
+  // reader's list (after those of the objects around this one).
+  std::uint32_t known_seen = 0;
+  std::size_t hint = 0;
+  std::vector<std::string_view>& keys = scratch_.keys;
+  const std::size_t first = keys.size();
   auto seen_before = [&](std::string_view key) {
-    const auto end = first_keys.begin() + static_cast<std::ptrdiff_t>(first_count);
-    return std::find(first_keys.begin(), end, key) != end ||
-           std::find(more_keys.begin(), more_keys.end(), key) != more_keys.end();
+    return std::find(keys.begin() + static_cast<std::ptrdiff_t>(first), keys.end(), key) != keys.end();
   };
   for (auto f : must(v.get_object())) {
     od::field fld = must(std::move(f));
-    std::string_view key = must(fld.unescaped_key());
+    std::string_view key;
+    const int slot = match_key(fld, names, hint, key);
+    hint = static_cast<std::size_t>(slot + 1);
     Path path(field, key);
     od::value val = fld.value();
     if (failed()) {  // the record is rejected already: only its syntax still matters
       skip(val);
       continue;
     }
-    if (seen_before(key)) {
+    const std::uint32_t bit = slot >= 0 ? 1u << slot : 0u;
+    if (bit ? (known_seen & bit) != 0 : seen_before(key)) {
       fail(ErrorCode::duplicate_key, path, message(N_("{}: key given more than once"), path));
       skip(val);
       continue;
     }
-    if (first_count < first_keys.size()) first_keys[first_count++] = key;
-    else more_keys.push_back(key);
-    each(key, path, val);
+    if (bit) known_seen |= bit;
+    else keys.push_back(key);
+    each(slot, key, path, val);
   }
+  keys.resize(first);
   return true;
 }
 
 void Walker::stay(od::object obj) {
-  static constexpr std::array<std::string_view, 16> known{
-      "stay_id", "person_id", "identities", "category", "age",      "insurance",     "hospital_level", "region",
-      "admitted", "discharged", "diagnoses", "flags",   "referred_from", "fees",    "buckets",        "prior"};
-  std::array<bool, known.size()> seen{};
+  std::array<bool, static_cast<std::size_t>(Key::unknown)> seen{};
+  std::size_t hint = 0;
   for (auto f : obj) {
     od::field fld = must(std::move(f));
-    std::string_view key = must(fld.unescaped_key());
+    std::string_view key;
+    const int slot = match_key(fld, stay_keys, hint, key);
+    hint = static_cast<std::size_t>(slot + 1);
+    const Key k = slot < 0 ? Key::unknown : static_cast<Key>(slot);
     Path path(key);
     od::value v = fld.value();
-    auto k = std::find(known.begin(), known.end(), key);
-    if (k != known.end()) {
-      bool& was = seen[static_cast<std::size_t>(k - known.begin())];
+    if (k != Key::unknown) {
+      bool& was = seen[static_cast<std::size_t>(k)];
       if (was) {
         fail(ErrorCode::duplicate_key, path, message(N_("{}: key given more than once"), path));
         skip(v);
@@ -401,55 +503,52 @@ void Walker::stay(od::object obj) {
       }
       was = true;
     }
-    if (is_null(v)) {  // null counts as absent
+    if (k == Key::unknown || is_null(v)) {  // null counts as absent
+      if (k == Key::unknown) fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       skip(v);
-      if (k == known.end()) fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       continue;
     }
-    if (!person_field(key, path, v) && !cost_field(key, path, v)) {
-      fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
-      skip(v);
-    }
+    if (!person_field(k, path, v)) cost_field(k, path, v);
   }
 }
 
 /// The fields that say who, where and when: true if `key` is one of them.
-bool Walker::person_field(std::string_view key, const Path& path, od::value v) {
+bool Walker::person_field(Key key, const Path& path, od::value v) {
   Stay& st = rec_.stay;
-  if (key == "stay_id") {
+  if (key == Key::stay_id) {
     seen_stay_id_ = true;
     if (want_string(v, path, st.stay_id)) rec_.has_stay_id = true;
-  } else if (key == "person_id") {
+  } else if (key == Key::person_id) {
     seen_person_ = true;
     if (want_string(v, path, st.person_id)) rec_.has_person_id = true;
-  } else if (key == "identities") {
+  } else if (key == Key::identities) {
     want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
       Identity id{};
       if (want_enum(x, Path("identities", i), identity_from, identity_names(), id)) st.identities |= bit(id);
     });
-  } else if (key == "category") {
+  } else if (key == Key::category) {
     Category c{};
     if (want_enum(v, path, category_from, "I, II, III", c)) st.category = c;
-  } else if (key == "age") {
+  } else if (key == Key::age) {
     seen_age_ = true;
     std::int64_t age = 0;
     if (want_integer(v, path, age)) {
       if (auto p = detail::check_age(age)) fail(std::move(*p));
       else st.age = static_cast<int>(age);
     }
-  } else if (key == "insurance") {
+  } else if (key == Key::insurance) {
     want_enum(v, path, insurance_from, "resident, employee", st.insurance);
-  } else if (key == "hospital_level") {
+  } else if (key == Key::hospital_level) {
     seen_level_ = true;
     want_enum(v, path, hospital_level_from, hospital_level_names(), st.hospital_level);
-  } else if (key == "region") {
+  } else if (key == Key::region) {
     seen_region_ = true;
     want_enum(v, path, region_from, region_names(), st.region);
-  } else if (key == "admitted") {
+  } else if (key == Key::admitted) {
     seen_admitted_ = true;
     Date d;
     if (want_date(v, path, d, &rec_.admitted_text)) { st.admitted = d; admitted_ = d; }
-  } else if (key == "discharged") {
+  } else if (key == Key::discharged) {
     seen_discharged_ = true;
     Date d;
     if (want_date(v, path, d, &rec_.discharged_text)) { st.discharged = d; rec_.discharged_date = d; }
@@ -460,9 +559,9 @@ bool Walker::person_field(std::string_view key, const Path& path, od::value v) {
 }
 
 /// The lists and the cost: true if `key` is one of them.
-bool Walker::cost_field(std::string_view key, const Path& path, od::value v) {
+bool Walker::cost_field(Key key, const Path& path, od::value v) {
   Stay& st = rec_.stay;
-  if (key == "diagnoses") {
+  if (key == Key::diagnoses) {
     seen_diagnoses_ = true;
     std::size_t n = 0;
     bool is_list = want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
@@ -476,25 +575,29 @@ bool Walker::cost_field(std::string_view key, const Path& path, od::value v) {
     if (is_list) {
       if (auto p = detail::check_diagnosis_count(n)) fail(std::move(*p));
     }
-  } else if (key == "flags") {
+  } else if (key == Key::flags) {
     want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
       Flag fl{};
       if (want_enum(x, Path("flags", i), flag_from, flag_names(), fl)) st.flags |= bit(fl);
     });
-  } else if (key == "referred_from") {
+  } else if (key == Key::referred_from) {
     std::string ref;
     if (want_string(v, path, ref)) st.referred_from = std::move(ref);
-  } else if (key == "fees") {
+  } else if (key == Key::fees) {
     seen_fees_ = true;
-    scratch_.clear();
+    // The lines are read straight into a list with room for as many as the
+    // last stay had (the list goes to the stay: nothing is moved twice).
+    std::vector<FeeLine>& lines = scratch_.fees;
+    lines.clear();
     want_list(v, path, limits_.max_fee_lines, [&](od::value x, std::size_t i) { fee(x, i); });
-    st.fees.assign(std::make_move_iterator(scratch_.begin()), std::make_move_iterator(scratch_.end()));
-    scratch_.clear();
-    if (scratch_.capacity() > 4096) scratch_ = {};  // a huge stay does not keep its room
-  } else if (key == "buckets") {
+    const std::size_t room = std::clamp<std::size_t>(lines.size(), 8, 4096);  // a huge stay does not keep its room
+    st.fees = std::move(lines);
+    lines = {};
+    lines.reserve(room);
+  } else if (key == Key::buckets) {
     seen_buckets_ = true;
     buckets(v);
-  } else if (key == "prior") {
+  } else if (key == Key::prior) {
     prior(v);
   } else {
     return false;
@@ -503,57 +606,57 @@ bool Walker::cost_field(std::string_view key, const Path& path, od::value v) {
 }
 
 void Walker::fee(od::value v, std::size_t index) {
+  static constexpr std::array<std::string_view, 6> names{"category", "amount", "over_limit", "selfpay_ratio",
+                                                         "code",     "name"};
   Path base("fees", index);
-  FeeLine line;
+  FeeLine& line = scratch_.fees.emplace_back();
   bool has_category = false, has_amount = false, has_over = false;
   std::optional<Rate> ratio;
-  bool ok = want_object(v, base, [&](std::string_view key, const Path& path, od::value& x) {
+  bool ok = want_object(v, base, names, [&](int slot, std::string_view, const Path& path, od::value& x) {
     if (is_null(x)) {
       skip(x);
-      if (key != "category" && key != "amount" && key != "over_limit" && key != "selfpay_ratio" && key != "code" &&
-          key != "name") {
-        fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
-      }
+      if (slot < 0) fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       return;
     }
-    if (key == "category") {
-      Scalar s = scalar(x);
-      if (s.type != od::json_type::string) {
-        fail(ErrorCode::bad_type, path, message(N_("{}: expected a string, got {}"), path, type_name(s.type)));
-      } else if (s.text == "A" || s.text == "B" || s.text == "C") {
-        line.category = static_cast<FeeCategory>(s.text[0] - 'A');
+    if (slot == 0) {
+      std::string_view text;
+      if (!string_text(x, text)) {
+        wrong_type(x, path, N_("{}: expected a string, got {}"));
+      } else if (text == "A" || text == "B" || text == "C") {
+        line.category = static_cast<FeeCategory>(text[0] - 'A');
         has_category = true;
       } else {
-        fail(ErrorCode::bad_value, path, message(N_("{}: unknown value '{}' (expected one of A, B, C)"), path, s.text));
+        fail(ErrorCode::bad_value, path, message(N_("{}: unknown value '{}' (expected one of A, B, C)"), path, text));
       }
-    } else if (key == "amount") {
+    } else if (slot == 1) {
       has_amount = want_amount(x, path, line.amount);
-    } else if (key == "over_limit") {
+    } else if (slot == 2) {
       has_over = want_amount(x, path, line.over_limit);
-    } else if (key == "selfpay_ratio") {
-      Scalar s = scalar(x);
-      RateParse r;
-      if (s.type != od::json_type::string && !s.number_like) {
-        fail(ErrorCode::bad_type, path,
-             message(N_("{}: expected a rate (a number or a string), got {}"), path, type_name(s.type)));
+    } else if (slot == 3) {
+      std::string_view text;
+      if (!amount_text(x, text)) {
+        wrong_type(x, path, N_("{}: expected a rate (a number or a string), got {}"));
         return;
       }
-      r = parse_rate(s.text);
+      RateParse r = parse_rate(text);
       if (!r) {
-        fail(detail::rate_text_problem(path.str(), s.text));
+        fail(detail::rate_text_problem(path.str(), text));
       } else {
         ratio = r.value;
       }
-    } else if (key == "code") {
+    } else if (slot == 4) {
       want_string(x, path, line.code);
-    } else if (key == "name") {
+    } else if (slot == 5) {
       want_string(x, path, line.name);
     } else {
       fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       skip(x);
     }
   });
-  if (!ok) return;
+  if (!ok) {
+    scratch_.fees.pop_back();
+    return;
+  }
   if (!has_category) {
     const Path at(base, "category");
     fail(ErrorCode::missing_field, at, message(N_("{}: required field is missing"), at));
@@ -568,7 +671,6 @@ void Walker::fee(od::value v, std::size_t index) {
     if (auto p = detail::check_fee_across(index, line, false)) fail(std::move(*p));
   }
   line.selfpay_ratio = ratio;
-  scratch_.push_back(std::move(line));
 }
 
 void Walker::buckets(od::value v) {
@@ -576,14 +678,13 @@ void Walker::buckets(od::value v) {
   bool has[5] = {};
   constexpr std::array<std::string_view, 5> names{"total", "full_selfpay", "over_limit", "pre_selfpay", "in_scope"};
   Fen* slots[5] = {&b.total, &b.full_selfpay, &b.over_limit, &b.pre_selfpay, &b.in_scope};
-  bool ok = want_object(v, "buckets", [&](std::string_view key, const Path& path, od::value& x) {
-    auto it = std::find(names.begin(), names.end(), key);
-    if (it == names.end()) {
+  bool ok = want_object(v, "buckets", names, [&](int slot, std::string_view, const Path& path, od::value& x) {
+    if (slot < 0) {
       fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       skip(x);
       return;
     }
-    auto i = static_cast<std::size_t>(it - names.begin());
+    auto i = static_cast<std::size_t>(slot);
     if (is_null(x)) { skip(x); return; }
     has[i] = want_amount(x, path, *slots[i]);
   });
@@ -605,7 +706,8 @@ void Walker::buckets(od::value v) {
 
 void Walker::prior(od::value v) {
   std::vector<PriorEntry> entries;
-  bool ok = want_object(v, "prior", [&](std::string_view channel, const Path& path, od::value& x) {
+  static constexpr std::array<std::string_view, 3> names{"accumulated", "paid", "grants"};
+  bool ok = want_object(v, "prior", {}, [&](int, std::string_view channel, const Path& path, od::value& x) {
     if (is_null(x)) { skip(x); return; }
     if (entries.size() >= limits_.max_list_items) {
       fail(ErrorCode::bad_value, "prior", message(N_("prior: too many channels")));
@@ -614,16 +716,16 @@ void Walker::prior(od::value v) {
     }
     PriorEntry e;
     e.channel.assign(channel);
-    want_object(x, path, [&](std::string_view key, const Path& p, od::value& y) {
+    want_object(x, path, names, [&](int slot, std::string_view, const Path& p, od::value& y) {
       if (is_null(y)) { skip(y); return; }
-      if (key == "accumulated") {
+      if (slot == 0) {
         want_amount(y, p, e.accumulated);
-      } else if (key == "paid") {
+      } else if (slot == 1) {
         want_amount(y, p, e.paid);
-      } else if (key == "grants") {
+      } else if (slot == 2) {
         std::int64_t g = 0;
         if (want_integer(y, p, g)) {
-          if (auto bad = detail::check_grants(p.str(), g)) fail(std::move(*bad));
+          if (auto bad = detail::check_grants(detail::FieldPath("prior", channel, "grants"), g)) fail(std::move(*bad));
           else e.grants = g;
         }
       } else {
@@ -670,7 +772,7 @@ struct JsonStayReader::Impl {
   ReadLimits limits;
   od::parser parser;
   std::string buffer;  // the record, copied with SIMDJSON_PADDING bytes of room
-  std::vector<FeeLine> fees;  // a record's fee lines while it is read
+  Scratch scratch;
 };
 
 JsonStayReader::JsonStayReader(ReadLimits limits) : impl_(std::make_unique<Impl>()) { impl_->limits = limits; }
@@ -695,7 +797,7 @@ Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
   buf.append(sj::SIMDJSON_PADDING, '\0');
   try {
     od::document doc = must(impl_->parser.iterate(buf.data(), text.size(), buf.size()));
-    Walker w(rec, impl_->limits, impl_->fees);
+    Walker w(rec, impl_->limits, impl_->scratch);
     auto type = doc.type();
     if (type.error()) not_json(type.error());
     if (type.value_unsafe() != od::json_type::object) {
