@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -34,6 +35,8 @@ class Outcome {
  public:
   Outcome(Settlement s) : v_(std::move(s)) {}  // NOLINT: implicit by design
   Outcome(Rejection r) : v_(std::move(r)) {}   // NOLINT
+  /// An empty settlement made in place, to be filled (no Settlement moved).
+  explicit Outcome(std::in_place_type_t<Settlement> /*tag*/) : v_(std::in_place_index<0>) {}
   [[nodiscard]] bool settled() const noexcept { return v_.index() == 0; }
   [[nodiscard]] const Settlement& settlement() const { return std::get<0>(v_); }
   [[nodiscard]] Settlement& settlement() { return std::get<0>(v_); }

@@ -220,7 +220,7 @@ struct Work {
 template <class Obs>
 Outcome settlement(const PlanData& p, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
                    const SettleOptions& options, const Work& w, Obs& obs) {
-  Outcome result(Settlement{});
+  Outcome result(std::in_place_type<Settlement>);
   Settlement& out = result.settlement();
   if (const std::shared_ptr<ResultArena>* arena = current_arena()) {
     out.channels = ChannelList(ResultAllocator<ChannelResult>(*arena));
