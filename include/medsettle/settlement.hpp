@@ -45,9 +45,10 @@ class ResultArena;
 [[nodiscard]] MEDSETTLE_API void* arena_allocate(ResultArena& arena, std::size_t bytes, std::size_t align);
 
 /// The allocator of a settlement's lists: the heap, or the arena of the
-/// batch that settled it. Every list keeps its arena alive; a copy of a
-/// list is on the heap. It moves with its list, so a moved or assigned
-/// list never points into an arena it does not keep.
+/// batch that settled it. Every list keeps its arena alive. A list made as
+/// a copy is on the heap; a list assigned from another takes that one's
+/// allocator with its elements (on move, copy and swap alike), so a list
+/// never points into an arena it does not keep.
 template <class T>
 struct ResultAllocator {
   using value_type = T;
