@@ -41,18 +41,21 @@ struct BandShare {
 /// The memory of a batch's settlements' lists (opaque; src/core/result_arena.hpp).
 class ResultArena;
 /// `bytes` from `arena` (never freed one by one: the arena's memory goes
-/// when the last list that uses it goes). Thread-safe.
+/// when the last list that uses it goes). Thread-safe once the batch that
+/// made the arena has returned; during the batch only its own thread
+/// allocates from it.
 [[nodiscard]] MEDSETTLE_API void* arena_allocate(ResultArena& arena, std::size_t bytes, std::size_t align);
 
 /// The allocator of a settlement's lists: the heap, or the arena of the
-/// batch that settled it. Every list keeps its arena alive. A list made as
-/// a copy is on the heap; a list assigned from another takes that one's
-/// allocator with its elements (on move, copy and swap alike), so a list
-/// never points into an arena it does not keep.
+/// batch that settled it. Every list keeps its arena alive, so a list never
+/// points into an arena it does not keep: a copy, made or assigned, keeps
+/// its own memory (the heap for a new one); a move or a swap takes the
+/// other list's memory and allocator. A settlement moved out of a batch's
+/// results keeps its thread's whole arena alive: copy it to keep one alone.
 template <class T>
 struct ResultAllocator {
   using value_type = T;
-  using propagate_on_container_copy_assignment = std::true_type;
+  using propagate_on_container_copy_assignment = std::false_type;
   using propagate_on_container_move_assignment = std::true_type;
   using propagate_on_container_swap = std::true_type;
 
@@ -62,6 +65,8 @@ struct ResultAllocator {
   explicit ResultAllocator(std::shared_ptr<ResultArena> a) noexcept : arena(std::move(a)) {}
   template <class U>
   ResultAllocator(const ResultAllocator<U>& other) noexcept : arena(other.arena) {}  // NOLINT: rebinding
+
+  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "an arena's blocks have operator new's alignment");
 
   [[nodiscard]] T* allocate(std::size_t n) {
     if (!arena) return std::allocator<T>().allocate(n);

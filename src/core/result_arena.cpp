@@ -60,16 +60,15 @@ void* ResultArena::allocate(std::size_t bytes, std::size_t align) {
 
 void* ResultArena::take(std::size_t bytes, std::size_t align) {
   if (bytes == 0) bytes = 1;
-  // A list larger than a quarter of a chunk has a block of its own.
+  // A list larger than a quarter of a chunk has a block of its own. (A
+  // push_back that throws frees the new block and changes nothing.)
   if (bytes > chunk_ / 4) {
-    blocks_.reserve(blocks_.size() + 1);
     blocks_.push_back(Block{std::make_unique_for_overwrite<std::byte[]>(bytes), bytes});
     return blocks_.back().memory.get();
   }
   const auto here = reinterpret_cast<std::uintptr_t>(at_);
   const std::uintptr_t start = (here + align - 1) & ~(std::uintptr_t{align} - 1);
   if (!at_ || start > reinterpret_cast<std::uintptr_t>(end_) || reinterpret_cast<std::uintptr_t>(end_) - start < bytes) {
-    blocks_.reserve(blocks_.size() + 1);
     blocks_.push_back(chunk_ == chunk_bytes
                           ? Block{cache().take(), chunk_bytes}
                           : Block{std::make_unique_for_overwrite<std::byte[]>(chunk_), chunk_});

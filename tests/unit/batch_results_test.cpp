@@ -90,6 +90,9 @@ TEST(BatchResults, CopiesMovesAndAssignmentsAcrossBatchesAreValues) {
     std::swap(swapped, from_a[12].settlement());
     mixed.push_back(std::move(swapped));  // holds batch a's lists now
   }  // batch b's results are gone
+  EXPECT_EQ(from_a[7].settlement().channels.get_allocator().arena,
+            from_a[0].settlement().channels.get_allocator().arena)
+      << "a list copied by assignment keeps its own memory (batch a's arena), not batch b's";
   expect_same_lists(from_a[7].settlement(), alone(b[8]));
   expect_same_lists(mixed[0], alone(b[9]));
   expect_same_lists(mixed[1], alone(b[10]));
@@ -101,7 +104,9 @@ TEST(BatchResults, CopiesMovesAndAssignmentsAcrossBatchesAreValues) {
 
 TEST(BatchResults, ListsOfOneBatchGrowFromManyThreadsAtOnce) {
   const std::vector<Record> records = persons(400, "G");
-  std::vector<Outcome> out = settle_batch(Plan::builtin(), records);
+  BatchOptions two;
+  two.threads = 2;  // two arenas, each grown from several threads
+  std::vector<Outcome> out = settle_batch(Plan::builtin(), records, two);
   // Each thread appends to its own settlements; they all share the batch's arena.
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
