@@ -1,9 +1,11 @@
 #include "medsettle/money.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <numeric>
 #include <stdexcept>
 
+#include "core/fen_text.hpp"
 #include "core/wide.hpp"
 
 namespace medsettle {
@@ -240,20 +242,26 @@ RateParse parse_rate_delta(std::string_view text) noexcept {
   return r;
 }
 
+namespace detail {
+
+char* write_fen(char* at, Fen amount) noexcept {
+  const std::int64_t v = amount.count();
+  // The unsigned magnitude, so that INT64_MIN formats too.
+  const std::uint64_t mag = v < 0 ? std::uint64_t(0) - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+  if (v < 0) *at++ = '-';
+  at = std::to_chars(at, at + 20, mag / 100).ptr;
+  const auto cents = static_cast<unsigned>(mag % 100);
+  at[0] = '.';
+  at[1] = static_cast<char>('0' + cents / 10);
+  at[2] = static_cast<char>('0' + cents % 10);
+  return at + 3;
+}
+
+}  // namespace detail
+
 void format_to(std::string& out, Fen amount) {
-  std::int64_t v = amount.count();
-  // Work in unsigned magnitude so INT64_MIN formats too.
-  std::uint64_t mag = v < 0 ? std::uint64_t(0) - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
-  char buf[32];
-  char* end = buf + sizeof buf;
-  char* p = end;
-  std::uint64_t cents = mag % 100, whole = mag / 100;
-  *--p = static_cast<char>('0' + cents % 10);
-  *--p = static_cast<char>('0' + cents / 10);
-  *--p = '.';
-  do { *--p = static_cast<char>('0' + whole % 10); whole /= 10; } while (whole != 0);
-  if (v < 0) *--p = '-';
-  out.append(p, end);
+  char buf[detail::max_fen_chars];
+  out.append(buf, detail::write_fen(buf, amount));
 }
 
 std::string format(Fen amount) {

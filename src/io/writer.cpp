@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "core/fen_text.hpp"
 #include "core/text.hpp"
 #include "medsettle/errors.hpp"
 #include "medsettle/printable.hpp"
@@ -62,19 +62,7 @@ class Sink {
     ++at_;
   }
   /// Fen as yuan with two decimals ("-1234.05"), as format(Fen).
-  void put(Fen amount) {
-    const std::int64_t v = amount.count();
-    // The unsigned magnitude, so that INT64_MIN formats too.
-    const std::uint64_t mag = v < 0 ? std::uint64_t(0) - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
-    char* p = room(24);
-    if (v < 0) *p++ = '-';
-    p = std::to_chars(p, p + 20, mag / 100).ptr;
-    const auto cents = static_cast<unsigned>(mag % 100);
-    p[0] = '.';
-    p[1] = static_cast<char>('0' + cents / 10);
-    p[2] = static_cast<char>('0' + cents % 10);
-    advance(p + 3);
-  }
+  void put(Fen amount) { advance(detail::write_fen(room(detail::max_fen_chars), amount)); }
   /// An ISO date, YYYY-MM-DD, as format(Date).
   void put(Date d) {
     const auto v = d.ymd();
