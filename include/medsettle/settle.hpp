@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <string_view>
@@ -31,20 +32,60 @@ struct SettleOptions {
 };
 
 /// A settled stay, or why it was rejected: failure is ordinary data.
-class Outcome {
+///
+/// An Outcome is a handle (four words) to its settlement or rejection. In a
+/// batch, these live in the arena of the thread that settled them (with
+/// their lists: one arena per thread of a batch, reused batch after batch);
+/// otherwise on the heap. Copies are deep and on the heap; a move takes the
+/// result and leaves the source empty: neither settled nor rejected, and
+/// settlement() and rejection() throw std::bad_variant_access, as they do
+/// for the other kind.
+class MEDSETTLE_API Outcome {
  public:
-  Outcome(Settlement s) : v_(std::move(s)) {}  // NOLINT: implicit by design
-  Outcome(Rejection r) : v_(std::move(r)) {}   // NOLINT
+  Outcome(Settlement s);  // NOLINT: implicit by design
+  Outcome(Rejection r);   // NOLINT
   /// An empty settlement made in place, to be filled (no Settlement moved).
-  explicit Outcome(std::in_place_type_t<Settlement> /*tag*/) : v_(std::in_place_index<0>) {}
-  [[nodiscard]] bool settled() const noexcept { return v_.index() == 0; }
-  [[nodiscard]] const Settlement& settlement() const { return std::get<0>(v_); }
-  [[nodiscard]] Settlement& settlement() { return std::get<0>(v_); }
-  [[nodiscard]] const Rejection& rejection() const { return std::get<1>(v_); }
-  [[nodiscard]] Rejection& rejection() { return std::get<1>(v_); }
+  explicit Outcome(std::in_place_type_t<Settlement> /*tag*/);
+  /// Empty (what a moved-from Outcome is): a placeholder to be assigned.
+  Outcome() noexcept = default;
+  Outcome(const Outcome& other);
+  Outcome(Outcome&& other) noexcept
+      : p_(std::exchange(other.p_, nullptr)), arena_(std::move(other.arena_)), settled_(other.settled_) {}
+  Outcome& operator=(const Outcome& other) {
+    if (this != &other) Outcome(other).swap(*this);
+    return *this;
+  }
+  Outcome& operator=(Outcome&& other) noexcept {
+    Outcome(std::move(other)).swap(*this);
+    return *this;
+  }
+  ~Outcome() {
+    if (p_) release();
+  }
+  void swap(Outcome& other) noexcept {
+    std::swap(p_, other.p_);
+    arena_.swap(other.arena_);
+    std::swap(settled_, other.settled_);
+  }
+
+  [[nodiscard]] bool settled() const noexcept { return p_ && settled_; }
+  /// Neither settled nor rejected: default-made or moved from.
+  [[nodiscard]] bool empty() const noexcept { return !p_; }
+  [[nodiscard]] const Settlement& settlement() const { return *static_cast<const Settlement*>(get(true)); }
+  [[nodiscard]] Settlement& settlement() { return *static_cast<Settlement*>(get(true)); }
+  [[nodiscard]] const Rejection& rejection() const { return *static_cast<const Rejection*>(get(false)); }
+  [[nodiscard]] Rejection& rejection() { return *static_cast<Rejection*>(get(false)); }
 
  private:
-  std::variant<Settlement, Rejection> v_;
+  [[nodiscard]] void* get(bool settlement) const {
+    if (!p_ || settled_ != settlement) throw std::bad_variant_access();
+    return p_;
+  }
+  void release() noexcept;
+
+  void* p_ = nullptr;                    ///< the Settlement or the Rejection
+  std::shared_ptr<ResultArena> arena_;  ///< where *p_ lives; none: the heap
+  bool settled_ = false;
 };
 
 /// Settles one stay of a person against that person's ledger, per

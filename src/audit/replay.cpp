@@ -194,7 +194,7 @@ ReplayReport replay(const Plan& plan, std::istream& recorded, const std::vector<
   ReplayReport rep = header(plan, options);
   std::vector<RecordedLine> lines = audit::read_recorded(recorded);
   const Selection sel = select_stays(stays, lines, options.recorded_only);
-  std::vector<Outcome> outcomes(stays.size(), Outcome(Rejection{}));
+  std::vector<Outcome> outcomes(stays.size());
   BatchOptions batch;
   batch.settle.as_of = options.as_of;
   batch.threads = options.threads;

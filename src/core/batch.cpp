@@ -128,7 +128,7 @@ std::vector<Outcome> settle_batch(const Plan& plan, const std::vector<Record>& r
   std::vector<const Record*> refs(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) refs[i] = &records[i];
   // Every outcome is written once, in place: a placeholder until then.
-  std::vector<Outcome> out(records.size(), Outcome(Rejection{}));
+  std::vector<Outcome> out(records.size());
   detail::settle_batch_into(plan, refs, out, options);
   return out;
 }
@@ -150,7 +150,7 @@ std::optional<Outcome> settle_one_of(const Plan& plan, const std::vector<Record>
   }
   // A record of the person whose id an earlier record (of anyone) holds is a duplicate.
   detail::IdTable first(records.size());
-  std::vector<Outcome> out(records.size(), Outcome(Rejection{}));
+  std::vector<Outcome> out(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const Record& r = records[i];
     if (!r.has_stay_id || first.insert(r.stay.stay_id, 0).second || !refs[i]) continue;

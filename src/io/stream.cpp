@@ -147,7 +147,7 @@ class Waves {
   void settle_prefix(std::size_t cut) {
     refs_.resize(cut);
     for (std::size_t k = 0; k < cut; ++k) refs_[k] = &pending_[k];
-    settled_.assign(cut, Outcome(Rejection{}));
+    settled_.assign(cut, Outcome());
     detail::settle_batch_into(plan_, refs_, settled_, options_.batch);
     const std::size_t slice = std::max<std::size_t>(1, options_.wave_records);
     for (std::size_t k = 0; k <= cut; ++k) {

@@ -5,7 +5,10 @@
 // other threads. ASan and TSan (.ci/run) watch these tests.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "medsettle/engine.hpp"
@@ -134,4 +137,69 @@ TEST(BatchResults, SettleAloneUsesTheHeapAndACopyOfABatchResultToo) {
   const Settlement copy = out[0].settlement();
   EXPECT_FALSE(copy.channels.get_allocator().arena) << "a copy is on the heap";
   EXPECT_FALSE(alone(records[0]).channels.get_allocator().arena);
+}
+
+// An Outcome is a handle: a batch's settlements and rejections are made in
+// the settling thread's arena, and the batch's vector holds four words a
+// stay (the vector is what a caller's allocator hands back to the kernel
+// after each batch; bench/README.md, "Outcomes in the arena").
+TEST(BatchResults, AnOutcomeIsAHandleOfFourWords) { EXPECT_LE(sizeof(Outcome), 4 * sizeof(void*)); }
+
+TEST(BatchResults, OutcomesOutliveTheirBatchMovedOrCopied) {
+  std::vector<Record> records = persons(1000, "O");
+  records[500].stay.age = 200;  // rejected in the batch: bad_value at age (SEMANTICS.md §2)
+  Outcome moved, copied, rejected;
+  {
+    BatchOptions o;
+    o.threads = 2;
+    std::vector<Outcome> out = settle_batch(Plan::builtin(), records, o);
+    moved = std::move(out[321]);
+    copied = out[654];
+    rejected = std::move(out[500]);
+    EXPECT_TRUE(out[321].empty()) << "a moved-from outcome is empty";
+    EXPECT_FALSE(out[321].settled());
+    EXPECT_THROW((void)out[321].settlement(), std::bad_variant_access);
+    EXPECT_THROW((void)out[321].rejection(), std::bad_variant_access);
+  }  // every other result of the batch is gone, and both threads' arenas but for what is kept
+  ASSERT_TRUE(moved.settled());
+  ASSERT_TRUE(copied.settled());
+  expect_same_lists(moved.settlement(), alone(records[321]));
+  expect_same_lists(copied.settlement(), alone(records[654]));
+  EXPECT_EQ(moved.settlement().stay_id, "O321");
+  EXPECT_EQ(copied.settlement().stay_id, "O654");
+  EXPECT_FALSE(copied.settlement().channels.get_allocator().arena) << "a copy is on the heap";
+  ASSERT_FALSE(rejected.settled());
+  ASSERT_FALSE(rejected.empty());
+  EXPECT_EQ(rejected.rejection().code, ErrorCode::bad_value);
+  EXPECT_EQ(rejected.rejection().field, "age");
+  EXPECT_EQ(rejected.rejection().stay_id, std::optional<std::string>("O500"));
+  EXPECT_THROW((void)rejected.settlement(), std::bad_variant_access);
+}
+
+TEST(BatchResults, OutcomesAssignAndSwapAcrossBatchesAndTheHeap) {
+  const std::vector<Record> a = persons(200, "A"), b = persons(200, "B");
+  std::vector<Outcome> from_a = settle_batch(Plan::builtin(), a);
+  Ledger ledger(Plan::builtin());
+  Outcome alone_b = settle(Plan::builtin(), b[3].stay, ledger);  // on the heap
+  {
+    std::vector<Outcome> from_b = settle_batch(Plan::builtin(), b);
+    from_a[1] = from_b[1];             // copy over a settlement of another batch
+    from_a[2] = std::move(from_b[2]);  // move: batch b's arena is kept by this one
+    from_a[3].swap(alone_b);           // batch a's outcome to the heap's place and back
+    from_a[4] = Outcome(Rejection{std::string("X"), 9, ErrorCode::bad_value, "age", "age: made by hand", {}});
+    from_a[5] = from_a[5];  // NOLINT: self-assignment keeps the outcome
+  }
+  expect_same_lists(from_a[1].settlement(), alone(b[1]));
+  expect_same_lists(from_a[2].settlement(), alone(b[2]));
+  expect_same_lists(from_a[3].settlement(), alone(b[3]));
+  expect_same_lists(alone_b.settlement(), alone(a[3]));
+  EXPECT_EQ(from_a[4].rejection().line, 9u);
+  expect_same_lists(from_a[5].settlement(), alone(a[5]));
+  from_a.clear();  // batch a's arena goes; the outcome swapped out of it stays
+  expect_same_lists(alone_b.settlement(), alone(a[3]));
+  // A default-made outcome is empty until assigned.
+  Outcome later;
+  EXPECT_TRUE(later.empty());
+  later = alone_b;
+  expect_same_lists(later.settlement(), alone(a[3]));
 }
