@@ -382,8 +382,16 @@ class Generator {
     const std::uint64_t los_a = draw_.below(10);
     const std::uint64_t los_b = draw_.below(11);
     s.los = static_cast<int>(1 + los_a + los_b);
+    const Diagnosis* principal = draw_diagnoses(p, s);
+    const bool special = principal != nullptr && principal->factor >= 120 && p.condition == principal;
+    draw_place(s, special);
+    draw_flags(s, *principal);
+    draw_fees(s, draw_total(s, *principal));
+    s.bucket_form = draw_.permille(30);
+  }
 
-    // Principal diagnosis, then 0-3 secondary ones (ordinary, distinct).
+  /// The principal diagnosis, then 0-3 secondary ones (ordinary, distinct).
+  const Diagnosis* draw_diagnoses(const Person& p, GenStay& s) {
     const Diagnosis* principal = p.condition && draw_.permille(850) ? p.condition : &ordinary(p.age);
     s.diagnoses[0] = principal;
     s.diagnosis_count = 1;
@@ -395,9 +403,11 @@ class Generator {
       for (std::size_t j = 0; j < s.diagnosis_count; ++j) dup = dup || s.diagnoses[j] == d;
       if (!dup) s.diagnoses[s.diagnosis_count++] = d;
     }
-    const bool special = principal != nullptr && principal->factor >= 120 && p.condition == principal;
+    return principal;
+  }
 
-    // Hospital level and region.
+  /// Hospital level and region.
+  void draw_place(GenStay& s, bool special) {
     s.level = static_cast<HospitalLevel>(draw_.weighted(level_weights, 100));
     if (special && s.level <= HospitalLevel::township && draw_.permille(500)) s.level = HospitalLevel::county;
     switch (s.level) {
@@ -409,30 +419,35 @@ class Generator {
         s.region = draw_.permille(700) ? Region::in_province : Region::out_of_province;
         break;
     }
+  }
 
-    // Flags.
-    if (principal->traits & malignant) {
+  void draw_flags(GenStay& s, const Diagnosis& principal) {
+    if (principal.traits & malignant) {
       if (draw_.permille(450)) s.flags |= bit(Flag::first_diagnosis);
     } else if (draw_.permille(20)) {
       s.flags |= bit(Flag::first_diagnosis);
     }
-    if ((principal->traits & transplantable) && s.level >= HospitalLevel::county && draw_.permille(30)) {
+    if ((principal.traits & transplantable) && s.level >= HospitalLevel::county && draw_.permille(30)) {
       s.flags |= bit(Flag::transplant);
     }
     if (s.level == HospitalLevel::township && draw_.permille(150)) s.flags |= bit(Flag::tcm_clinic);
+  }
 
-    // The cost (see the comment at the top of the file).
+  /// The cost (see the comment at the top of the file).
+  std::int64_t draw_total(const GenStay& s, const Diagnosis& principal) {
     int z = -94;
     for (int k = 0; k < 4; ++k) z += static_cast<int>(draw_.below(48));
     std::int64_t total = scale_pow2(level_median_fen[static_cast<std::size_t>(s.level)], z);
-    total = total * principal->factor / 100;
-    if (principal->factor >= 200 && draw_.below(32) == 0) total *= draw_.between(3, 8);
+    total = total * principal.factor / 100;
+    if (principal.factor >= 200 && draw_.below(32) == 0) total *= draw_.between(3, 8);
     if (s.flags & bit(Flag::transplant)) total *= draw_.between(6, 12);
-    total = std::max<std::int64_t>(total, 1'000);  // at least 10 yuan
+    return std::max<std::int64_t>(total, 1'000);  // at least 10 yuan
+  }
 
-    // Fee lines: 3-12 lines, A ~60%, B ~30%, C ~10%, sharing the total by
-    // random integer weights; some A/B lines with an over-limit part, some B
-    // lines with their own self-pay ratio.
+  /// Fee lines: 3-12 lines, A ~60%, B ~30%, C ~10%, sharing the total by
+  /// random integer weights; some A/B lines with an over-limit part, some B
+  /// lines with their own self-pay ratio.
+  void draw_fees(GenStay& s, std::int64_t total) {
     s.first_fee = fees_.size();
     s.fee_count = static_cast<std::size_t>(draw_.between(3, 12));
     std::array<std::int64_t, 12> weights{};
@@ -456,7 +471,6 @@ class Generator {
       fees_.push_back(f);
     }
     fees_[s.first_fee].amount += total - given;  // the fen lost to rounding down
-    s.bucket_form = draw_.permille(30);
   }
 
   Buckets buckets_of(const GenStay& s) {
