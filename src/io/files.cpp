@@ -192,7 +192,7 @@ class WriteBuffer final : public std::streambuf {
     return traits_type::not_eof(c);
   }
   std::streamsize xsputn(const char* s, std::streamsize n) override {
-    if (n >= static_cast<std::streamsize>(buf_.size())) {  // large writes go straight out
+    if (n >= static_cast<std::streamsize>(64u << 10)) {  // large writes go straight out, not copied
       drain();
       write_all(s, static_cast<std::size_t>(n));
       return n;

@@ -37,19 +37,24 @@ class Sink {
   ~Sink() { stop(); }
 
   void operator()(std::span<const Outcome> wave) {
-    constexpr std::size_t min_slice = 2048;
+    // Chunks of about a megabyte: a wave's text in one string per thread
+    // grew by copying and came from fresh pages (glibc maps a block that
+    // large anew each time); chunks this size are reused from free_.
+    constexpr std::size_t per_chunk = 1024, min_slice = 2048;
+    const std::size_t count = std::max<std::size_t>(1, (wave.size() + per_chunk - 1) / per_chunk);
     const std::size_t slices = std::max<std::size_t>(1, std::min<std::size_t>(threads_, wave.size() / min_slice));
-    std::vector<Chunk> chunks(slices);
+    std::vector<Chunk> chunks(count);
     for (Chunk& c : chunks) c = recycled();
     auto work = [&](std::size_t t) {
-      const std::size_t from = wave.size() * t / slices, to = wave.size() * (t + 1) / slices;
-      for (std::size_t i = from; i < to; ++i) format_one(wave[i], chunks[t].out, chunks[t].err);
+      for (std::size_t k = t; k < count; k += slices) {
+        const std::size_t to = std::min(wave.size(), (k + 1) * per_chunk);
+        for (std::size_t i = k * per_chunk; i < to; ++i) format_one(wave[i], chunks[k].out, chunks[k].err);
+      }
     };
     run_slices(slices, work);
     for (Chunk& c : chunks) push(std::move(c));
   }
 
-  /// Everything written; rethrows a write error.
   void finish() {
     stop();
     if (failure_) std::rethrow_exception(failure_);
@@ -61,7 +66,8 @@ class Sink {
   struct Chunk {
     std::string out, err;
   };
-  static constexpr std::size_t max_waiting = 64u << 20;  // bytes of text queued for the writer
+  static constexpr std::size_t max_waiting = 16u << 20;  // bytes of text queued for the writer
+  static constexpr std::size_t max_free = 16;            // written chunks kept for reuse (about 1 MB each)
 
   const PipelineOptions& options_;
   unsigned threads_;
@@ -156,7 +162,7 @@ class Sink {
       c.err.clear();
       lock.lock();
       waiting_ -= size;
-      if (free_.size() < 2 * threads_) free_.push_back(std::move(c));
+      if (free_.size() < max_free) free_.push_back(std::move(c));
       changed_.notify_all();
     }
   }
@@ -195,6 +201,9 @@ unsigned threads_of(const PipelineOptions& o) {
 PipelineCounts settle_streamed(const Plan& plan, InputFile& in, Sink& sink, const PipelineOptions& o,
                                unsigned threads) {
   StreamOptions stream;
+  // Waves of 8,192 records: a wave's lines, records, results and text are
+  // what the run holds (about 60 MB at this size; 32,768 held 190 MB).
+  stream.wave_records = 8'192;
   stream.batch.threads = threads;
   stream.batch.settle = o.settle;
   stream.batch.ledgers = o.ledgers;

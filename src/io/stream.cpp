@@ -255,7 +255,7 @@ std::optional<detail::Apart> detail::first_ungrouped(std::istream& in, InputForm
   std::vector<detail::Line> lines;
   bool more = true;
   while (more && !apart) {
-    more = source.next_batch(lines, 65'536);
+    more = source.next_batch(lines, 8192);  // a small batch: this pass keeps nothing
     for (const auto& l : lines) {
       if (reader.peek_person(l.text, person)) see(person, l.number);
     }
