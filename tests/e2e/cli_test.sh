@@ -108,9 +108,11 @@ check "threads 1 = tests/golden" same_as_golden hunan "$work/t1.out" "$work/t1.e
 check "threads 4" status 1 "$ms" settle --in "$golden/hunan.stays.jsonl" --threads 4 --out "$work/t4.out" --errors "$work/t4.err"
 check "threads 4 = tests/golden" same_as_golden hunan "$work/t4.out" "$work/t4.err"
 check "threads 1 = threads 4" cmp -s "$work/t1.out" "$work/t4.out"
-# A larger input, whose waves are formatted on several threads (a slice
-# each, from 2,048 outcomes): settlements and rejections in input order,
-# byte for byte as with one thread, streaming and read whole, JSON and CSV.
+# A larger input (about 12,000 stays: waves of 8,192 records when
+# streaming), whose waves are formatted on several threads (from 2,048
+# outcomes a wave) in chunks of 1,024: settlements and rejections in input
+# order, byte for byte as with one thread, streaming and read whole, JSON
+# and CSV.
 check "generate 6000 persons" status 0 "$ms" generate --persons 6000 --seed 11 --year 2019 --out "$work/big.jsonl"
 big_stays=$(wc -l < "$work/big.jsonl")
 # One bad record (no person_id and the rest: missing_field) before every 997th line.
