@@ -55,6 +55,7 @@ class Sink {
     for (Chunk& c : chunks) push(std::move(c));
   }
 
+  /// Everything written; rethrows a write error.
   void finish() {
     stop();
     if (failure_) std::rethrow_exception(failure_);
