@@ -15,7 +15,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <limits>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -228,6 +230,34 @@ void read_wave(const InputFile& in, const std::vector<Entry>& entries, std::span
   }
 }
 
+/// Runs work(0..slices-1) on threads, slice 0 here; a thread that cannot
+/// start leaves its slice here too. The first error is rethrown here.
+template <class Work>
+void run_slices(std::size_t slices, Work& work) {
+  std::vector<std::exception_ptr> errors(slices);
+  auto guarded = [&](std::size_t t) {
+    try {
+      work(t);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  std::vector<std::size_t> here{0};
+  for (std::size_t t = 1; t < slices; ++t) {
+    try {
+      pool.emplace_back(guarded, t);
+    } catch (const std::system_error&) {
+      here.push_back(t);
+    }
+  }
+  for (std::size_t t : here) guarded(t);
+  for (auto& th : pool) th.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
 /// Settles, formats and spills the records of one wave.
 class WaveSettler {
  public:
@@ -284,15 +314,7 @@ class WaveSettler {
         e.settled = outcomes[k].settled();
       }
     };
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < slices; ++t) pool.emplace_back(work, t);
-    try {
-      work(0);
-    } catch (...) {
-      for (auto& th : pool) th.join();
-      throw;
-    }
-    for (auto& th : pool) th.join();
+    run_slices(slices, work);
     for (const std::string& t : texts) spill_.append(t.data(), t.size());
   }
 };
