@@ -123,6 +123,10 @@ TEST(PipelineApart, ShuffledEqualsWholeForWaveSizesAndThreads) {
   EXPECT_EQ(count(expected.errors, "\"duplicate_stay_id\""), 2u);
   EXPECT_EQ(count(expected.errors, "\"earlier_rejected\""), 2u);
   EXPECT_EQ(count(expected.errors, "\"not_json\""), 1u);
+  // The two copies of SY1, SX1 (its age), SX2 and SX3 (the cascade), the bad line, SN1 (no person).
+  EXPECT_EQ(expected.counts.rejected, 7u);
+  EXPECT_EQ(expected.counts.settled, expected.counts.read - 7);
+  EXPECT_EQ(count(expected.errors, "\n"), 7u);
   for (const OutputFormat format : {OutputFormat::jsonl, OutputFormat::csv}) {
     whole.output = format;
     const Settled want = settle_path(path, whole);
