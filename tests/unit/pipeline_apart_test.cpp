@@ -4,7 +4,11 @@
 // for byte, for any wave size and thread count, from a file or from
 // standard input (a pipe).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 #include <algorithm>
 #include <fstream>
@@ -188,6 +192,61 @@ TEST(PipelineApart, StandardInputEqualsWhole) {
   writer.join();
   expect_same(got, want);
   EXPECT_GT(got.progress_calls, 5u);
+  std::remove(path.c_str());
+}
+
+/// Sets TMPDIR for one scope.
+class TempDirVariable {
+ public:
+  explicit TempDirVariable(const std::string& dir) {
+    if (const char* old = std::getenv("TMPDIR")) old_ = old;
+    ::setenv("TMPDIR", dir.c_str(), 1);
+  }
+  ~TempDirVariable() {
+    if (old_.empty()) ::unsetenv("TMPDIR");
+    else ::setenv("TMPDIR", old_.c_str(), 1);
+  }
+
+ private:
+  std::string old_;
+};
+
+/// The spill lives in TMPDIR and is gone from it during and after the run
+/// (it is unlinked as soon as it is made); a TMPDIR that cannot hold it is
+/// an IoError naming the folder, and nothing is written.
+TEST(PipelineApart, SpillLeavesNothingAndItsErrorsAreErrors) {
+  const std::string path = write_temp("spill.jsonl", shuffled_population(40));
+  const std::string dir = ::testing::TempDir() + "/medsettle_apart_spill_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  PipelineOptions o;
+  o.wave_bytes = 2'000;
+  std::size_t seen = 0;
+  o.progress = [&](const PipelineProgress&) {
+    seen += static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
+  };
+  {
+    const TempDirVariable tmp(dir);
+    InputFile in(path);
+    std::ostringstream out, errors;
+    EXPECT_GT(settle_file(Plan::builtin(), in, out, errors, o).read, 40u);
+  }
+  EXPECT_EQ(seen, 0u);
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+  {
+    const TempDirVariable tmp(dir + "/missing");
+    InputFile in(path);
+    std::ostringstream out, errors;
+    try {
+      (void)settle_file(Plan::builtin(), in, out, errors, o);
+      ADD_FAILURE() << "no IoError";
+    } catch (const IoError& e) {
+      EXPECT_NE(std::string(e.what()).find("cannot make a temporary file in " + dir + "/missing"), std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(out.str(), "");
+    EXPECT_EQ(errors.str(), "");
+  }
+  std::filesystem::remove_all(dir);
   std::remove(path.c_str());
 }
 
