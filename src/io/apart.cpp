@@ -339,6 +339,11 @@ class Cursor {
     return text;
   }
 
+  /// Once the wave's texts are all taken (and written), its room goes.
+  void release_if_done() {
+    if (at_ == buffer_.size() && next_ == end_) std::string().swap(buffer_);
+  }
+
  private:
   std::uint64_t next_, end_;
   std::size_t piece_;
@@ -359,6 +364,7 @@ PipelineCounts write_in_order(const Index& index, const std::vector<std::uint64_
   for (const Entry& e : index.entries) {
     const std::string_view text = cursors[e.group].take(spill, e.length);
     (e.settled ? out : errors).write(text.data(), static_cast<std::streamsize>(text.size()));
+    cursors[e.group].release_if_done();
     (e.settled ? counts.settled : counts.rejected) += 1;
   }
   return counts;
