@@ -24,6 +24,8 @@ namespace medsettle {
 class MEDSETTLE_API InputFile {
  public:
   explicit InputFile(const std::string& path);
+  /// Takes over an open descriptor (closed with the InputFile), named `name` in errors.
+  InputFile(int fd, std::string name);
   ~InputFile();
   InputFile(InputFile&&) noexcept;
   InputFile& operator=(InputFile&&) noexcept;

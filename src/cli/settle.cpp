@@ -124,7 +124,8 @@ int run_settle(const SettleArgs& a) {
     c = settle_file(plan, in, out.stream(), errors.stream(), options);
   } catch (const NotGroupedError& e) {
     progress.finish();
-    throw UsageError(e.message_in(language()) + tr(N_("; without --mode stream the whole input is read first")));
+    throw UsageError(e.message_in(language()) + tr(N_("; without --mode stream an input not grouped is settled all "
+                                                      "the same (JSON Lines in waves of persons)")));
   }
   progress.finish();
   // Only a complete run puts its files in place.
@@ -160,8 +161,10 @@ Run add_settle(CLI::App& app) {
   c->add_option("--threads", a->threads, tr(N_("Threads (default: the number of cores)")))
       ->check(CLI::Range(1u, 1024u));
   c->add_option("--mode", a->mode,
-                tr(N_("auto (default): stream a file whose stays are grouped by person, else read it whole; stream: "
-                      "stream, the input must be grouped by person; whole: read the whole input first")))
+                tr(N_("auto (default): stream a file whose stays are grouped by person, else settle it in waves of "
+                      "persons read back from the file (JSON Lines; CSV is read whole), standard input copied to a "
+                      "temporary file first; stream: stream, the input must be grouped by person; whole: read the "
+                      "whole input first")))
       ->check(CLI::IsMember({"auto", "stream", "whole"}));
   c->add_option("--ledger", a->ledger,
                 tr(N_("Kept ledger to settle against and commit to: an SQLite file (created on first use) or a "
@@ -172,7 +175,8 @@ Run add_settle(CLI::App& app) {
                   "--errors rejected.jsonl\nA summary line 'read N, settled S, rejected R' goes to standard error; "
                   "exit 1 if any stay was rejected.\nOutput files are written whole or not at all (a temporary file "
                   "renamed into place).\nMemory: streaming holds one wave of stays and the current person's; "
-                  "standard input is read whole\nunless --mode stream.\nWith --ledger the run is one transaction, "
+                  "JSON Lines not grouped\nby person is settled in waves of persons (peak memory within twice the "
+                  "input); standard input\nis copied to a temporary file first unless --mode stream.\nWith --ledger the run is one transaction, "
                   "committed before the output files are put in place.")));
   return [a] { return run_settle(*a); };
 }

@@ -123,6 +123,12 @@ InputFile::InputFile(const std::string& path) {
   if (S_ISDIR(impl_->st.st_mode)) io_error(message(N_("{}: is a directory, not a file"), impl_->name));
 }
 
+InputFile::InputFile(int fd, std::string name) {
+  impl_ = std::make_unique<Impl>(fd, true, std::move(name));
+  if (::fstat(fd, &impl_->st) != 0) io_error(message(N_("cannot open {}: {}"), impl_->name, error_text(errno)));
+  if (S_ISDIR(impl_->st.st_mode)) io_error(message(N_("{}: is a directory, not a file"), impl_->name));
+}
+
 InputFile::~InputFile() = default;
 InputFile::InputFile(InputFile&&) noexcept = default;
 InputFile& InputFile::operator=(InputFile&&) noexcept = default;

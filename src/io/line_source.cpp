@@ -14,6 +14,7 @@ bool blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::str
 bool LineSource::fill() {
   if (eof_) return false;
   block_.erase(0, pos_);
+  base_ += pos_;
   pos_ = 0;
   std::size_t old = block_.size();
   block_.resize(old + block_size);
@@ -31,6 +32,7 @@ bool LineSource::next_batch(std::vector<Line>& lines, std::size_t max_lines) {
   while (spans_.size() < max_lines) {
     // Find the end of the next line, reading more as needed.
     std::size_t nl;
+    std::uint64_t start = base_ + pos_;  // the line's first byte in the input
     bool too_long = false;
     bool dropped_text = false;  // the dropped part of an over-long line held more than blanks
     std::string overlong;  // the first max_+1 bytes of an over-long line
@@ -66,20 +68,23 @@ bool LineSource::next_batch(std::vector<Line>& lines, std::size_t max_lines) {
     if (too_long) text = overlong;
     ++number_;
     if (first_) {
-      if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+      if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+        text.remove_prefix(3);
+        start += 3;
+      }
       first_ = false;
     }
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     const bool is_blank = blank(text) && (!too_long || (!dropped_text && tail_blank));
     if (text.size() > max_ + 1) text = text.substr(0, max_ + 1);
     if (!is_blank) {
-      spans_.push_back(Span{store_.size(), text.size(), number_});
+      spans_.push_back(Span{store_.size(), text.size(), number_, start});
       store_.append(text);
     }
     pos_ = had_newline ? nl + 1 : block_.size();
     if (!had_newline) break;  // the last line had no line end
   }
-  for (const Span& s : spans_) lines.push_back(Line{std::string_view(store_).substr(s.offset, s.size), s.number});
+  for (const Span& s : spans_) lines.push_back(Line{std::string_view(store_).substr(s.offset, s.size), s.number, s.input_offset});
   bool more = !(eof_ && pos_ >= block_.size());
   return more;
 }

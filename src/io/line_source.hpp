@@ -13,6 +13,7 @@ namespace medsettle::detail {
 struct Line {
   std::string_view text;  ///< without the line end; valid until the next batch
   std::uint64_t number;   ///< 1-based physical line
+  std::uint64_t offset = 0;  ///< where `text` starts in the input: its bytes are the input's from there
 };
 
 /// The reading rules of SEMANTICS.md §2: a UTF-8 byte-order mark at the
@@ -34,12 +35,13 @@ class LineSource {
  private:
   struct Span {
     std::size_t offset, size;
-    std::uint64_t number;
+    std::uint64_t number, input_offset;
   };
   std::istream& in_;
   std::size_t max_;
   std::string block_;
   std::size_t pos_ = 0;
+  std::uint64_t base_ = 0;  ///< where block_ starts in the input
   bool eof_ = false, first_ = true;
   std::uint64_t number_ = 0;
   std::string store_;

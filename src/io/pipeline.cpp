@@ -11,10 +11,25 @@
 #include <span>
 #include <thread>
 
+#include "io/pipeline_internal.hpp"
 #include "io/stream_internal.hpp"
 #include "medsettle/writer.hpp"
 
 namespace medsettle {
+
+CsvOptions detail::csv_options_of(const PipelineOptions& o) { return {o.csv_bom, o.csv_headers, o.itemize}; }
+
+void detail::format_outcome(const Outcome& o, std::string& out, std::string& err, const PipelineOptions& options) {
+  if (o.settled()) {
+    if (options.output == OutputFormat::csv) write_csv(out, o.settlement(), csv_options_of(options));
+    else if (options.itemize) write_json_itemized(out, o.settlement());
+    else write_json(out, o.settlement());
+    out += '\n';
+  } else {
+    write_json(err, o.rejection(), options.messages);
+    err += '\n';
+  }
+}
 
 namespace {
 
@@ -82,17 +97,9 @@ class Sink {
   std::exception_ptr failure_;      // the writer's error, if it had one
   std::thread writer_;
 
-  CsvOptions csv_options() const { return {options_.csv_bom, options_.csv_headers, options_.itemize}; }
+  CsvOptions csv_options() const { return detail::csv_options_of(options_); }
   void format_one(const Outcome& o, std::string& out, std::string& err) const {
-    if (o.settled()) {
-      if (options_.output == OutputFormat::csv) write_csv(out, o.settlement(), csv_options());
-      else if (options_.itemize) write_json_itemized(out, o.settlement());
-      else write_json(out, o.settlement());
-      out += '\n';
-    } else {
-      write_json(err, o.rejection(), options_.messages);
-      err += '\n';
-    }
+    detail::format_outcome(o, out, err, options_);
   }
   /// Runs work(0..slices-1), slice 0 here; a thread that cannot start leaves its slice here too.
   template <class Work>
@@ -222,13 +229,23 @@ PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, s
   const unsigned threads = threads_of(options);
   // Streaming needs each person's stays together. A regular file is checked
   // first (a cheap pass reading only person ids), so that a refusal comes
-  // before anything is written; standard input streams only when the mode
-  // promises the grouping.
+  // before anything is written. In automatic mode, standard input is first
+  // copied to a temporary file, then settled as a regular file; in stream
+  // mode it streams, the grouping promised.
+  if (options.mode == PipelineMode::automatic && !in.regular()) {
+    InputFile copy = detail::spill_input(in);
+    return settle_file(plan, copy, out, errors, options);
+  }
   bool stream = options.mode == PipelineMode::stream;
   if (options.mode != PipelineMode::whole && in.regular()) {
     const auto apart = detail::first_ungrouped(in.stream(), options.input);
     in.rewind();
     if (apart && options.mode == PipelineMode::stream) throw NotGroupedError(apart->line, apart->person);
+    // Not grouped (automatic mode): JSON Lines is settled in waves of
+    // persons read back from the file; CSV is read whole.
+    if (apart && options.input == InputFormat::jsonl) {
+      return detail::settle_apart(plan, in, out, errors, options, threads);
+    }
     stream = !apart;
   }
   Sink sink(plan, options, threads, out, errors);

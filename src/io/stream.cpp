@@ -30,26 +30,6 @@ NotGroupedError::NotGroupedError(std::uint64_t line_, std::string person_)
 
 namespace {
 
-/// Parses `lines` into `items` (one each) with up to `readers.size()`
-/// threads, each a contiguous slice.
-void parse_wave(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines, std::span<Record> items) {
-  const std::size_t n = lines.size();
-  const std::size_t threads = std::min(readers.size(), std::max<std::size_t>(1, n / 256));
-  auto work = [&](std::size_t t) {
-    for (std::size_t i = n * t / threads, end = n * (t + 1) / threads; i < end; ++i) {
-      items[i] = readers[t].read(lines[i].text, lines[i].number);
-    }
-  };
-  if (threads <= 1) {
-    work(0);
-    return;
-  }
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
-}
-
 /// The records read and not yet settled, in input order; settles every
 /// complete person (all but the last person seen) after each wave.
 ///
@@ -77,7 +57,7 @@ class Waves {
   void parse(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines, bool last) {
     const std::size_t from = pending_.size();
     pending_.resize(from + lines.size());
-    parse_wave(readers, lines, std::span<Record>(pending_).subspan(from));
+    detail::parse_wave(readers, lines, std::span<Record>(pending_).subspan(from));
     scan(from, last);
   }
 
@@ -175,6 +155,27 @@ class Waves {
 };
 
 }  // namespace
+
+/// Parses `lines` into `items` (one each) with up to `readers.size()`
+/// threads, each a contiguous slice.
+void detail::parse_wave(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines,
+                        std::span<Record> items) {
+  const std::size_t n = lines.size();
+  const std::size_t threads = std::min(readers.size(), std::max<std::size_t>(1, n / 256));
+  auto work = [&](std::size_t t) {
+    for (std::size_t i = n * t / threads, end = n * (t + 1) / threads; i < end; ++i) {
+      items[i] = readers[t].read(lines[i].text, lines[i].number);
+    }
+  };
+  if (threads <= 1) {
+    work(0);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+}
 
 StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,
                            const std::function<void(const Outcome&)>& sink) {

@@ -4,8 +4,11 @@
 #include <cstdint>
 #include <istream>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
+#include "io/line_source.hpp"
 #include "medsettle/stream.hpp"
 
 namespace medsettle::detail {
@@ -20,5 +23,9 @@ struct Apart {
 /// Reads the input once (only the person of each record) and tells where a
 /// person's records are first found apart; nullopt if grouped.
 std::optional<Apart> first_ungrouped(std::istream& in, InputFormat format);
+
+/// Parses `lines` into `items` (one each) with up to `readers.size()`
+/// threads, each a contiguous slice.
+void parse_wave(std::vector<JsonStayReader>& readers, const std::vector<Line>& lines, std::span<Record> items);
 
 }  // namespace medsettle::detail

@@ -1,0 +1,420 @@
+// Settling a JSON Lines file whose stays are not grouped by person, in
+// bounded memory (issue #15 item 5). A first pass reads every record once
+// and keeps, per record, only where it is (byte offset and length), its
+// line, its person's number and whether its stay id came earlier. Persons
+// are then settled in waves of about `wave_bytes` of input: a wave reads its
+// records back with pread (never mmap: a disk error stays an IoError),
+// parses and settles them as the whole-file mode does, and spills the text
+// of their outcomes, in input order within the wave, to a temporary file.
+// Last, the texts are written from the spill in input order: each wave's
+// text is read in order, so every wave has one cursor reading large pieces.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "core/engine_internal.hpp"
+#include "core/id_table.hpp"
+#include "core/text.hpp"
+#include "io/line_source.hpp"
+#include "io/pipeline_internal.hpp"
+#include "io/stream_internal.hpp"
+
+namespace medsettle::detail {
+
+namespace {
+
+/// A temporary file, unlinked as soon as it is made: nothing is left in the
+/// folder, whatever ends the run. Every read and write is checked.
+class Spill {
+ public:
+  Spill() {
+    const char* dir = std::getenv("TMPDIR");
+    const std::string folder = dir && *dir ? dir : "/tmp";
+    std::string path = folder + "/.medsettle-spill-XXXXXX";
+    fd_ = ::mkostemp(path.data(), O_CLOEXEC);
+    if (fd_ < 0) {
+      throw IoError(message(N_("cannot make a temporary file in {}: {}"), folder, std::strerror(errno)));
+    }
+    ::unlink(path.c_str());
+  }
+  Spill(const Spill&) = delete;
+  Spill& operator=(const Spill&) = delete;
+  ~Spill() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+  /// Gives the descriptor away (to an InputFile).
+  int release() noexcept { return std::exchange(fd_, -1); }
+
+  void append(const char* p, std::size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, p, n);
+      if (w > 0) {
+        p += w;
+        n -= static_cast<std::size_t>(w);
+        size_ += static_cast<std::uint64_t>(w);
+        continue;
+      }
+      if (w < 0 && errno == EINTR) continue;
+      throw IoError(message(N_("a temporary file: write error: {}"), std::strerror(w < 0 ? errno : EIO)));
+    }
+  }
+
+  void read_at(std::uint64_t offset, char* into, std::size_t n) const {
+    std::size_t done = 0;
+    while (done < n) {
+      const ssize_t got = ::pread(fd_, into + done, n - done, static_cast<off_t>(offset + done));
+      if (got > 0) {
+        done += static_cast<std::size_t>(got);
+        continue;
+      }
+      if (got < 0 && errno == EINTR) continue;
+      throw IoError(message(N_("a temporary file: read error at byte {}: {}"), offset + done,
+                            std::strerror(got < 0 ? errno : EIO)));
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+};
+
+/// One record of the input. Before its wave: where its text is in the
+/// input; after: the length of its outcome's text in the spill.
+struct Entry {
+  std::uint64_t offset = 0;
+  std::uint64_t line = 0;
+  std::uint32_t length = 0;
+  std::uint32_t group = 0;  ///< its person's number, then its wave's
+  bool duplicate = false;   ///< its stay id was an earlier record's
+  bool settled = false;     ///< its outcome is a settlement
+};
+
+struct Index {
+  std::vector<Entry> entries;
+  std::vector<std::uint64_t> person_bytes;  ///< input bytes of each person's records
+  std::uint64_t bytes = 0;                  ///< of all records
+};
+
+std::vector<JsonStayReader> readers_for(unsigned threads, const ReadLimits& limits) {
+  std::vector<JsonStayReader> readers;
+  for (unsigned t = 0; t < std::max(1u, threads); ++t) readers.emplace_back(limits);
+  return readers;
+}
+
+/// Notes one record: its person's number (a record without a person has a
+/// number of its own) and whether its stay id was seen before, as the batch
+/// decides it (SEMANTICS.md §10: a stay id the kept ledger holds is that
+/// ledger's duplicate, not a first copy).
+void note(Index& index, IdTable& persons, IdTable& stays, const Record& rec, const Line& line,
+          const LedgerBook* ledgers) {
+  if (line.text.size() > std::numeric_limits<std::uint32_t>::max()) {
+    throw InputError(message(N_("line {}: a record of more than 4 GiB cannot be settled"), line.number));
+  }
+  Entry e;
+  e.offset = line.offset;
+  e.line = line.number;
+  e.length = static_cast<std::uint32_t>(line.text.size());
+  const auto next = static_cast<std::uint32_t>(index.person_bytes.size());
+  e.group = rec.has_person_id ? persons.insert_copy(rec.stay.person_id, next).first : next;
+  if (e.group == next) index.person_bytes.push_back(0);
+  index.person_bytes[e.group] += e.length;
+  index.bytes += e.length;
+  const bool has_stay_id = !rec.rejection || rec.has_stay_id;
+  if (has_stay_id && !(ledgers && ledgers->holds(rec.stay.stay_id))) {
+    e.duplicate = !stays.insert_copy(rec.stay.stay_id, 0).second;
+  }
+  index.entries.push_back(e);
+}
+
+/// The first pass: every record parsed (a batch at a time) and noted, none kept.
+Index index_input(InputFile& in, const PipelineOptions& o, unsigned threads) {
+  Index index;
+  IdTable persons, stays;
+  std::vector<JsonStayReader> readers = readers_for(threads, o.limits);
+  LineSource source(in.stream(), o.limits.max_record_bytes);
+  std::vector<Line> lines;
+  std::vector<Record> records;
+  bool more = true;
+  while (more) {
+    more = source.next_batch(lines, 32768);
+    records.assign(lines.size(), Record());
+    parse_wave(readers, lines, records);
+    for (std::size_t i = 0; i < lines.size(); ++i) note(index, persons, stays, records[i], lines[i], o.ledgers);
+    if (index.entries.size() >= IdTable::max_values) {
+      throw std::length_error("settle: more than 2^32 - 2 records");
+    }
+  }
+  return index;
+}
+
+/// Gives each person a wave (persons in order of their first record, about
+/// `wave_bytes` of input a wave) and each record its person's wave; returns
+/// the number of waves.
+std::uint32_t assign_waves(Index& index, std::uint64_t wave_bytes) {
+  std::vector<std::uint32_t> wave_of(index.person_bytes.size());
+  std::uint32_t wave = 0;
+  std::uint64_t held = 0;
+  for (std::size_t p = 0; p < wave_of.size(); ++p) {
+    if (held > 0 && held + index.person_bytes[p] > wave_bytes) {
+      ++wave;
+      held = 0;
+    }
+    wave_of[p] = wave;
+    held += index.person_bytes[p];
+  }
+  for (Entry& e : index.entries) e.group = wave_of[e.group];
+  index.person_bytes = {};
+  return index.entries.empty() ? 0 : wave + 1;
+}
+
+/// The records of each wave, in input order: waves[start[w], start[w+1]).
+struct WaveOrder {
+  std::vector<std::uint32_t> records;
+  std::vector<std::size_t> start;
+};
+
+WaveOrder order_waves(const std::vector<Entry>& entries, std::uint32_t waves) {
+  WaveOrder order;
+  order.start.assign(waves + 1, 0);
+  for (const Entry& e : entries) ++order.start[e.group + 1];
+  for (std::uint32_t w = 0; w < waves; ++w) order.start[w + 1] += order.start[w];
+  order.records.resize(entries.size());
+  std::vector<std::size_t> at(order.start.begin(), order.start.end() - 1);
+  for (std::size_t i = 0; i < entries.size(); ++i) order.records[at[entries[i].group]++] = static_cast<std::uint32_t>(i);
+  return order;
+}
+
+/// Reads the texts of `mine` (in input order) into `text` and makes their lines:
+/// records close together are read with one pread through a scratch buffer.
+void read_wave(const InputFile& in, const std::vector<Entry>& entries, std::span<const std::uint32_t> mine,
+               std::string& text, std::vector<Line>& lines) {
+  constexpr std::uint64_t max_gap = 16u << 10, max_piece = 4u << 20;
+  std::size_t total = 0;
+  for (std::uint32_t i : mine) total += entries[i].length;
+  text.clear();
+  text.reserve(total);
+  std::vector<char> scratch;  // grown, never shrunk: zeroed once, not at every read
+  for (std::size_t k = 0; k < mine.size();) {
+    const std::uint64_t from = entries[mine[k]].offset;
+    std::uint64_t to = from + entries[mine[k]].length;
+    std::size_t end = k + 1;
+    while (end < mine.size()) {
+      const Entry& e = entries[mine[end]];
+      if (e.offset - to > max_gap || e.offset + e.length - from > max_piece) break;
+      to = e.offset + e.length;
+      ++end;
+    }
+    if (scratch.size() < to - from) scratch.resize(to - from);
+    in.read_at(from, scratch.data(), to - from);
+    for (; k < end; ++k) {
+      const Entry& e = entries[mine[k]];
+      text.append(scratch.data() + (e.offset - from), e.length);
+    }
+  }
+  lines.clear();
+  std::size_t at = 0;
+  for (std::uint32_t i : mine) {
+    lines.push_back(Line{std::string_view(text).substr(at, entries[i].length), entries[i].line, entries[i].offset});
+    at += entries[i].length;
+  }
+}
+
+/// Runs work(0..slices-1) on threads, slice 0 here; a thread that cannot
+/// start leaves its slice here too. The first error is rethrown here.
+template <class Work>
+void run_slices(std::size_t slices, Work& work) {
+  std::vector<std::exception_ptr> errors(slices);
+  auto guarded = [&](std::size_t t) {
+    try {
+      work(t);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  std::vector<std::size_t> here{0};
+  for (std::size_t t = 1; t < slices; ++t) {
+    try {
+      pool.emplace_back(guarded, t);
+    } catch (const std::system_error&) {
+      here.push_back(t);
+    }
+  }
+  for (std::size_t t : here) guarded(t);
+  for (auto& th : pool) th.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
+/// Settles, formats and spills the records of one wave.
+class WaveSettler {
+ public:
+  WaveSettler(const Plan& plan, InputFile& in, const PipelineOptions& o, unsigned threads, Spill& spill)
+      : plan_(plan), in_(in), options_(o), threads_(threads), spill_(spill), readers_(readers_for(threads, o.limits)) {
+    batch_.threads = threads;
+    batch_.settle = o.settle;
+    batch_.ledgers = o.ledgers;
+  }
+
+  void settle(std::vector<Entry>& entries, std::span<const std::uint32_t> mine) {
+    read_wave(in_, entries, mine, text_, lines_);
+    records_.assign(mine.size(), Record());
+    parse_wave(readers_, lines_, records_);
+    std::vector<const Record*> refs(mine.size());
+    std::vector<Outcome> outcomes(mine.size());
+    for (std::size_t k = 0; k < mine.size(); ++k) {
+      const Record& rec = records_[k];
+      if (!entries[mine[k]].duplicate) {
+        refs[k] = &rec;
+        continue;
+      }
+      outcomes[k] = rejection(rec.stay.stay_id, rec.line, ErrorCode::duplicate_stay_id, "stay_id",
+                              message(N_("stay_id: '{}' already used by an earlier record"), rec.stay.stay_id));
+    }
+    settle_batch_into(plan_, refs, outcomes, batch_);
+    records_.clear();
+    spill(entries, mine, outcomes);
+  }
+
+ private:
+  const Plan& plan_;
+  InputFile& in_;
+  const PipelineOptions& options_;
+  unsigned threads_;
+  Spill& spill_;
+  std::vector<JsonStayReader> readers_;
+  BatchOptions batch_;
+  std::string text_;
+  std::vector<Line> lines_;
+  std::vector<Record> records_;
+
+  /// Formats the outcomes on up to threads_ threads, a slice each, and appends the slices in order.
+  void spill(std::vector<Entry>& entries, std::span<const std::uint32_t> mine, const std::vector<Outcome>& outcomes) {
+    const std::size_t n = outcomes.size();
+    const std::size_t slices = std::max<std::size_t>(1, std::min<std::size_t>(threads_, n / 2048));
+    std::vector<std::string> texts(slices);
+    auto work = [&](std::size_t t) {
+      for (std::size_t k = n * t / slices, end = n * (t + 1) / slices; k < end; ++k) {
+        const std::size_t before = texts[t].size();
+        format_outcome(outcomes[k], texts[t], texts[t], options_);
+        Entry& e = entries[mine[k]];
+        e.length = static_cast<std::uint32_t>(texts[t].size() - before);
+        e.settled = outcomes[k].settled();
+      }
+    };
+    run_slices(slices, work);
+    for (const std::string& t : texts) spill_.append(t.data(), t.size());
+  }
+};
+
+/// Reads one wave's texts from the spill in order, a large piece at a time.
+class Cursor {
+ public:
+  Cursor(std::uint64_t from, std::uint64_t to, std::size_t piece) : next_(from), end_(to), piece_(piece) {}
+
+  std::string_view take(const Spill& spill, std::size_t n) {
+    if (buffer_.size() - at_ < n) {
+      buffer_.erase(0, at_);
+      at_ = 0;
+      const std::size_t more = static_cast<std::size_t>(std::min<std::uint64_t>(std::max(piece_, n), end_ - next_));
+      const std::size_t old = buffer_.size();
+      buffer_.resize(old + more);
+      spill.read_at(next_, buffer_.data() + old, more);
+      next_ += more;
+    }
+    const std::string_view text(buffer_.data() + at_, n);
+    at_ += n;
+    return text;
+  }
+
+  /// Once the wave's texts are all taken (and written), its room goes.
+  void release_if_done() {
+    if (at_ == buffer_.size() && next_ == end_) std::string().swap(buffer_);
+  }
+
+ private:
+  std::uint64_t next_, end_;
+  std::size_t piece_;
+  std::string buffer_;
+  std::size_t at_ = 0;
+};
+
+/// Writes every record's outcome text from the spill, in input order.
+PipelineCounts write_in_order(const Index& index, const std::vector<std::uint64_t>& wave_start, const Spill& spill,
+                              std::ostream& out, std::ostream& errors) {
+  const std::size_t waves = wave_start.size() - 1;
+  constexpr std::size_t room = 64u << 20;  // bytes of the spill held for all cursors together
+  const std::size_t piece = std::clamp<std::size_t>(room / std::max<std::size_t>(1, waves), 64u << 10, 4u << 20);
+  std::vector<Cursor> cursors;
+  for (std::size_t w = 0; w < waves; ++w) cursors.emplace_back(wave_start[w], wave_start[w + 1], piece);
+  PipelineCounts counts;
+  counts.read = index.entries.size();
+  for (const Entry& e : index.entries) {
+    const std::string_view text = cursors[e.group].take(spill, e.length);
+    (e.settled ? out : errors).write(text.data(), static_cast<std::streamsize>(text.size()));
+    cursors[e.group].release_if_done();
+    (e.settled ? counts.settled : counts.rejected) += 1;
+  }
+  return counts;
+}
+
+/// A wave's input: an eighth of the records' bytes, within [4 MiB, 128 MiB], unless the options say.
+/// A wave holds about 4.5 times its input (its text, records and outcomes, as the whole-file mode).
+std::uint64_t wave_bytes_of(const PipelineOptions& o, const Index& index) {
+  if (o.wave_bytes) return o.wave_bytes;
+  return std::clamp<std::uint64_t>(index.bytes / 8, 4u << 20, 128u << 20);
+}
+
+}  // namespace
+
+PipelineCounts settle_apart(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
+                            const PipelineOptions& options, unsigned threads) {
+  Index index = index_input(in, options, threads);
+  const std::uint32_t waves = assign_waves(index, wave_bytes_of(options, index));
+  WaveOrder order = order_waves(index.entries, waves);
+  Spill spill;
+  std::vector<std::uint64_t> wave_start{0};
+  {
+    WaveSettler settler(plan, in, options, threads, spill);
+    for (std::uint32_t w = 0; w < waves; ++w) {
+      const std::span<const std::uint32_t> mine(order.records.data() + order.start[w],
+                                                order.start[w + 1] - order.start[w]);
+      settler.settle(index.entries, mine);
+      wave_start.push_back(spill.size());
+      if (options.progress) options.progress({order.start[w + 1], in.size() * (w + 1) / waves, in.size()});
+    }
+  }
+  order = {};
+  if (options.output == OutputFormat::csv) out << csv_header(plan, csv_options_of(options)) << '\n';
+  const PipelineCounts counts = write_in_order(index, wave_start, spill, out, errors);
+  out.flush();
+  errors.flush();
+  return counts;
+}
+
+InputFile spill_input(InputFile& in) {
+  Spill spill;
+  std::vector<char> block(1u << 20);
+  std::istream& from = in.stream();
+  while (from) {
+    from.read(block.data(), static_cast<std::streamsize>(block.size()));
+    spill.append(block.data(), static_cast<std::size_t>(from.gcount()));
+  }
+  InputFile copy(spill.release(), in.name());
+  copy.rewind();
+  return copy;
+}
+
+}  // namespace medsettle::detail
