@@ -230,34 +230,6 @@ void read_wave(const InputFile& in, const std::vector<Entry>& entries, std::span
   }
 }
 
-/// Runs work(0..slices-1) on threads, slice 0 here; a thread that cannot
-/// start leaves its slice here too. The first error is rethrown here.
-template <class Work>
-void run_slices(std::size_t slices, Work& work) {
-  std::vector<std::exception_ptr> errors(slices);
-  auto guarded = [&](std::size_t t) {
-    try {
-      work(t);
-    } catch (...) {
-      errors[t] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> pool;
-  std::vector<std::size_t> here{0};
-  for (std::size_t t = 1; t < slices; ++t) {
-    try {
-      pool.emplace_back(guarded, t);
-    } catch (const std::system_error&) {
-      here.push_back(t);
-    }
-  }
-  for (std::size_t t : here) guarded(t);
-  for (auto& th : pool) th.join();
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-}
-
 /// Settles, formats and spills the records of one wave.
 class WaveSettler {
  public:

@@ -66,7 +66,7 @@ class Sink {
         for (std::size_t i = k * per_chunk; i < to; ++i) format_one(wave[i], chunks[k].out, chunks[k].err);
       }
     };
-    run_slices(slices, work);
+    detail::run_slices(slices, work);
     for (Chunk& c : chunks) push(std::move(c));
   }
 
@@ -102,20 +102,6 @@ class Sink {
     detail::format_outcome(o, out, err, options_);
   }
   /// Runs work(0..slices-1), slice 0 here; a thread that cannot start leaves its slice here too.
-  template <class Work>
-  static void run_slices(std::size_t slices, Work& work) {
-    std::vector<std::thread> pool;
-    std::vector<std::size_t> here{0};
-    for (std::size_t t = 1; t < slices; ++t) {
-      try {
-        pool.emplace_back(work, t);
-      } catch (const std::system_error&) {
-        here.push_back(t);
-      }
-    }
-    for (std::size_t t : here) work(t);
-    for (auto& th : pool) th.join();
-  }
   Chunk recycled() {
     std::lock_guard lock(mutex_);
     if (free_.empty()) return {};

@@ -1,12 +1,44 @@
 // Internal pieces of the file pipeline (src/io/pipeline.cpp, src/io/apart.cpp).
 #pragma once
 
+#include <exception>
 #include <ostream>
 #include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #include "medsettle/pipeline.hpp"
 
 namespace medsettle::detail {
+
+/// Runs work(0..slices-1) on threads, slice 0 here; a thread that cannot
+/// start leaves its slice here too. The first error is rethrown here.
+template <class Work>
+void run_slices(std::size_t slices, Work& work) {
+  std::vector<std::exception_ptr> errors(slices);
+  auto guarded = [&](std::size_t t) {
+    try {
+      work(t);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  std::vector<std::size_t> here{0};
+  for (std::size_t t = 1; t < slices; ++t) {
+    try {
+      pool.emplace_back(guarded, t);
+    } catch (const std::system_error&) {
+      here.push_back(t);
+    }
+  }
+  for (std::size_t t : here) guarded(t);
+  for (auto& th : pool) th.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
 
 /// The CSV options of a pipeline's output.
 CsvOptions csv_options_of(const PipelineOptions& o);
