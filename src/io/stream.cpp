@@ -17,6 +17,7 @@
 #include "core/id_table.hpp"
 #include "io/held_rejections.hpp"
 #include "io/line_source.hpp"
+#include "io/pipeline_internal.hpp"
 #include "io/stream_internal.hpp"
 
 namespace medsettle {
@@ -167,14 +168,7 @@ void detail::parse_wave(std::vector<JsonStayReader>& readers, const std::vector<
       items[i] = readers[t].read(lines[i].text, lines[i].number);
     }
   };
-  if (threads <= 1) {
-    work(0);
-    return;
-  }
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+  run_slices(threads, work);  // a thread that cannot start leaves its slice to this one
 }
 
 StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,
