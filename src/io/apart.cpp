@@ -24,6 +24,7 @@
 #include "core/engine_internal.hpp"
 #include "core/id_table.hpp"
 #include "core/text.hpp"
+#include "io/fd_io.hpp"
 #include "io/line_source.hpp"
 #include "io/pipeline_internal.hpp"
 #include "io/stream_internal.hpp"
@@ -57,30 +58,17 @@ class Spill {
   int release() noexcept { return std::exchange(fd_, -1); }
 
   void append(const char* p, std::size_t n) {
-    while (n > 0) {
-      const ssize_t w = ::write(fd_, p, n);
-      if (w > 0) {
-        p += w;
-        n -= static_cast<std::size_t>(w);
-        size_ += static_cast<std::uint64_t>(w);
-        continue;
-      }
-      if (w < 0 && errno == EINTR) continue;
-      throw IoError(message(N_("a temporary file: write error: {}"), std::strerror(w < 0 ? errno : EIO)));
+    if (const int e = write_fully(fd_, p, n)) {
+      throw IoError(message(N_("a temporary file: write error: {}"), std::strerror(e)));
     }
+    size_ += n;
   }
 
   void read_at(std::uint64_t offset, char* into, std::size_t n) const {
     std::size_t done = 0;
-    while (done < n) {
-      const ssize_t got = ::pread(fd_, into + done, n - done, static_cast<off_t>(offset + done));
-      if (got > 0) {
-        done += static_cast<std::size_t>(got);
-        continue;
-      }
-      if (got < 0 && errno == EINTR) continue;
+    if (const int e = pread_fully(fd_, into, n, offset, done)) {
       throw IoError(message(N_("a temporary file: read error at byte {}: {}"), offset + done,
-                            std::strerror(got < 0 ? errno : EIO)));
+                            std::strerror(e < 0 ? EIO : e)));
     }
   }
 

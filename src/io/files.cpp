@@ -17,6 +17,7 @@
 #include <streambuf>
 
 #include "core/text.hpp"
+#include "io/fd_io.hpp"
 
 namespace medsettle {
 
@@ -150,17 +151,39 @@ void InputFile::rewind() {
 
 void InputFile::read_at(std::uint64_t offset, char* into, std::size_t n) const {
   std::size_t done = 0;
+  const int e = detail::pread_fully(impl_->fd, into, n, offset, done);
+  if (e < 0) {
+    io_error(message(N_("{}: the file ended at byte {} (it changed while being read)"), impl_->name, offset + done));
+  }
+  if (e > 0) io_error(message(N_("{}: read error at byte {}: {}"), impl_->name, offset + done, error_text(e)));
+}
+
+int detail::write_fully(int fd, const char* p, std::size_t n) noexcept {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w > 0) {
+      p += w;
+      n -= static_cast<std::size_t>(w);
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    return w < 0 ? errno : EIO;
+  }
+  return 0;
+}
+
+int detail::pread_fully(int fd, char* into, std::size_t n, std::uint64_t offset, std::size_t& done) noexcept {
+  done = 0;
   while (done < n) {
-    const ssize_t got = ::pread(impl_->fd, into + done, n - done, static_cast<off_t>(offset + done));
+    const ssize_t got = ::pread(fd, into + done, n - done, static_cast<off_t>(offset + done));
     if (got > 0) {
       done += static_cast<std::size_t>(got);
       continue;
     }
     if (got < 0 && errno == EINTR) continue;
-    if (got == 0) io_error(message(N_("{}: the file ended at byte {} (it changed while being read)"), impl_->name,
-                                   offset + done));
-    io_error(message(N_("{}: read error at byte {}: {}"), impl_->name, offset + done, error_text(errno)));
+    return got == 0 ? -1 : errno;
   }
+  return 0;
 }
 
 std::string read_small_file(const std::string& path, std::size_t max_bytes) {
@@ -220,16 +243,7 @@ class WriteBuffer final : public std::streambuf {
     setp(buf_.data(), buf_.data() + buf_.size());
   }
   void write_all(const char* p, std::size_t n) {
-    while (n > 0) {
-      const ssize_t w = ::write(fd_, p, n);
-      if (w > 0) {
-        p += w;
-        n -= static_cast<std::size_t>(w);
-        continue;
-      }
-      if (w < 0 && errno == EINTR) continue;
-      io_error(message(N_("{}: write error: {}"), name_, error_text(w < 0 ? errno : EIO)));
-    }
+    if (const int e = detail::write_fully(fd_, p, n)) io_error(message(N_("{}: write error: {}"), name_, error_text(e)));
   }
 };
 

@@ -42,7 +42,7 @@ class Sink {
       : options_(o), threads_(std::max(1u, threads)), out_(out), errors_(errors) {
     if (o.output == OutputFormat::csv) {
       Chunk header;
-      header.out = csv_header(plan, csv_options()) + '\n';
+      header.out = csv_header(plan, detail::csv_options_of(o)) + '\n';
       push(std::move(header));
     }
     writer_ = std::thread([this] { write_loop(); });
@@ -63,7 +63,9 @@ class Sink {
     auto work = [&](std::size_t t) {
       for (std::size_t k = t; k < count; k += slices) {
         const std::size_t to = std::min(wave.size(), (k + 1) * per_chunk);
-        for (std::size_t i = k * per_chunk; i < to; ++i) format_one(wave[i], chunks[k].out, chunks[k].err);
+        for (std::size_t i = k * per_chunk; i < to; ++i) {
+          detail::format_outcome(wave[i], chunks[k].out, chunks[k].err, options_);
+        }
       }
     };
     detail::run_slices(slices, work);
@@ -97,11 +99,6 @@ class Sink {
   std::exception_ptr failure_;      // the writer's error, if it had one
   std::thread writer_;
 
-  CsvOptions csv_options() const { return detail::csv_options_of(options_); }
-  void format_one(const Outcome& o, std::string& out, std::string& err) const {
-    detail::format_outcome(o, out, err, options_);
-  }
-  /// Runs work(0..slices-1), slice 0 here; a thread that cannot start leaves its slice here too.
   Chunk recycled() {
     std::lock_guard lock(mutex_);
     if (free_.empty()) return {};
