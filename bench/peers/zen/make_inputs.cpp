@@ -18,7 +18,11 @@
 // scheme hard-coded), and times settle_batch on the same stays in this process
 // (1 thread; the stays as given, with fee lines, and again in bucket form, which
 // is what ZEN gets) and the hard-coded baseline, best of --repeat runs each
-// (wall time, and separately the process's CPU time).
+// (wall time, and separately the process's CPU time). With --traced N (N > 0)
+// it also times settle_batch with the trace on (SettleOptions::trace: every
+// step of every channel recorded as a typed step with its English message, the
+// rule-file line and the cited source, what `explain` prints) on the first N
+// of those stays, the ones run.mjs traces with ZEN.
 // Timings go to standard output as `key=value` lines for compare.sh.
 #include <algorithm>
 #include <array>
@@ -105,6 +109,7 @@ int main(int argc, char** argv) {
   std::string rules = "rules/hunan.yaml", in, out_dir = ".";
   std::size_t limit = 200'000;
   int repeat = 3;
+  std::size_t traced = 20'000;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto value = [&]() -> std::string {
@@ -116,7 +121,8 @@ int main(int argc, char** argv) {
     else if (a == "--out-dir") out_dir = value();
     else if (a == "--limit") limit = std::stoull(value());
     else if (a == "--repeat") repeat = std::max(1, std::stoi(value()));
-    else die("usage: make_inputs [--rules FILE] --in STAYS.jsonl [--out-dir DIR] [--limit N] [--repeat R]");
+    else if (a == "--traced") traced = std::stoull(value());
+    else die("usage: make_inputs [--rules FILE] --in STAYS.jsonl [--out-dir DIR] [--limit N] [--repeat R] [--traced N]");
   }
   if (in.empty()) die("--in is required");
 
@@ -261,25 +267,44 @@ int main(int argc, char** argv) {
   }
   records.clear();
   outcomes.clear();
-  auto time_batch = [&](const std::vector<Record>& input, const char* key) {
+  auto time_batch = [&](const std::vector<Record>& input, const char* key, bool trace = false) {
     double best = 1e300, best_cpu = 1e300;
-    std::size_t differences = 0;
+    std::size_t differences = 0, untraced = 0, steps = 0;
     for (int r = 0; r < repeat; ++r) {
       std::vector<Record> copy = input;  // settle_batch takes its records by value
       medsettle::BatchOptions opt;
       opt.threads = 1;
+      opt.settle.trace = trace;
       const std::clock_t c0 = std::clock();
       const auto t0 = std::chrono::steady_clock::now();
       std::vector<Outcome> got = medsettle::settle_batch(plan, std::move(copy), opt);
       best = std::min(best, seconds_since(t0));
       best_cpu = std::min(best_cpu, cpu_seconds_since(c0));
       differences += count_differences(got, expected);
+      if (trace) {
+        steps = 0;
+        for (const Outcome& o : got) {
+          const auto& t = o.settlement().trace;
+          if (!t || t->steps.empty()) ++untraced;
+          else steps += t->steps.size();
+        }
+      }
     }
     report(key, input.size(), best, best_cpu);
     std::cout << key << "_mismatches=" << differences << '\n';
+    if (trace) {
+      std::cout << key << "_stays=" << input.size() << '\n'
+                << key << "_untraced=" << untraced << '\n'
+                << key << "_steps_per_stay=" << static_cast<double>(steps) / static_cast<double>(input.size()) << '\n';
+    }
   };
   time_batch(as_given, "medsettle_inprocess");
   time_batch(as_buckets, "medsettle_inprocess_buckets");
+  if (traced > 0) {
+    const std::vector<Record> first(as_given.begin(),
+                                    as_given.begin() + static_cast<std::ptrdiff_t>(std::min(traced, as_given.size())));
+    time_batch(first, "medsettle_traced", true);
+  }
 
   // The hard-coded C++ baseline on the bucket form: the floor.
   {

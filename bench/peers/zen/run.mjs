@@ -1,7 +1,7 @@
 // Settles pre-split stays with the ZEN decision graph hunan2017.json.
 //
 //   node run.mjs [--in work/zen_inputs.jsonl] [--limit 200000] [--out work/zen_paid.csv]
-//                [--graph hunan2017.json] [--chunk 1000] [--warmup 1000]
+//                [--graph hunan2017.json] [--chunk 1000] [--warmup 1000] [--traced 20000]
 //
 // The input (written by make_inputs) is grouped by person and in processing
 // order; each person-year's ledger (paid and accumulated per channel) is carried
@@ -18,6 +18,13 @@
 // Each variant writes its paid amounts, one line per stay:
 //   stay_id,basic,critical_illness,commercial,medical_aid,hospital_waiver,backstop,patient_pays
 // to --out (sequential) and --out with ".batched" before the extension.
+//
+// Then, with --traced N (N > 0), the first N stays again, with ZEN's trace on
+// (`decision.evaluate(ctx, { trace: true })`: every node's input, output and
+// time, as JavaScript objects), both variants, after a traced warm-up of
+// --warmup stays; their payments go to --out with ".traced" before the
+// extension (sequential) and ".traced.batched" (batched), and the trace's
+// nodes per stay are counted (`zen_traced_nodes_per_stay`).
 // The figures go to standard output as `key=value` lines.
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -32,11 +39,12 @@ const args = {
   graph: `${here}hunan2017.json`,
   chunk: 1000,
   warmup: 1000,
+  traced: 20000,
 };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, '');
   if (!(k in args) || i + 1 >= process.argv.length) {
-    console.error('usage: node run.mjs [--in FILE] [--limit N] [--out FILE] [--graph FILE] [--chunk N] [--warmup N]');
+    console.error('usage: node run.mjs [--in FILE] [--limit N] [--out FILE] [--graph FILE] [--chunk N] [--warmup N] [--traced N]');
     process.exit(2);
   }
   args[k] = typeof args[k] === 'number' ? Number(process.argv[i + 1]) : process.argv[i + 1];
@@ -80,22 +88,29 @@ function startLedger(prior) {
 const engine = new ZenEngine();
 const decision = engine.createDecision(fs.readFileSync(args.graph));
 
+// With `opts` = TRACE, ZEN also returns its trace; its nodes are counted here
+// (the trace is built and converted to JavaScript objects either way).
+const TRACE = { trace: true };
+let traceNodes = 0;
+
 // One stay: the ledger before it in, the updated ledger out.
-async function settleOne(stay, ledgers, results, i) {
+async function settleOne(stay, ledgers, results, i, opts) {
   let led = ledgers.get(stay.key);
   if (stay.prior !== null || led === undefined) led = startLedger(stay.prior);
   stay.ctx.ledger = led;
-  const r = (await decision.evaluate(stay.ctx)).result;
+  const resp = await decision.evaluate(stay.ctx, opts);
+  if (opts === TRACE) traceNodes += Object.keys(resp.trace).length;
+  const r = resp.result;
   ledgers.set(stay.key, r.ledger);
   if (results !== null) results[i] = r;
 }
 
-async function sequential(list, results) {
+async function sequential(list, results, opts) {
   const ledgers = new Map();
-  for (let i = 0; i < list.length; ++i) await settleOne(list[i], ledgers, results, i);
+  for (let i = 0; i < list.length; ++i) await settleOne(list[i], ledgers, results, i, opts);
 }
 
-async function batched(list, results, chunk) {
+async function batched(list, results, chunk, opts) {
   const ledgers = new Map();
   for (let start = 0; start < list.length; start += chunk) {
     const end = Math.min(start + chunk, list.length);
@@ -108,15 +123,16 @@ async function batched(list, results, chunk) {
     }
     await Promise.all(
       [...chains.values()].map(async (idx) => {
-        for (const i of idx) await settleOne(list[i], ledgers, results, i);
+        for (const i of idx) await settleOne(list[i], ledgers, results, i, opts);
       }),
     );
   }
 }
 
 function writeResults(file, results) {
-  const out = new Array(N);
-  for (let i = 0; i < N; ++i) {
+  const n = results.length;
+  const out = new Array(n);
+  for (let i = 0; i < n; ++i) {
     const r = results[i];
     const p = r.paid;
     out[i] = `${stays[i].id},${CHANNELS.map((c) => p[c]).join(',')},${r.patient_pays}`;
@@ -124,8 +140,8 @@ function writeResults(file, results) {
   fs.writeFileSync(file, out.join('\n') + '\n');
 }
 
-async function timed(name, fn) {
-  const results = new Array(N);
+async function timed(name, fn, n = N) {
+  const results = new Array(n);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await fn(results);
@@ -133,9 +149,9 @@ async function timed(name, fn) {
   const cpuUsed = process.cpuUsage(cpu0);
   const cpu = (cpuUsed.user + cpuUsed.system) / 1e6;
   console.log(`zen_${name}_seconds=${wall.toFixed(3)}`);
-  console.log(`zen_${name}_stays_per_s=${(N / wall).toFixed(0)}`);
+  console.log(`zen_${name}_stays_per_s=${(n / wall).toFixed(0)}`);
   console.log(`zen_${name}_cpu_seconds=${cpu.toFixed(3)}`);
-  console.log(`zen_${name}_stays_per_cpu_s=${(N / cpu).toFixed(0)}`);
+  console.log(`zen_${name}_stays_per_cpu_s=${(n / cpu).toFixed(0)}`);
   return results;
 }
 
@@ -149,3 +165,17 @@ const seq = await timed('sequential', (res) => sequential(stays, res));
 writeResults(args.out, seq);
 const bat = await timed('batched', (res) => batched(stays, res, args.chunk));
 writeResults(args.out.replace(/(\.[^./]*)?$/, '.batched$1'), bat);
+
+// ---- the same, traced, on the first --traced stays ---------------------------
+if (args.traced > 0) {
+  const sub = stays.slice(0, Math.min(args.traced, N));
+  await sequential(sub.slice(0, args.warmup), null, TRACE);
+  await batched(sub.slice(0, args.warmup), null, args.chunk, TRACE);
+  console.log(`zen_traced_stays=${sub.length}`);
+  traceNodes = 0;
+  const tseq = await timed('traced_sequential', (res) => sequential(sub, res, TRACE), sub.length);
+  console.log(`zen_traced_nodes_per_stay=${(traceNodes / sub.length).toFixed(2)}`);
+  writeResults(args.out.replace(/(\.[^./]*)?$/, '.traced$1'), tseq);
+  const tbat = await timed('traced_batched', (res) => batched(sub, res, args.chunk, TRACE), sub.length);
+  writeResults(args.out.replace(/(\.[^./]*)?$/, '.traced.batched$1'), tbat);
+}
