@@ -36,7 +36,8 @@ struct SettleOptions {
 /// An Outcome is a handle (four words) to its settlement or rejection. In a
 /// batch, these live in the arena of the thread that settled them (with
 /// their lists: one arena per thread of a batch, reused batch after batch);
-/// otherwise on the heap. Copies are deep and on the heap; a move takes the
+/// otherwise on the heap, where a dropped settlement is kept by its thread
+/// as a spare for the next settle() (docs/ARCHITECTURE.md, "What flows"). Copies are deep and on the heap; a move takes the
 /// result and leaves the source empty: neither settled nor rejected, and
 /// settlement() and rejection() throw std::bad_variant_access, as they do
 /// for the other kind.

@@ -229,7 +229,7 @@ Outcome settlement(const PlanData& p, const std::shared_ptr<const PlanData>& ref
   const Version& version = w.version;
   out.stay_id = stay.stay_id;
   out.person_id = stay.person_id;
-  out.rule_set = ref;
+  if (out.rule_set != ref) out.rule_set = ref;  // a reused settlement may hold it already
   out.rules = p.id;
   out.digest = p.digest;
   out.version_index = w.version_index;

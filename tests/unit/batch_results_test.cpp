@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "medsettle/engine.hpp"
+#include "medsettle/writer.hpp"
 
 using namespace medsettle;
 
@@ -202,4 +203,70 @@ TEST(BatchResults, OutcomesAssignAndSwapAcrossBatchesAndTheHeap) {
   EXPECT_TRUE(later.empty());
   later = alone_b;
   expect_same_lists(later.settlement(), alone(a[3]));
+}
+
+// settle() outside a batch keeps a dropped settlement, emptied, as a spare
+// for the next settle() on the same thread, with its lists' memory
+// (src/core/outcome.cpp; bench/README.md, "Spare settlements"). The next
+// settlement must be exactly as a new one, whatever the last one held.
+TEST(SpareSettlements, AReusedSettlementIsAsNew) {
+  const Plan& plan = Plan::builtin();
+  const Record a = stay("A1", "PA", 3);
+  Record b = stay("B1", "PB", 5);
+  // total 300,000 fen, all in scope: fewer fen in every field than A's stay.
+  b.stay.buckets = Buckets{Fen(300'000), Fen(0), Fen(0), Fen(0), Fen(300'000)};
+  std::string fresh;  // B settled on a thread that has no spare
+  std::thread([&] {
+    Ledger l(plan);
+    write_json(fresh, settle(plan, b.stay, l).settlement());
+  }).join();
+  const Settlement* first_at = nullptr;
+  {
+    Ledger la(plan);
+    SettleOptions traced;
+    traced.trace = true;
+    const Outcome first = settle(plan, a.stay, la, traced);
+    ASSERT_TRUE(first.settled());
+    ASSERT_TRUE(first.settlement().trace);
+    first_at = &first.settlement();
+  }  // dropped: kept as a spare
+  Ledger lb(plan);
+  const Outcome second = settle(plan, b.stay, lb);
+  EXPECT_EQ(&second.settlement(), first_at) << "the spare is the one reused";
+  EXPECT_FALSE(second.settlement().trace) << "nothing of the traced settlement is kept";
+  std::string again;
+  write_json(again, second.settlement());
+  EXPECT_EQ(again, fresh);
+}
+
+TEST(SpareSettlements, ASettlementHoldingABatchsListIsFreedNotKept) {
+  const Plan& plan = Plan::builtin();
+  std::vector<Outcome> batch = settle_batch(plan, persons(2, "Q"));
+  Ledger l(plan);
+  Outcome o = settle(plan, stay("Z1", "PZ", 4).stay, l);
+  // A move brings the arena's allocator along (propagate_on_container_move_assignment).
+  o.settlement().channels = std::move(batch[0].settlement().channels);
+  ASSERT_TRUE(o.settlement().channels.get_allocator().arena);
+  o = Outcome();  // dropped: freed, as the list's memory belongs to the arena
+  batch.clear();  // the arena goes; a spare pointing into it would be a use after free (ASan)
+  Ledger l2(plan);
+  const Outcome next = settle(plan, stay("Z2", "PY", 4).stay, l2);
+  EXPECT_FALSE(next.settlement().channels.get_allocator().arena);
+  expect_same_lists(next.settlement(), alone(stay("Z2", "PY", 4)));
+}
+
+TEST(SpareSettlements, SettlementsDroppedOnAnotherThreadGoWithIt) {
+  const Plan& plan = Plan::builtin();
+  std::vector<Outcome> kept;
+  for (int i = 0; i < 10; ++i) {
+    Ledger l(plan);
+    kept.push_back(settle(plan, stay("T" + std::to_string(i), "PT" + std::to_string(i), 1 + i).stay, l));
+  }
+  // That thread keeps four as its spares and frees them when it ends
+  // (LeakSanitizer, .ci/run); the six others are freed at once.
+  std::thread([&] { kept.clear(); }).join();
+  EXPECT_TRUE(kept.empty());
+  Ledger l(plan);
+  const Outcome after = settle(plan, stay("T0", "PT0", 1).stay, l);
+  expect_same_lists(after.settlement(), alone(stay("T0", "PT0", 1)));
 }
