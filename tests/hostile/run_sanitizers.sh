@@ -2,7 +2,8 @@
 # The test suite under sanitizers (run by .ci/run; SECURITY.md):
 #   build-asan: -DMEDSETTLE_SANITIZE=address,undefined, the whole suite;
 #   build-tsan: -DMEDSETTLE_SANITIZE=thread, everything that runs threads
-#               (batch, stream, golden, property and nothing-lost tests).
+#               (batch, spare settlements, stream, golden, property and nothing-lost
+#               tests).
 # Usage: tests/hostile/run_sanitizers.sh [asan|tsan]... (default: both)
 # Environment: JOBS (default 2); MEDSETTLE_PROPERTY_STAYS (default here
 # 20,000 generated stays per scheme for the property tests, against 100,000
@@ -43,7 +44,7 @@ run_tsan() {
   rm -rf "$probe"
   "${run[@]}" cmake --build build-tsan -j"$jobs" --target medsettle_tests medsettle_cli
   "${run[@]}" ctest --test-dir build-tsan --output-on-failure -j"$jobs" --timeout 1800 \
-    -R '^(Batch|Stream|Property|HostileProperty|NothingLost)|Golden'
+    -R '^(Batch|SpareSettlements|Stream|Property|HostileProperty|NothingLost)|Golden'
 }
 
 for w in "${which[@]}"; do
