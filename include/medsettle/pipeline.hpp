@@ -23,12 +23,12 @@ namespace medsettle {
 enum class OutputFormat : std::uint8_t { jsonl, csv };
 
 /// How the input is held: `automatic` streams a regular file whose stays
-/// are grouped by person (checked by a first, cheap pass); a JSON Lines
-/// file that is not grouped is settled in waves of persons, each reading
-/// its records back from the file, the outcomes' text spilled to a
+/// are grouped by person (checked by a first, cheap pass); a file (JSON
+/// Lines or CSV) that is not grouped is settled in waves of persons, each
+/// reading its records back from the file, the outcomes' text spilled to a
 /// temporary file and written from there in input order (bounded memory);
-/// a CSV file that is not grouped is read whole; standard input is first
-/// copied to a temporary file and then settled as a file. `stream`
+/// standard input is first copied to a temporary file and then settled as
+/// a file. `stream`
 /// requires the grouping (NotGroupedError otherwise, before anything is
 /// written); `whole` reads everything first.
 enum class PipelineMode : std::uint8_t { automatic, stream, whole };
@@ -50,9 +50,9 @@ struct PipelineOptions {
   bool csv_bom = false;                         ///< CSV: the UTF-8 byte-order mark first (CsvOptions::bom)
   CsvHeaders csv_headers = CsvHeaders::english; ///< CSV: the names of the fixed columns
   PipelineMode mode = PipelineMode::automatic;
-  /// Automatic mode, JSON Lines not grouped by person: bytes of input
+  /// Automatic mode, an input not grouped by person: bytes of input
   /// settled together in a wave; 0: an eighth of the input, within 4 MiB
-  /// and 128 MiB.
+  /// and 128 MiB (JSON Lines), a quarter of that (CSV).
   std::uint64_t wave_bytes = 0;
   SettleOptions settle;  ///< as_of; no trace
   /// The language of the rejections' messages (JSON keys and codes stay English).

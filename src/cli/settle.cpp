@@ -162,7 +162,7 @@ Run add_settle(CLI::App& app) {
       ->check(CLI::Range(1u, 1024u));
   c->add_option("--mode", a->mode,
                 tr(N_("auto (default): stream a file whose stays are grouped by person, else settle it in waves of "
-                      "persons read back from the file (JSON Lines; CSV is read whole), standard input copied to a "
+                      "persons read back from the file, standard input copied to a "
                       "temporary file first; stream: stream, the input must be grouped by person; whole: read the "
                       "whole input first")))
       ->check(CLI::IsMember({"auto", "stream", "whole"}));
@@ -175,7 +175,7 @@ Run add_settle(CLI::App& app) {
                   "--errors rejected.jsonl\nA summary line 'read N, settled S, rejected R' goes to standard error; "
                   "exit 1 if any stay was rejected.\nOutput files are written whole or not at all (a temporary file "
                   "renamed into place).\nMemory: streaming holds one wave of stays and the current person's; "
-                  "JSON Lines not grouped\nby person is settled in waves of persons (peak memory within twice the "
+                  "JSON Lines or CSV not grouped\nby person is settled in waves of persons (peak memory within twice the "
                   "input); standard input\nis copied to a temporary file first unless --mode stream.\nWith --ledger the run is one transaction, "
                   "committed before the output files are put in place.")));
   return [a] { return run_settle(*a); };

@@ -1,5 +1,5 @@
-// Settling a JSON Lines file whose stays are not grouped by person, in
-// bounded memory (issue #15 item 5). A first pass reads every record once
+// Settling a file whose stays are not grouped by person, JSON Lines or CSV,
+// in bounded memory (issue #15 item 5). A first pass reads every record once
 // and keeps, per record, only where it is (byte offset and length), its
 // line, its person's number and whether its stay id came earlier. Persons
 // are then settled in waves of about `wave_bytes` of input: a wave reads its
@@ -8,6 +8,7 @@
 // of their outcomes, in input order within the wave, to a temporary file.
 // Last, the texts are written from the spill in input order: each wave's
 // text is read in order, so every wave has one cursor reading large pieces.
+// The two formats differ only in how a record is found and parsed (Format).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -16,7 +17,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -24,6 +27,7 @@
 #include "core/engine_internal.hpp"
 #include "core/id_table.hpp"
 #include "core/text.hpp"
+#include "io/csv_internal.hpp"
 #include "io/fd_io.hpp"
 #include "io/line_source.hpp"
 #include "io/pipeline_internal.hpp"
@@ -84,8 +88,32 @@ struct Entry {
   std::uint64_t line = 0;
   std::uint32_t length = 0;
   std::uint32_t group = 0;  ///< its person's number, then its wave's
+  std::uint8_t mark = 0;    ///< the format's note (Found::mark)
   bool duplicate = false;   ///< its stay id was an earlier record's
   bool settled = false;     ///< its outcome is a settlement
+};
+
+/// A record as the first pass finds it: where its text is, its line, and a
+/// mark the format reads it again with (CSV: a record malformed as a whole,
+/// read again without its text, which is then not kept: length 0).
+struct Found {
+  std::uint64_t offset = 0, length = 0, line = 0;
+  std::uint8_t mark = 0;
+};
+
+/// What the two passes need of the input's format.
+class Format {
+ public:
+  using See = std::function<void(const Found&, const Record&)>;
+  virtual ~Format() = default;
+  /// The first pass: every record of `in`, parsed, with where it is, in input order.
+  virtual void scan(InputFile& in, const See& see) = 0;
+  /// How many threads may call read() at once, each with its own `reader`.
+  [[nodiscard]] virtual std::size_t readers() const = 0;
+  /// How many times smaller its records are than JSON Lines records of the same stays (about).
+  [[nodiscard]] virtual unsigned smaller() const = 0;
+  /// The second pass: the record found on `line`, its text read back.
+  virtual Record read(std::size_t reader, const Line& line, std::uint8_t mark) = 0;
 };
 
 struct Index {
@@ -100,19 +128,77 @@ std::vector<JsonStayReader> readers_for(unsigned threads, const ReadLimits& limi
   return readers;
 }
 
+class JsonFormat final : public Format {
+ public:
+  JsonFormat(const PipelineOptions& o, unsigned threads) : limits_(o.limits), readers_(readers_for(threads, o.limits)) {}
+
+  void scan(InputFile& in, const See& see) override {
+    LineSource source(in.stream(), limits_.max_record_bytes);
+    std::vector<Line> lines;
+    std::vector<Record> records;
+    bool more = true;
+    while (more) {
+      more = source.next_batch(lines, 32768);
+      records.assign(lines.size(), Record());
+      parse_wave(readers_, lines, records);
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        see(Found{lines[i].offset, lines[i].text.size(), lines[i].number}, records[i]);
+      }
+    }
+  }
+  [[nodiscard]] std::size_t readers() const override { return readers_.size(); }
+  [[nodiscard]] unsigned smaller() const override { return 1; }
+  Record read(std::size_t reader, const Line& line, std::uint8_t) override {
+    return readers_[reader].read(line.text, line.number);
+  }
+
+ private:
+  ReadLimits limits_;
+  std::vector<JsonStayReader> readers_;
+};
+
+/// CSV: the header is read once, in the first pass, and applied to every record read again.
+class CsvFormat final : public Format {
+ public:
+  CsvFormat(const PipelineOptions& o, unsigned threads) : limits_(o.limits), threads_(std::max(1u, threads)) {}
+
+  void scan(InputFile& in, const See& see) override {
+    CsvRecords records(in.stream(), limits_, in.name());
+    Record record;
+    CsvPlace place;
+    while (records.next(record, place)) {
+      see(Found{place.offset, place.mark ? 0 : place.length, place.line, place.mark}, record);
+    }
+    for (unsigned t = 0; t < threads_; ++t) readers_.push_back(records.rereader());
+  }
+  [[nodiscard]] std::size_t readers() const override { return readers_.size(); }
+  /// A generated stay: 130 bytes of CSV, 540 of JSON Lines (with fee lines).
+  [[nodiscard]] unsigned smaller() const override { return 4; }
+  Record read(std::size_t reader, const Line& line, std::uint8_t mark) override {
+    return readers_[reader].read(line.text, CsvPlace{line.offset, line.text.size(), line.number, mark});
+  }
+
+ private:
+  ReadLimits limits_;
+  unsigned threads_;
+  std::vector<CsvRereader> readers_;
+};
+
 /// Notes one record: its person's number (a record without a person has a
 /// number of its own) and whether its stay id was seen before, as the batch
 /// decides it (SEMANTICS.md §10: a stay id the kept ledger holds is that
 /// ledger's duplicate, not a first copy).
-void note(Index& index, IdTable& persons, IdTable& stays, const Record& rec, const Line& line,
+void note(Index& index, IdTable& persons, IdTable& stays, const Record& rec, const Found& found,
           const LedgerBook* ledgers) {
-  if (line.text.size() > std::numeric_limits<std::uint32_t>::max()) {
-    throw InputError(message(N_("line {}: a record of more than 4 GiB cannot be settled"), line.number));
+  if (found.length > std::numeric_limits<std::uint32_t>::max()) {
+    throw InputError(message(N_("line {}: a record of more than 4 GiB cannot be settled"), found.line));
   }
+  if (index.entries.size() + 1 >= IdTable::max_values) throw std::length_error("settle: more than 2^32 - 2 records");
   Entry e;
-  e.offset = line.offset;
-  e.line = line.number;
-  e.length = static_cast<std::uint32_t>(line.text.size());
+  e.offset = found.offset;
+  e.line = found.line;
+  e.length = static_cast<std::uint32_t>(found.length);
+  e.mark = found.mark;
   const auto next = static_cast<std::uint32_t>(index.person_bytes.size());
   e.group = rec.has_person_id ? persons.insert_copy(rec.stay.person_id, next).first : next;
   if (e.group == next) index.person_bytes.push_back(0);
@@ -125,24 +211,11 @@ void note(Index& index, IdTable& persons, IdTable& stays, const Record& rec, con
   index.entries.push_back(e);
 }
 
-/// The first pass: every record parsed (a batch at a time) and noted, none kept.
-Index index_input(InputFile& in, const PipelineOptions& o, unsigned threads) {
+/// The first pass: every record parsed and noted, none kept.
+Index index_input(InputFile& in, Format& format, const PipelineOptions& o) {
   Index index;
   IdTable persons, stays;
-  std::vector<JsonStayReader> readers = readers_for(threads, o.limits);
-  LineSource source(in.stream(), o.limits.max_record_bytes);
-  std::vector<Line> lines;
-  std::vector<Record> records;
-  bool more = true;
-  while (more) {
-    more = source.next_batch(lines, 32768);
-    records.assign(lines.size(), Record());
-    parse_wave(readers, lines, records);
-    for (std::size_t i = 0; i < lines.size(); ++i) note(index, persons, stays, records[i], lines[i], o.ledgers);
-    if (index.entries.size() >= IdTable::max_values) {
-      throw std::length_error("settle: more than 2^32 - 2 records");
-    }
-  }
+  format.scan(in, [&](const Found& found, const Record& rec) { note(index, persons, stays, rec, found, o.ledgers); });
   return index;
 }
 
@@ -221,8 +294,9 @@ void read_wave(const InputFile& in, const std::vector<Entry>& entries, std::span
 /// Settles, formats and spills the records of one wave.
 class WaveSettler {
  public:
-  WaveSettler(const Plan& plan, InputFile& in, const PipelineOptions& o, unsigned threads, Spill& spill)
-      : plan_(plan), in_(in), options_(o), threads_(threads), spill_(spill), readers_(readers_for(threads, o.limits)) {
+  WaveSettler(const Plan& plan, InputFile& in, Format& format, const PipelineOptions& o, unsigned threads,
+              Spill& spill)
+      : plan_(plan), in_(in), format_(format), options_(o), threads_(threads), spill_(spill) {
     batch_.threads = threads;
     batch_.settle = o.settle;
     batch_.ledgers = o.ledgers;
@@ -231,7 +305,8 @@ class WaveSettler {
   void settle(std::vector<Entry>& entries, std::span<const std::uint32_t> mine) {
     read_wave(in_, entries, mine, text_, lines_);
     records_.assign(mine.size(), Record());
-    parse_wave(readers_, lines_, records_);
+    each_in_slices(mine.size(), format_.readers(),
+                   [&](std::size_t t, std::size_t k) { records_[k] = format_.read(t, lines_[k], entries[mine[k]].mark); });
     std::vector<const Record*> refs(mine.size());
     std::vector<Outcome> outcomes(mine.size());
     for (std::size_t k = 0; k < mine.size(); ++k) {
@@ -251,10 +326,10 @@ class WaveSettler {
  private:
   const Plan& plan_;
   InputFile& in_;
+  Format& format_;
   const PipelineOptions& options_;
   unsigned threads_;
   Spill& spill_;
-  std::vector<JsonStayReader> readers_;
   BatchOptions batch_;
   std::string text_;
   std::vector<Line> lines_;
@@ -330,24 +405,28 @@ PipelineCounts write_in_order(const Index& index, const std::vector<std::uint64_
   return counts;
 }
 
-/// A wave's input: an eighth of the records' bytes, within [4 MiB, 128 MiB], unless the options say.
-/// A wave holds about 4.5 times its input (its text, records and outcomes, as the whole-file mode).
-std::uint64_t wave_bytes_of(const PipelineOptions& o, const Index& index) {
+/// A wave's input, unless the options say: an eighth of the records' bytes, within [4 MiB, 128 MiB],
+/// for JSON Lines, which a wave holds about 4.5 times (its text, records and outcomes, as the
+/// whole-file mode); a format whose records are smaller for the same stays, a part of that.
+std::uint64_t wave_bytes_of(const PipelineOptions& o, const Index& index, const Format& format) {
   if (o.wave_bytes) return o.wave_bytes;
-  return std::clamp<std::uint64_t>(index.bytes / 8, 4u << 20, 128u << 20);
+  return std::clamp<std::uint64_t>(index.bytes / 8, 4u << 20, 128u << 20) / format.smaller();
 }
 
 }  // namespace
 
 PipelineCounts settle_apart(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
                             const PipelineOptions& options, unsigned threads) {
-  Index index = index_input(in, options, threads);
-  const std::uint32_t waves = assign_waves(index, wave_bytes_of(options, index));
+  std::unique_ptr<Format> format;
+  if (options.input == InputFormat::csv) format = std::make_unique<CsvFormat>(options, threads);
+  else format = std::make_unique<JsonFormat>(options, threads);
+  Index index = index_input(in, *format, options);
+  const std::uint32_t waves = assign_waves(index, wave_bytes_of(options, index, *format));
   WaveOrder order = order_waves(index.entries, waves);
   Spill spill;
   std::vector<std::uint64_t> wave_start{0};
   {
-    WaveSettler settler(plan, in, options, threads, spill);
+    WaveSettler settler(plan, in, *format, options, threads, spill);
     for (std::uint32_t w = 0; w < waves; ++w) {
       const std::span<const std::uint32_t> mine(order.records.data() + order.start[w],
                                                 order.start[w + 1] - order.start[w]);

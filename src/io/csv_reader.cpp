@@ -12,7 +12,9 @@
 
 #include "core/text.hpp"
 #include "core/validation.hpp"
+#include "io/csv_internal.hpp"
 #include "medsettle/reader.hpp"
+#include "medsettle/stream.hpp"
 
 namespace medsettle {
 
@@ -104,6 +106,8 @@ struct Cell {
 /// One CSV record as split from the stream, cells unquoted.
 struct RawRecord {
   std::uint64_t line = 0;     // physical line where it starts
+  std::uint64_t offset = 0;   // where its first byte is in the input
+  std::uint64_t length = 0;   // its bytes in the input, with its line end
   std::string data;           // every kept cell's text, back to back
   std::vector<Cell> cells;    // the first `max_cells` cells
   std::size_t cell_count = 0; // all cells of the record
@@ -146,6 +150,17 @@ class Scanner {
     }
     if (end_ >= 3 && std::memcmp(buf_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
   }
+  /// Over no stream: each record is given by load().
+  explicit Scanner(std::size_t limit) : sb_(nullptr), limit_(limit), eof_(true) {}
+
+  /// The text of one record (as found in its input, starting on `line`) to be read by next().
+  void load(std::string_view text, std::uint64_t line) {
+    buf_.assign(text.begin(), text.end());
+    pos_ = 0;
+    end_ = text.size();
+    line_ = line;
+    base_ = 0;
+  }
 
   /// The next record that is not a blank line, keeping at most `max_cells`
   /// cells; false at the end of the input. `expected`: the number of cells
@@ -154,6 +169,7 @@ class Scanner {
     for (;;) {
       if (pos_ == end_ && !refill()) return false;
       r.line = line_;
+      r.offset = base_ + pos_;
       r.data.clear();
       r.cells.clear();
       r.cell_count = 0;
@@ -166,6 +182,7 @@ class Scanner {
       if (spanned_ && !nothing_after && (r.unterminated || (expected && r.cell_count != expected))) {
         rescan_after_first_line(r);
       }
+      r.length = base_ + pos_ - r.offset;
       if (!blank(r)) return true;
     }
   }
@@ -188,9 +205,11 @@ class Scanner {
   std::vector<char> buf_;
   std::size_t pos_ = 0, end_ = 0;
   bool eof_ = false;
+  std::uint64_t base_ = 0;  // where buf_ starts in the input
   std::uint64_t line_ = 1;
   // A record's bytes after the first line end inside quotes, kept to read them again.
   std::string raw_;
+  std::uint64_t raw_offset_ = 0;  // where raw_ starts in the input
   bool keep_raw_ = false, spanned_ = false;
   bool gave_up_ = false;  // the bytes after the first line end passed the limit: the record stays as it is
   std::size_t quoted_lines_ = 0;
@@ -200,6 +219,7 @@ class Scanner {
     if (buf_.size() > block) buf_.resize(block);  // after a rescan, back to a block
     std::streamsize n = sb_->sgetn(buf_.data(), static_cast<std::streamsize>(block));
     if (n <= 0) { eof_ = true; return false; }
+    base_ += end_;
     pos_ = 0;
     end_ = static_cast<std::size_t>(n);
     return true;
@@ -222,6 +242,7 @@ class Scanner {
     if (buf_.size() < block) buf_.resize(block);
     pos_ = 0;
     end_ = rest.size();
+    base_ = raw_offset_;
     line_ = r.line + 1;
   }
 
@@ -365,6 +386,7 @@ bool Scanner::step_quoted(Scan& x) {
       pos_ = upto;
       ++line_;
       spanned_ = keep_raw_ = true;
+      raw_offset_ = base_ + pos_;
       ++quoted_lines_;
       return false;
     }
@@ -694,18 +716,35 @@ bool read_header(const RawRecord& raw, std::size_t limit, std::vector<Col>& cols
   return true;
 }
 
+/// Reads the header row into `cols`; an empty string, or what is wrong with it.
+std::string start(Scanner& scanner, std::size_t limit, std::vector<Col>& cols) {
+  RawRecord raw;
+  std::string message;
+  if (!scanner.next(raw, col_count + 1)) {
+    message = "empty input: no header row";
+  } else if (read_header(raw, limit, cols, message)) {
+    message.clear();
+  }
+  return message;
+}
+
+// A record found malformed as a whole is read again from its mark: these, in the order RowReader::read tells them.
+constexpr std::uint8_t mark_broken_quote = 1, mark_unterminated = 2, mark_too_long = 3;
+
+std::uint8_t mark_of(const RawRecord& raw) noexcept {
+  if (raw.broken_quote) return mark_broken_quote;
+  if (raw.unterminated) return mark_unterminated;
+  if (raw.too_long) return mark_too_long;
+  return 0;
+}
+
 }  // namespace
 
 bool read_csv(std::istream& in, const std::function<void(Record&&)>& sink, std::string* error, ReadLimits limits) {
   Scanner scanner(in, limits.max_record_bytes);
   RawRecord raw;
   std::vector<Col> cols;
-  std::string message;
-  if (!scanner.next(raw, col_count + 1)) {
-    message = "empty input: no header row";
-  } else if (read_header(raw, limits.max_record_bytes, cols, message)) {
-    message.clear();
-  }
+  std::string message = start(scanner, limits.max_record_bytes, cols);
   if (!message.empty()) {
     if (error) *error = std::move(message);
     return false;
@@ -719,6 +758,71 @@ std::vector<Record> read_csv(std::istream& in, ReadLimits limits) {
   std::vector<Record> out;
   if (!read_csv(in, [&](Record&& r) { out.push_back(std::move(r)); }, nullptr, limits)) out.clear();
   return out;
+}
+
+// ---- reading records again --------------------------------------------------
+
+struct detail::CsvRereader::Impl {
+  Impl(std::vector<Col> c, const ReadLimits& l) : cols(std::move(c)), limits(l), scanner(l.max_record_bytes) {}
+  std::vector<Col> cols;
+  ReadLimits limits;
+  Scanner scanner;
+  RowReader reader{cols, limits};
+  RawRecord raw;
+};
+
+detail::CsvRereader::CsvRereader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+detail::CsvRereader::~CsvRereader() = default;
+detail::CsvRereader::CsvRereader(CsvRereader&&) noexcept = default;
+detail::CsvRereader& detail::CsvRereader::operator=(CsvRereader&&) noexcept = default;
+
+Record detail::CsvRereader::read(std::string_view text, const CsvPlace& place) {
+  RawRecord& raw = impl_->raw;
+  if (place.mark == 0) {
+    // The bytes of one record, read as the first time: no byte-order mark
+    // is skipped, and no line end inside quotes cuts it back (that is marked).
+    impl_->scanner.load(text, place.line);
+    const std::size_t n = impl_->cols.size();
+    if (impl_->scanner.next(raw, n, n)) return impl_->reader.read(raw);
+  }
+  // Marked, or (the input changed between the readings) no record there: a row of no cells.
+  raw.line = place.line;
+  raw.cell_count = 0;
+  raw.broken_quote = place.mark == mark_broken_quote;
+  raw.unterminated = place.mark == mark_unterminated;
+  raw.too_long = place.mark == mark_too_long;
+  return impl_->reader.read(raw);
+}
+
+struct detail::CsvRecords::Impl {
+  Impl(std::istream& in, const ReadLimits& l) : limits(l), scanner(in, l.max_record_bytes) {}
+  ReadLimits limits;
+  Scanner scanner;
+  std::vector<Col> cols;
+  std::unique_ptr<RowReader> reader;
+  RawRecord raw;
+};
+
+detail::CsvRecords::CsvRecords(std::istream& in, const ReadLimits& limits, const std::string& name)
+    : impl_(std::make_unique<Impl>(in, limits)) {
+  const std::string error = start(impl_->scanner, limits.max_record_bytes, impl_->cols);
+  if (!error.empty()) throw InputError(name + ": " + error);
+  impl_->reader = std::make_unique<RowReader>(impl_->cols, impl_->limits);
+}
+
+detail::CsvRecords::~CsvRecords() = default;
+
+bool detail::CsvRecords::next(Record& record, CsvPlace& place) {
+  const std::size_t n = impl_->cols.size();
+  if (!impl_->scanner.next(impl_->raw, n, n)) return false;
+  const RawRecord& raw = impl_->raw;
+  place = CsvPlace{raw.offset, raw.length, raw.line, mark_of(raw)};
+  record = impl_->reader->read(raw);
+  return true;
+}
+
+detail::CsvRereader detail::CsvRecords::rereader() const {
+  return CsvRereader(std::make_unique<CsvRereader::Impl>(impl_->cols, impl_->limits));
 }
 
 }  // namespace medsettle

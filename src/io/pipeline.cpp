@@ -224,12 +224,9 @@ PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, s
     const auto apart = detail::first_ungrouped(in.stream(), options.input);
     in.rewind();
     if (apart && options.mode == PipelineMode::stream) throw NotGroupedError(apart->line, apart->person);
-    // Not grouped (automatic mode): JSON Lines is settled in waves of
-    // persons read back from the file; CSV is read whole.
-    if (apart && options.input == InputFormat::jsonl) {
-      return detail::settle_apart(plan, in, out, errors, options, threads);
-    }
-    stream = !apart;
+    // Not grouped (automatic mode): settled in waves of persons read back from the file.
+    if (apart) return detail::settle_apart(plan, in, out, errors, options, threads);
+    stream = true;
   }
   Sink sink(plan, options, threads, out, errors);
   const PipelineCounts counts =

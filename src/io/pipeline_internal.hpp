@@ -1,6 +1,7 @@
 // Internal pieces of the file pipeline (src/io/pipeline.cpp, src/io/apart.cpp).
 #pragma once
 
+#include <algorithm>
 #include <exception>
 #include <ostream>
 #include <string>
@@ -40,6 +41,17 @@ void run_slices(std::size_t slices, Work& work) {
   }
 }
 
+/// Calls each(t, i) for every i in [0, n) on up to `threads` threads (at
+/// least 256 items a thread), thread t taking a contiguous slice.
+template <class Each>
+void each_in_slices(std::size_t n, std::size_t threads, Each each) {
+  const std::size_t slices = std::min(threads, std::max<std::size_t>(1, n / 256));
+  auto work = [&](std::size_t t) {
+    for (std::size_t i = n * t / slices, end = n * (t + 1) / slices; i < end; ++i) each(t, i);
+  };
+  run_slices(slices, work);  // a thread that cannot start leaves its slice to this one
+}
+
 /// The CSV options of a pipeline's output.
 CsvOptions csv_options_of(const PipelineOptions& o);
 
@@ -47,7 +59,7 @@ CsvOptions csv_options_of(const PipelineOptions& o);
 /// `out`, a rejection to `err` (the same string may be given for both).
 void format_outcome(const Outcome& o, std::string& out, std::string& err, const PipelineOptions& options);
 
-/// Settles a regular JSON Lines file whose stays are not grouped by person
+/// Settles a regular file (JSON Lines or CSV) whose stays are not grouped by person
 /// in bounded memory: a first pass records where each record is and whose
 /// it is, persons are settled in waves of about options.wave_bytes of input
 /// read back with pread, their outcomes' text spilled to a temporary file,

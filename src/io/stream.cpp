@@ -161,14 +161,8 @@ class Waves {
 /// threads, each a contiguous slice.
 void detail::parse_wave(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines,
                         std::span<Record> items) {
-  const std::size_t n = lines.size();
-  const std::size_t threads = std::min(readers.size(), std::max<std::size_t>(1, n / 256));
-  auto work = [&](std::size_t t) {
-    for (std::size_t i = n * t / threads, end = n * (t + 1) / threads; i < end; ++i) {
-      items[i] = readers[t].read(lines[i].text, lines[i].number);
-    }
-  };
-  run_slices(threads, work);  // a thread that cannot start leaves its slice to this one
+  each_in_slices(lines.size(), readers.size(),
+                 [&](std::size_t t, std::size_t i) { items[i] = readers[t].read(lines[i].text, lines[i].number); });
 }
 
 StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,

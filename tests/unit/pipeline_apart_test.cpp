@@ -1,8 +1,8 @@
-// settle_file on a JSON Lines file not grouped by person (automatic mode):
-// settled in waves of persons read back from the file, the outcomes spilled
-// and written in input order. The output equals the whole-file mode's byte
-// for byte, for any wave size and thread count, from a file or from
-// standard input (a pipe).
+// settle_file on a JSON Lines or CSV file not grouped by person (automatic
+// mode): settled in waves of persons read back from the file, the outcomes
+// spilled and written in input order. The output equals the whole-file
+// mode's byte for byte, for any wave size and thread count, from a file or
+// from standard input (a pipe).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -71,6 +71,56 @@ std::string shuffled_population(std::uint64_t persons) {
     if (i == 10) out += "   \n";
   }
   return out;
+}
+
+/// A CSV row of the built-in rules (the generator's columns); `age` may be
+/// made invalid, `referred_from` is written as given (quotes and all).
+std::string csv_stay(const std::string& id, const std::string& person, const std::string& admitted,
+                     const std::string& discharged, const std::string& age = "52",
+                     const std::string& referred_from = "") {
+  return id + "," + person + ",,," + age + ",resident,city,in_city," + admitted + "," + discharged + ",N18.4,," +
+         referred_from + ",1952.33,0,0,0,1952.33";
+}
+
+/// The rows of a generated CSV population with hand-made rows of every
+/// kind of rejection mixed in, shuffled (a row may hold line ends in
+/// quotes), after a byte-order mark and the header, with a CRLF row, a
+/// blank line, and last a quote left open at the end of the input.
+std::string shuffled_csv(std::uint64_t persons) {
+  std::string text;
+  gen::Options g;
+  g.persons = persons;
+  g.seed = 11;
+  g.csv = true;
+  gen::generate(text, g);
+  std::vector<std::string> rows = lines_of(text);
+  const std::string header = rows.front();
+  rows.erase(rows.begin());
+  rows.push_back(csv_stay("SX1", "PX", "2019-01-02", "2019-01-05", "-3"));  // rejected, then the cascade
+  rows.push_back(csv_stay("SX2", "PX", "2019-03-02", "2019-03-05"));
+  rows.push_back(csv_stay("SX3", "PX", "2019-06-02", "2019-06-05"));
+  rows.push_back(csv_stay("SY1", "PY", "2019-02-02", "2019-02-05"));  // and its id under PZ, and PY again
+  rows.push_back(csv_stay("SY1", "PZ", "2019-04-02", "2019-04-05"));
+  rows.push_back(csv_stay("SY1", "PY", "2019-05-02", "2019-05-05"));
+  rows.push_back(csv_stay("SZ2", "PZ", "2019-07-02", "2019-07-05"));
+  rows.push_back("only,three,cells");
+  rows.push_back(csv_stay("SN1", "", "2019-01-01", "2019-01-02"));      // no person
+  rows.push_back(csv_stay("S\"T1", "PT", "2019-01-01", "2019-01-02"));  // a stray quote
+  rows.push_back(csv_stay("SQ1", "PQ", "2019-08-02", "2019-08-05", "52", "\"S-\n0\""));  // a line end in quotes
+  rows.push_back(csv_stay("SQ2", "PQ", "2019-09-02", "2019-09-05", "52", "\"S-\r\n\"\"1\"\"\""));
+  rows.push_back(csv_stay("\xEF\xBB\xBFSB1", "PB", "2019-01-02", "2019-01-05"));  // a mark that is no BOM
+  rows.push_back(csv_stay("SO1", "\"PO", "2019-01-02", "2019-01-05"));  // a quote not closed on its line
+  rows.push_back(csv_stay("SM1", "PM", "2019-01-02", "2019-01-05", "52", "\"" + std::string(120, '\n') + "\""));
+  rows.push_back(csv_stay("SW1", "PW", "2019-01-02", "2019-01-05", "52", "\"S-0\"x"));  // after the closing quote
+  std::mt19937 random(7);
+  std::shuffle(rows.begin(), rows.end(), random);
+  std::string out = "\xEF\xBB\xBF" + header + "\r\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    out += rows[i];
+    out += i == 3 ? "\r\n" : "\n";
+    if (i == 10) out += " \t\n";
+  }
+  return out + csv_stay("SU1", "\"PU", "2019-01-02", "2019-01-05");  // open to the end
 }
 
 std::string write_temp(const std::string& name, const std::string& text) {
@@ -164,12 +214,42 @@ TEST(PipelineApart, ItemizedAndChineseEqualWhole) {
   std::remove(path.c_str());
 }
 
+/// Rows of a few persons, interleaved, with quotes, line ends, carriage
+/// returns, commas and byte-order marks put in at random places: whatever
+/// the CSV reader makes of them, the waves make the same, for a limit that
+/// cuts long records too.
+TEST(PipelineApart, CsvMangledRowsEqualWhole) {
+  const std::string pieces[] = {"\"", "\n", "\r", ",", "\xEF\xBB\xBF", "\"\"", "\r\n", "\n\n"};
+  for (std::uint32_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937 random(seed);
+    std::string text = std::string(gen::Population::csv_header());
+    for (int r = 0; r < 120; ++r) {
+      const std::string person = "P" + std::to_string(random() % 9);
+      std::string row = csv_stay("S" + std::to_string(r), person, "2019-0" + std::to_string(1 + r % 9) + "-02",
+                                 "2019-0" + std::to_string(1 + r % 9) + "-05");
+      if (random() % 3 == 0) row.insert(random() % row.size(), pieces[random() % std::size(pieces)]);
+      text += row + (random() % 4 == 0 ? "\r\n" : "\n");
+    }
+    const std::string path = write_temp("mangled.csv", text);
+    PipelineOptions o;
+    o.input = InputFormat::csv;
+    o.limits.max_record_bytes = seed % 2 ? 200 : ReadLimits{}.max_record_bytes;  // the header is 174 bytes
+    o.wave_bytes = seed % 3 ? 1 : 700;
+    PipelineOptions whole = o;
+    whole.mode = PipelineMode::whole;
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    expect_same(settle_path(path, o), settle_path(path, whole));
+    std::remove(path.c_str());
+  }
+}
+
 /// Standard input (here a pipe) that is not grouped is copied to a
 /// temporary file and settled in waves: the whole-file mode's bytes.
-TEST(PipelineApart, StandardInputEqualsWhole) {
-  const std::string text = shuffled_population(120);
-  const std::string path = write_temp("stdin.jsonl", text);
+void standard_input_equals_whole(InputFormat input) {
+  const std::string text = input == InputFormat::csv ? shuffled_csv(120) : shuffled_population(120);
+  const std::string path = write_temp("stdin", text);
   PipelineOptions whole;
+  whole.input = input;
   whole.mode = PipelineMode::whole;
   const Settled want = settle_path(path, whole);
   int fds[2];
@@ -186,13 +266,113 @@ TEST(PipelineApart, StandardInputEqualsWhole) {
   InputFile in(fds[0], "<stdin>");
   ASSERT_FALSE(in.regular());
   PipelineOptions o;
-  o.wave_bytes = 10'000;
+  o.input = input;
+  o.wave_bytes = 3'000;
   o.threads = 2;
   const Settled got = settle(in, o);
   writer.join();
   expect_same(got, want);
   EXPECT_GT(got.progress_calls, 5u);
   std::remove(path.c_str());
+}
+
+/// CSV input not grouped goes the same way: its records are found as the CSV reader finds
+/// them (quoted line ends, a quote not closed, a BOM, CRLF), each read again
+/// with the header read once, with the reader's lines in the rejections.
+TEST(PipelineApart, CsvShuffledEqualsWholeForWaveSizesAndThreads) {
+  const std::string path = write_temp("shuffled.csv", shuffled_csv(400));
+  PipelineOptions whole;
+  whole.input = InputFormat::csv;
+  whole.mode = PipelineMode::whole;
+  whole.threads = 1;
+  const Settled expected = settle_path(path, whole);
+  EXPECT_EQ(count(expected.errors, "\"duplicate_stay_id\""), 2u);
+  EXPECT_EQ(count(expected.errors, "\"earlier_rejected\""), 2u);
+  EXPECT_EQ(count(expected.errors, "row has 3 cells"), 1u);
+  EXPECT_EQ(count(expected.errors, "a double quote inside an unquoted cell"), 1u);
+  EXPECT_EQ(count(expected.errors, "characters after the closing quote"), 1u);
+  // SO1's; SM1's, whose quotes hold too many line ends; and the quote that closed SM1's, read as a record.
+  EXPECT_EQ(count(expected.errors, "is not closed on it"), 3u);
+  EXPECT_EQ(count(expected.errors, "unterminated quoted field"), 1u);
+  EXPECT_EQ(count(expected.errors, "'S-\\n0' is not a settled stay"), 1u);  // SQ1, read whole
+  EXPECT_EQ(count(expected.errors, "'S-\\r\\n\\\"1\\\"' is not a settled stay"), 1u);  // SQ2
+  EXPECT_EQ(count(expected.out, "\xEF\xBB\xBFSB1"), 1u);
+  EXPECT_GT(expected.counts.settled, 400u);
+  for (const OutputFormat format : {OutputFormat::jsonl, OutputFormat::csv}) {
+    whole.output = format;
+    const Settled want = settle_path(path, whole);
+    for (unsigned threads : {1u, 2u}) {
+      for (std::uint64_t wave : {std::uint64_t{1}, std::uint64_t{20'000}, std::uint64_t{0}}) {
+        PipelineOptions o;
+        o.input = InputFormat::csv;
+        o.output = format;
+        o.threads = threads;
+        o.wave_bytes = wave;
+        const Settled got = settle_path(path, o);
+        SCOPED_TRACE("threads " + std::to_string(threads) + ", wave " + std::to_string(wave));
+        expect_same(got, want);
+        if (wave == 1) EXPECT_GT(got.progress_calls, expected.counts.read / 2);  // a wave a person
+      }
+    }
+  }
+  std::remove(path.c_str());
+}
+
+/// CSV: itemized JSON and CSV output, the header's names in Chinese, the
+/// rejections' messages in Chinese, a CSV BOM in the output.
+TEST(PipelineApart, CsvItemizedAndChineseEqualWhole) {
+  const std::string path = write_temp("itemized.csv", shuffled_csv(60));
+  for (const OutputFormat format : {OutputFormat::jsonl, OutputFormat::csv}) {
+    PipelineOptions o;
+    o.input = InputFormat::csv;
+    o.output = format;
+    o.itemize = true;
+    o.csv_bom = true;
+    o.csv_headers = CsvHeaders::chinese;
+    o.messages = Language::zh;
+    o.wave_bytes = 3'000;
+    o.threads = 2;
+    PipelineOptions whole = o;
+    whole.mode = PipelineMode::whole;
+    expect_same(settle_path(path, o), settle_path(path, whole));
+  }
+  std::remove(path.c_str());
+}
+
+/// CSV records too long to be kept (one on a line, one whose quotes run
+/// over a line too long to read again), with a small limit: rejected with
+/// their lines, as in the whole-file mode, without being read back.
+TEST(PipelineApart, CsvTooLongRecordsEqualWhole) {
+  std::string text;
+  gen::Options g;
+  g.persons = 30;
+  g.csv = true;
+  gen::generate(text, g);
+  std::vector<std::string> rows = lines_of(text);
+  rows.push_back(csv_stay("SL1", "PL", "2019-01-02", "2019-01-05", "52", std::string(1'000, 'x')));
+  rows.push_back("SL2,\"a\n" + std::string(900, 'x') + "\",\"b\nc\"");
+  std::mt19937 random(3);
+  std::shuffle(rows.begin() + 1, rows.end(), random);
+  text.clear();
+  for (const std::string& r : rows) text += r + "\n";
+  const std::string path = write_temp("long.csv", text);
+  PipelineOptions o;
+  o.input = InputFormat::csv;
+  o.limits.max_record_bytes = 400;
+  o.wave_bytes = 500;
+  PipelineOptions whole = o;
+  whole.mode = PipelineMode::whole;
+  const Settled want = settle_path(path, whole);
+  EXPECT_EQ(count(want.errors, "record longer than 400 bytes"), 2u);
+  expect_same(settle_path(path, o), want);
+  std::remove(path.c_str());
+}
+
+TEST(PipelineApart, StandardInputEqualsWhole) {
+  for (const InputFormat input : {InputFormat::jsonl, InputFormat::csv}) {
+    SCOPED_TRACE(input == InputFormat::csv ? "csv" : "jsonl");
+    standard_input_equals_whole(input);
+  }
 }
 
 /// Sets TMPDIR for one scope.
@@ -214,11 +394,13 @@ class TempDirVariable {
 /// The spill lives in TMPDIR and is gone from it during and after the run
 /// (it is unlinked as soon as it is made); a TMPDIR that cannot hold it is
 /// an IoError naming the folder, and nothing is written.
-TEST(PipelineApart, SpillLeavesNothingAndItsErrorsAreErrors) {
-  const std::string path = write_temp("spill.jsonl", shuffled_population(40));
+void spill_leaves_nothing(InputFormat input) {
+  const std::string path =
+      write_temp("spill", input == InputFormat::csv ? shuffled_csv(40) : shuffled_population(40));
   const std::string dir = ::testing::TempDir() + "/medsettle_apart_spill_" + std::to_string(::getpid());
   std::filesystem::create_directories(dir);
   PipelineOptions o;
+  o.input = input;
   o.wave_bytes = 2'000;
   std::size_t seen = 0;
   o.progress = [&](const PipelineProgress&) {
@@ -248,6 +430,13 @@ TEST(PipelineApart, SpillLeavesNothingAndItsErrorsAreErrors) {
   }
   std::filesystem::remove_all(dir);
   std::remove(path.c_str());
+}
+
+TEST(PipelineApart, SpillLeavesNothingAndItsErrorsAreErrors) {
+  for (const InputFormat input : {InputFormat::jsonl, InputFormat::csv}) {
+    SCOPED_TRACE(input == InputFormat::csv ? "csv" : "jsonl");
+    spill_leaves_nothing(input);
+  }
 }
 
 /// A grouped file still streams, and an empty file gives nothing (a CSV header alone).
