@@ -390,7 +390,10 @@ class Cursor {
 PipelineCounts write_in_order(const Index& index, const std::vector<std::uint64_t>& wave_start, const Spill& spill,
                               std::ostream& out, std::ostream& errors) {
   const std::size_t waves = wave_start.size() - 1;
-  constexpr std::size_t room = 64u << 20;  // bytes of the spill held for all cursors together
+  // Bytes of the spill held for all cursors together: a quarter of the
+  // input, within [4 MiB, 64 MiB] (a fixed 64 MiB was most of a small
+  // file's peak).
+  const auto room = static_cast<std::size_t>(std::clamp<std::uint64_t>(index.bytes / 4, 4u << 20, 64u << 20));
   const std::size_t piece = std::clamp<std::size_t>(room / std::max<std::size_t>(1, waves), 64u << 10, 4u << 20);
   std::vector<Cursor> cursors;
   for (std::size_t w = 0; w < waves; ++w) cursors.emplace_back(wave_start[w], wave_start[w + 1], piece);
