@@ -164,6 +164,33 @@ std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+/// The file at `path` settled in waves of 1 byte (a wave a person), 20,000
+/// bytes and the default, on 1 and 2 threads, into JSON and CSV, gives the
+/// whole-file mode's bytes; `read`: the records the file holds.
+void expect_waves_equal_whole(const std::string& path, InputFormat input, std::uint64_t read) {
+  PipelineOptions whole;
+  whole.input = input;
+  whole.mode = PipelineMode::whole;
+  whole.threads = 1;
+  for (const OutputFormat format : {OutputFormat::jsonl, OutputFormat::csv}) {
+    whole.output = format;
+    const Settled want = settle_path(path, whole);
+    for (unsigned threads : {1u, 2u}) {
+      for (std::uint64_t wave : {std::uint64_t{1}, std::uint64_t{20'000}, std::uint64_t{0}}) {
+        PipelineOptions o;
+        o.input = input;
+        o.output = format;
+        o.threads = threads;
+        o.wave_bytes = wave;
+        const Settled got = settle_path(path, o);
+        SCOPED_TRACE("threads " + std::to_string(threads) + ", wave " + std::to_string(wave));
+        expect_same(got, want);
+        if (wave == 1) EXPECT_GT(got.progress_calls, read / 2);  // a wave a person
+      }
+    }
+  }
+}
+
 /// A regular file whose stays are not grouped is settled in waves (one
 /// progress call a wave) and gives the whole-file mode's bytes.
 TEST(PipelineApart, ShuffledEqualsWholeForWaveSizesAndThreads) {
@@ -181,22 +208,7 @@ TEST(PipelineApart, ShuffledEqualsWholeForWaveSizesAndThreads) {
   EXPECT_EQ(expected.counts.rejected, 7u);
   EXPECT_EQ(expected.counts.settled, expected.counts.read - 7);
   EXPECT_EQ(count(expected.errors, "\n"), 7u);
-  for (const OutputFormat format : {OutputFormat::jsonl, OutputFormat::csv}) {
-    whole.output = format;
-    const Settled want = settle_path(path, whole);
-    for (unsigned threads : {1u, 2u}) {
-      for (std::uint64_t wave : {std::uint64_t{1}, std::uint64_t{20'000}, std::uint64_t{0}}) {
-        PipelineOptions o;
-        o.output = format;
-        o.threads = threads;
-        o.wave_bytes = wave;
-        const Settled got = settle_path(path, o);
-        SCOPED_TRACE("threads " + std::to_string(threads) + ", wave " + std::to_string(wave));
-        expect_same(got, want);
-        if (wave == 1) EXPECT_GT(got.progress_calls, expected.counts.read / 2);  // a wave a person
-      }
-    }
-  }
+  expect_waves_equal_whole(path, InputFormat::jsonl, expected.counts.read);
   std::remove(path.c_str());
 }
 
@@ -298,23 +310,7 @@ TEST(PipelineApart, CsvShuffledEqualsWholeForWaveSizesAndThreads) {
   EXPECT_EQ(count(expected.errors, "'S-\\r\\n\\\"1\\\"' is not a settled stay"), 1u);  // SQ2
   EXPECT_EQ(count(expected.out, "\xEF\xBB\xBFSB1"), 1u);
   EXPECT_GT(expected.counts.settled, 400u);
-  for (const OutputFormat format : {OutputFormat::jsonl, OutputFormat::csv}) {
-    whole.output = format;
-    const Settled want = settle_path(path, whole);
-    for (unsigned threads : {1u, 2u}) {
-      for (std::uint64_t wave : {std::uint64_t{1}, std::uint64_t{20'000}, std::uint64_t{0}}) {
-        PipelineOptions o;
-        o.input = InputFormat::csv;
-        o.output = format;
-        o.threads = threads;
-        o.wave_bytes = wave;
-        const Settled got = settle_path(path, o);
-        SCOPED_TRACE("threads " + std::to_string(threads) + ", wave " + std::to_string(wave));
-        expect_same(got, want);
-        if (wave == 1) EXPECT_GT(got.progress_calls, expected.counts.read / 2);  // a wave a person
-      }
-    }
-  }
+  expect_waves_equal_whole(path, InputFormat::csv, expected.counts.read);
   std::remove(path.c_str());
 }
 
