@@ -26,12 +26,12 @@ Record stay_record(std::string id, std::string person, Date day, int variant) {
   s.admitted = Date::from_days(day.days() - variant % 3);
   s.discharged = day;
   s.age = variant * 37 % 151;
-  s.identities = static_cast<IdentitySet>(variant * 7 % 32);
+  s.identities = IdentitySet::from_bits(static_cast<std::uint8_t>(variant * 7 % 32));
   s.category = static_cast<Category>(variant % 4);
   s.insurance = variant % 5 == 0 ? Insurance::employee : Insurance::resident;
   s.hospital_level = static_cast<HospitalLevel>(variant % 5);
   s.region = static_cast<Region>(variant % 4);
-  s.flags = static_cast<FlagSet>(variant % 8);
+  s.flags = FlagSet::from_bits(static_cast<std::uint8_t>(variant % 8));
   static const char* const codes[] = {"C15.9", "N18.5", "c91.0", "Q21.1", "J18.9", "C50", "E11.9", "I63.9"};
   s.diagnoses = {codes[variant % 8], codes[(variant + 3) % 8]};
   switch (variant % 4) {
@@ -108,8 +108,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       continue;
     }
     fuzz::check_settlement(p, o.settlement());
-    write_json(json, p, o.settlement());
-    write_csv(csv, p, o.settlement());
+    write_json(json, o.settlement());
+    write_csv(csv, o.settlement());
   }
   // One explanation, end to end.
   Ledger ledger(p);
@@ -119,9 +119,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (o.settled()) {
     fuzz::check_settlement(p, o.settlement());
     FUZZ_CHECK(o.settlement().trace && !o.settlement().trace->steps.empty(), "no trace");
-    std::string table = render_trace_text(p, o.settlement());
+    std::string table = render_trace_text(o.settlement());
     std::string tj;
-    write_trace_json(tj, p, o.settlement());
+    write_trace_json(tj, o.settlement());
     FUZZ_CHECK(!table.empty() && !tj.empty(), "empty explanation");
   }
   return 0;
