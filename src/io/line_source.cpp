@@ -37,8 +37,7 @@ bool LineSource::next_batch(std::vector<Line>& lines, std::size_t max_lines) {
     bool dropped_text = false;  // the dropped part of an over-long line held more than blanks
     std::string overlong;  // the first max_+1 bytes of an over-long line
     while (true) {
-      const char* start = block_.data() + pos_;
-      const void* hit = std::memchr(start, '\n', block_.size() - pos_);
+      const void* hit = std::memchr(block_.data() + pos_, '\n', block_.size() - pos_);
       if (hit) {
         nl = static_cast<std::size_t>(static_cast<const char*>(hit) - block_.data());
         break;
