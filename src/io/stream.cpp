@@ -15,6 +15,7 @@
 #include "core/engine_internal.hpp"
 #include "core/text.hpp"
 #include "core/id_table.hpp"
+#include "io/csv_internal.hpp"
 #include "io/held_rejections.hpp"
 #include "io/line_source.hpp"
 #include "io/pipeline_internal.hpp"
@@ -234,9 +235,16 @@ std::optional<detail::Apart> detail::first_ungrouped(std::istream& in, InputForm
     current = p;
   };
   if (format == InputFormat::csv) {
-    read_csv(in, [&](Record&& r) {
-      if (r.has_person_id) see(r.stay.person_id, r.line);
-    });
+    try {
+      detail::CsvRecords records(in, ReadLimits{}, std::string());
+      Record record;
+      detail::CsvPlace place;
+      while (!apart && records.next(record, place)) {
+        if (record.has_person_id) see(record.stay.person_id, record.line);
+      }
+    } catch (const InputError&) {
+      // An unusable header row: the pass that settles the file says so.
+    }
     return apart;
   }
   JsonStayReader reader;
