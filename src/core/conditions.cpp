@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/hot.hpp"
+
 namespace medsettle::detail {
 
 namespace {
@@ -74,7 +76,7 @@ bool in_group(const DiseaseGroup& group, std::string_view code, int age) noexcep
   return false;
 }
 
-void find_groups(const PlanData& p, const Stay& stay, DiagnosisGroups& g) {
+MEDSETTLE_HOT void find_groups(const PlanData& p, const Stay& stay, DiagnosisGroups& g) {
   g.known = true;
   for (std::size_t gi = 0; gi < p.groups.size(); ++gi) {
     for (std::size_t di = 0; di < stay.diagnoses.size(); ++di) {
@@ -101,7 +103,7 @@ bool any_of_children(const PlanData& p, const CondNode& n, const Stay& s, Diagno
 
 }  // namespace
 
-bool holds(const PlanData& p, std::int32_t node, const Stay& s, DiagnosisGroups& dx) {
+MEDSETTLE_HOT bool holds(const PlanData& p, std::int32_t node, const Stay& s, DiagnosisGroups& dx) {
   if (node < 0) return true;
   const CondNode& n = p.nodes[static_cast<std::size_t>(node)];
   auto member = [&](unsigned b) { return ((n.mask >> b) & 1u) != 0; };

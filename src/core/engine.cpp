@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "core/engine_internal.hpp"
+#include "core/hot.hpp"
 #include "core/result_arena.hpp"
 #include "core/evaluate.hpp"
 #include "core/ledger_access.hpp"
@@ -40,7 +41,7 @@ namespace {
 /// below 2 × 10^18 fen, far inside int64.
 constexpr Fen max_year_figure = Fen(1'000'000'000'000'000'000);
 
-Rejection reject(const Stay& stay, std::uint64_t line, ErrorCode code, std::string field, Message what) {
+MEDSETTLE_COLD Rejection reject(const Stay& stay, std::uint64_t line, ErrorCode code, std::string field, Message what) {
   return rejection(stay.stay_id.empty() ? std::nullopt : std::optional<std::string>(stay.stay_id), line, code,
                    std::move(field), std::move(what));
 }
@@ -49,7 +50,7 @@ Rejection reject(const Stay& stay, std::uint64_t line, ErrorCode code, std::stri
 /// (after its `prior`), by channel index; returns the largest figure it
 /// set (accumulated or paid), so that the range check below runs only
 /// when one may be out of range.
-Fen year_before(const Version& version, const Stay& stay, const Ledger& ledger, int year,
+MEDSETTLE_HOT Fen year_before(const Version& version, const Stay& stay, const Ledger& ledger, int year,
                 std::span<ChannelLedger> figures) {
   const std::span<const ChannelLedger> kept = LedgerAccess::year_figures(ledger, year);
   Fen top{};
@@ -123,7 +124,7 @@ void sum_fields(Settlement& out, const Remainders& rem) {
 /// `out.channels`, which has the room, and filled in place) and its figures
 /// after the stay (in `figures`).
 template <class Obs>
-void settle_channel(const ChannelContext& c, Remainders& rem, DiagnosisGroups& dx, Settlement& out,
+MEDSETTLE_HOT void settle_channel(const ChannelContext& c, Remainders& rem, DiagnosisGroups& dx, Settlement& out,
                     ChannelLedger& figures, Obs& obs) {
   const Channel& ch = c.channel;
   ChannelResult& r = out.channels.emplace_back();
@@ -159,7 +160,7 @@ void settle_channel(const ChannelContext& c, Remainders& rem, DiagnosisGroups& d
 
 /// The checks that can refuse a stay before anything is computed: the
 /// version in force, referral and prior, the range of the year's figures.
-std::optional<Rejection> refusal(const Plan& plan, const Stay& stay, const Ledger& ledger, const SettleOptions& options,
+MEDSETTLE_HOT std::optional<Rejection> refusal(const Plan& plan, const Stay& stay, const Ledger& ledger, const SettleOptions& options,
                                  std::uint64_t line, std::optional<std::size_t>& vi) {
   const PlanData& p = plan.data();
   const Date day = options.as_of.value_or(stay.discharged);
@@ -218,7 +219,7 @@ struct Work {
 /// Outcome (a Settlement is not moved on its way out); the ledger is
 /// posted in one step once the whole stay has settled.
 template <class Obs>
-Outcome settlement(const PlanData& p, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
+MEDSETTLE_HOT Outcome settlement(const PlanData& p, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
                    const SettleOptions& options, const Work& w, Obs& obs) {
   Outcome result(std::in_place_type<Settlement>);
   Settlement& out = result.settlement();
@@ -264,7 +265,7 @@ Outcome settlement(const PlanData& p, const std::shared_ptr<const PlanData>& ref
 }
 
 template <class Obs>
-Outcome settle_stay(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
+MEDSETTLE_HOT Outcome settle_stay(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
                     const SettleOptions& options, std::uint64_t line, const Buckets* known, Obs& obs) {
   const PlanData& p = plan.data();
   std::optional<std::size_t> vi;
@@ -286,7 +287,7 @@ Outcome settle_stay(const Plan& plan, const std::shared_ptr<const PlanData>& ref
 
 /// settle_stay with the observer the options ask for. `cost`: the stay's
 /// buckets if already split, else null.
-Outcome observed(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
+MEDSETTLE_HOT Outcome observed(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
                  const SettleOptions& options, std::uint64_t line, const Buckets* cost) {
   if (!options.trace && !options.observer) {
     NoObserver none;
@@ -301,7 +302,7 @@ Outcome observed(const Plan& plan, const std::shared_ptr<const PlanData>& ref, c
 
 }  // namespace
 
-std::optional<Rejection> check_links(const PlanData& p, const Stay& stay, const Ledger& ledger,
+MEDSETTLE_HOT std::optional<Rejection> check_links(const PlanData& p, const Stay& stay, const Ledger& ledger,
                                      std::size_t version_index, std::uint64_t line, bool started_in_run) {
   const Version& version = p.versions[version_index];
   if (stay.referred_from) {
@@ -339,7 +340,7 @@ std::shared_ptr<const PlanData> private_reference(const std::shared_ptr<const Pl
 
 }  // namespace detail
 
-Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleOptions& options, std::uint64_t line) {
+MEDSETTLE_HOT Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleOptions& options, std::uint64_t line) {
   using namespace detail;
   LedgerAccess::Use in_use(ledger);
   // A stay the ledger holds is a duplicate whatever else is wrong with it (§11).

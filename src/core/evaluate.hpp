@@ -12,6 +12,7 @@
 
 #include <algorithm>
 
+#include "core/hot.hpp"
 #include "core/conditions.hpp"
 #include "core/observe.hpp"
 #include "core/wide.hpp"
@@ -96,7 +97,7 @@ struct Payout {
   std::array<std::int64_t, max_bands> shares;  ///< in fen; the first `bands` of the Params are set
 };
 
-inline Payout payout(const Params& prm, Fen deductible, Fen x) {
+MEDSETTLE_HOT inline Payout payout(const Params& prm, Fen deductible, Fen x) {
   Payout out;
   std::fill_n(out.shares.begin(), prm.bands, std::int64_t{0});
   if (x <= deductible) return out;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <span>
 
+#include "core/hot.hpp"
 #include "core/ledger_access.hpp"
 #include "core/text.hpp"
 #include "medsettle/plan.hpp"
@@ -16,17 +17,17 @@ namespace medsettle {
 using detail::LedgerAccess;
 
 Ledger::Ledger() = default;
-Ledger::Ledger(const Plan& plan) : plan_(plan.shared_data()), rules_(plan.data().id) {}
+MEDSETTLE_HOT Ledger::Ledger(const Plan& plan) : plan_(plan.shared_data()), rules_(plan.data().id) {}
 Ledger::Ledger(const Ledger& other) = default;
 Ledger& Ledger::operator=(const Ledger& other) = default;
 Ledger::Ledger(Ledger&& other) noexcept = default;
-Ledger& Ledger::operator=(Ledger&& other) noexcept = default;
-Ledger::~Ledger() = default;
+MEDSETTLE_HOT Ledger& Ledger::operator=(Ledger&& other) noexcept = default;
+MEDSETTLE_HOT Ledger::~Ledger() = default;
 
 std::string_view Ledger::person_id() const noexcept { return person_; }
 std::string_view Ledger::rules() const noexcept { return rules_; }
 
-std::size_t Ledger::slot_count() const noexcept { return (plan_ ? plan_->slots.size() : 0) + extra_ids_.size(); }
+MEDSETTLE_HOT std::size_t Ledger::slot_count() const noexcept { return (plan_ ? plan_->slots.size() : 0) + extra_ids_.size(); }
 
 std::string_view Ledger::slot_id(std::size_t slot) const noexcept {
   const std::size_t n = plan_ ? plan_->slots.size() : 0;
@@ -41,13 +42,13 @@ std::optional<std::size_t> Ledger::slot_of(std::string_view id) const noexcept {
   return std::nullopt;
 }
 
-Ledger::Year* Ledger::find(int year) noexcept {
+MEDSETTLE_HOT Ledger::Year* Ledger::find(int year) noexcept {
   for (auto& y : years_) {
     if (y.year == year) return &y;
   }
   return nullptr;
 }
-const Ledger::Year* Ledger::find(int year) const noexcept {
+MEDSETTLE_HOT const Ledger::Year* Ledger::find(int year) const noexcept {
   for (const auto& y : years_) {
     if (y.year == year) return &y;
   }
@@ -76,7 +77,7 @@ std::vector<int> Ledger::years() const {
   return out;
 }
 
-const Ledger::StayEntry* Ledger::find_stay(std::string_view id) const noexcept {
+MEDSETTLE_HOT const Ledger::StayEntry* Ledger::find_stay(std::string_view id) const noexcept {
   if (stays_.size() < indexed_from) {
     for (const StayEntry& e : stays_) {
       if (e.id == id) return &e;
@@ -90,7 +91,7 @@ const Ledger::StayEntry* Ledger::find_stay(std::string_view id) const noexcept {
   return nullptr;
 }
 
-bool Ledger::holds(std::string_view stay_id) const noexcept { return find_stay(stay_id) != nullptr; }
+MEDSETTLE_HOT bool Ledger::holds(std::string_view stay_id) const noexcept { return find_stay(stay_id) != nullptr; }
 
 std::vector<std::string> Ledger::stay_ids() const {
   std::vector<std::string> out;
@@ -99,7 +100,7 @@ std::vector<std::string> Ledger::stay_ids() const {
   return out;
 }
 
-std::optional<std::span<const Fen>> Ledger::deductibles_of(std::string_view stay_id) const noexcept {
+MEDSETTLE_HOT std::optional<std::span<const Fen>> Ledger::deductibles_of(std::string_view stay_id) const noexcept {
   const StayEntry* e = find_stay(stay_id);
   if (!e) return std::nullopt;
   return std::span<const Fen>(deductibles_.data() + e->deductibles_at, e->deductibles_count);
@@ -327,7 +328,7 @@ Ledger Ledger::restore_into(Ledger l, const LedgerSnapshot& snap) {
 
 namespace detail {
 
-LedgerAccess::Use::Use(Ledger& l) : l_(l) {
+MEDSETTLE_HOT LedgerAccess::Use::Use(Ledger& l) : l_(l) {
   if (l.in_use_.flag.exchange(true, std::memory_order_acquire)) {
     throw UsageError(message(N_("a ledger is being used by another thread: one thread at a time per ledger")));
   }
@@ -384,7 +385,7 @@ void room_for(std::vector<T>& v, std::size_t n) {
 
 }  // namespace
 
-void LedgerAccess::bind(Ledger& l, const std::shared_ptr<const PlanData>& plan) {
+MEDSETTLE_HOT void LedgerAccess::bind(Ledger& l, const std::shared_ptr<const PlanData>& plan) {
   if (l.plan_ == plan) return;
   if (!l.rules_.empty() && l.rules_ != plan->id) {
     throw UsageError(message(N_("this ledger belongs to rule set {}; it cannot settle under rule set {}"), l.rules_,
@@ -442,7 +443,7 @@ void LedgerAccess::index_stay(Ledger& l, std::string_view id) {
   }
 }
 
-void LedgerAccess::post(Ledger& l, const Posting& p) {
+MEDSETTLE_HOT void LedgerAccess::post(Ledger& l, const Posting& p) {
   const std::size_t slots = l.slot_count();
   const Channel* channels = p.version->channels.data();
   Ledger::Year* year = l.find(p.year);

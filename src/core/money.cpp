@@ -5,6 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "core/hot.hpp"
 #include "core/fen_text.hpp"
 #include "core/wide.hpp"
 
@@ -17,7 +18,7 @@ constexpr std::int64_t native_limit = INT64_MAX / Rate::scale;
 
 }  // namespace
 
-std::int64_t round_div(std::int64_t num, std::int64_t den, Rounding mode) noexcept {
+MEDSETTLE_HOT std::int64_t round_div(std::int64_t num, std::int64_t den, Rounding mode) noexcept {
   std::int64_t q = num / den;
   std::int64_t r = num % den;  // same sign as num
   if (r == 0) return q;
@@ -37,7 +38,7 @@ std::int64_t round_div(std::int64_t num, std::int64_t den, Rounding mode) noexce
   return q;
 }
 
-Fen multiply(Fen amount, Rate rate, Rounding mode) {
+MEDSETTLE_HOT Fen multiply(Fen amount, Rate rate, Rounding mode) {
   std::int64_t a = amount.count();
   std::int32_t r = rate.ten_thousandths();
   // native_limit assumes |rate| <= 1; a Rate can hold more (up to ±2^31/10^4),

@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/hot.hpp"
 #include "core/result_arena.hpp"
 #include "medsettle/settle.hpp"
 
@@ -42,7 +43,7 @@ struct SparesCloser {
 };
 
 /// Whether a settlement's lists are on the heap and it is small enough to keep.
-bool keepable(const Settlement& s) noexcept {
+MEDSETTLE_HOT bool keepable(const Settlement& s) noexcept {
   return !s.channels.get_allocator().arena && !s.bands.get_allocator().arena &&
          s.channels.capacity() <= spare_list_limit && s.bands.capacity() <= spare_list_limit &&
          s.stay_id.capacity() <= spare_text_limit && s.person_id.capacity() <= spare_text_limit;
@@ -52,7 +53,7 @@ bool keepable(const Settlement& s) noexcept {
 /// but its lists and texts keep their memory, and its rule set stays (the
 /// next settlement on this thread is nearly always of the same rule set,
 /// which then costs no reference count; settlement() replaces it otherwise).
-void empty_for_reuse(Settlement& s) noexcept {
+MEDSETTLE_HOT void empty_for_reuse(Settlement& s) noexcept {
 #if defined(__GLIBCXX__) && __SIZEOF_POINTER__ == 8  // the size this was written against
   static_assert(sizeof(Settlement) == 328, "a field was added to Settlement: empty it here too");
 #endif
@@ -71,7 +72,7 @@ void empty_for_reuse(Settlement& s) noexcept {
 }
 
 /// Frees a heap settlement, or keeps it emptied as a spare.
-void recycle(Settlement* s) noexcept {
+MEDSETTLE_HOT void recycle(Settlement* s) noexcept {
   if (spares.closed || spares.count == spare_count || !keepable(*s)) {
     delete s;
     return;
@@ -85,7 +86,7 @@ void recycle(Settlement* s) noexcept {
 }
 
 /// An empty heap settlement: a spare if this thread has one.
-Settlement* new_settlement() {
+MEDSETTLE_HOT Settlement* new_settlement() {
   if (spares.count) return spares.item[--spares.count];
   return new Settlement();
 }
@@ -127,7 +128,7 @@ Outcome::Outcome(Settlement s) {
 
 Outcome::Outcome(Rejection r) { p_ = make_result<Rejection>(arena_, std::move(r)); }
 
-Outcome::Outcome(std::in_place_type_t<Settlement> /*tag*/) {
+MEDSETTLE_HOT Outcome::Outcome(std::in_place_type_t<Settlement> /*tag*/) {
   p_ = make_result<Settlement>(arena_);
   settled_ = true;
 }
@@ -141,7 +142,7 @@ Outcome::Outcome(const Outcome& other) : settled_(other.settled_) {
   }
 }
 
-void Outcome::release() noexcept {
+MEDSETTLE_HOT void Outcome::release() noexcept {
   // The arena (arena_) is let go after this, when the members are destroyed.
   if (settled_) {
     destroy(static_cast<Settlement*>(p_), arena_ != nullptr);

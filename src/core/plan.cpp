@@ -2,6 +2,7 @@
 // files is the rules layer's: src/rules/load.cpp.)
 #include <stdexcept>
 
+#include "core/hot.hpp"
 #include "core/model.hpp"
 #include "medsettle/plan.hpp"
 #include "medsettle/settlement.hpp"
@@ -34,7 +35,7 @@ std::vector<Date> Plan::versions() const {
 
 std::optional<Date> Plan::until() const noexcept { return data_->until; }
 
-std::optional<std::size_t> Plan::version_on(Date day) const noexcept {
+MEDSETTLE_HOT std::optional<std::size_t> Plan::version_on(Date day) const noexcept {
   const auto& vs = data_->versions;
   if (vs.empty() || day < vs.front().from) return std::nullopt;
   if (data_->until && day > *data_->until) return std::nullopt;

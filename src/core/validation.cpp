@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/hot.hpp"
 #include "core/text.hpp"
 
 namespace medsettle::detail {
@@ -344,7 +345,7 @@ bool plainly_valid(const Stay& s) noexcept { return plain_fields(s) && plain_cos
 
 }  // namespace
 
-std::optional<Rejection> validate(const Stay& stay, std::uint64_t line) {
+MEDSETTLE_HOT std::optional<Rejection> validate(const Stay& stay, std::uint64_t line) {
   using namespace detail;
   if (plainly_valid(stay)) return std::nullopt;
   Check p = check_identity_fields(stay);
@@ -366,7 +367,7 @@ std::optional<Rejection> validate(const Stay& stay, std::uint64_t line) {
 
 namespace medsettle::detail {
 
-std::optional<Buckets> plain_split(const Stay& s, Rate class_b_selfpay, Rounding mode) {
+MEDSETTLE_HOT std::optional<Buckets> plain_split(const Stay& s, Rate class_b_selfpay, Rounding mode) {
   if (!plain_fields(s)) return std::nullopt;
   if (s.buckets) return s.fees.empty() && plain_buckets(*s.buckets) ? s.buckets : std::nullopt;
   if (s.fees.size() > max_fee_lines) return std::nullopt;
