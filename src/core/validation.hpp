@@ -66,6 +66,11 @@ Check check_ratio(const FieldPath& field, Rate ratio);
 /// The checks across a fee line's fields: over_limit within the amount,
 /// a ratio only on B lines.
 Check check_fee_across(std::size_t index, const FeeLine& line, bool has_ratio);
+/// Whether check_fee_across() finds nothing to say (a reader asks this in
+/// line, and calls the check only when it would report).
+inline bool fee_across_holds(const FeeLine& line, bool has_ratio) {
+  return !(line.over_limit > line.amount) && (!has_ratio || line.category == FeeCategory::B);
+}
 Check check_fees_total(std::span<const FeeLine> fees);
 Check check_buckets_sum(const Buckets& b);
 Check check_grants(const FieldPath& field, std::int64_t grants);

@@ -1,6 +1,7 @@
 // JSON Lines stay reader: simdjson On-Demand, every amount read from its text.
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <span>
 #include <sstream>
@@ -125,12 +126,35 @@ enum class Key : std::uint8_t {
   admitted, discharged, diagnoses, flags, referred_from, fees, buckets, prior, unknown
 };
 
-/// A key's place among `names`, or -1.
-int slot_of(std::span<const std::string_view> names, std::string_view key) {
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (names[i].size() == key.size() && std::memcmp(names[i].data(), key.data(), key.size()) == 0) {
-      return static_cast<int>(i);
+/// A key the reader knows, with its bytes as two machine words (and masks
+/// for the bytes it has), so that a key in the document is matched with two
+/// loads and a compare, not a call to memcmp.
+struct KeyName {
+  std::string_view name;
+  std::uint64_t word[2] = {0, 0};
+  std::uint64_t mask[2] = {0, 0};
+  constexpr KeyName(const char* n) : KeyName(std::string_view(n)) {}  // NOLINT: implicit by design
+  constexpr KeyName(std::string_view n) : name(n) {                   // NOLINT
+    if (n.size() > 16) throw "a key name is at most 16 bytes";
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      const std::size_t shift = std::endian::native == std::endian::little ? 8 * (i % 8) : 8 * (7 - i % 8);
+      word[i / 8] |= std::uint64_t{static_cast<unsigned char>(n[i])} << shift;
+      mask[i / 8] |= std::uint64_t{0xFF} << shift;
     }
+  }
+  /// Whether the key whose text starts at `raw` (after its opening quote,
+  /// in a padded document: 16 bytes can be read) is this name.
+  [[nodiscard]] bool at(const char* raw) const {
+    std::uint64_t r[2];
+    std::memcpy(r, raw, sizeof r);
+    return (((r[0] ^ word[0]) & mask[0]) | ((r[1] ^ word[1]) & mask[1])) == 0 && raw[name.size()] == '"';
+  }
+};
+
+/// A key's place among `names`, or -1.
+int slot_of(std::span<const KeyName> names, std::string_view key) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i].name == key) return static_cast<int>(i);
   }
   return -1;
 }
@@ -139,20 +163,17 @@ int slot_of(std::span<const std::string_view> names, std::string_view key) {
 /// in the document's own bytes, `hint` first (keys mostly come in order); only
 /// a key that matches none is unescaped (it may still be a known key written
 /// with escapes).
-int match_key(od::field& fld, std::span<const std::string_view> names, std::size_t hint, std::string_view& key) {
+int match_key(od::field& fld, std::span<const KeyName> names, std::size_t hint, std::string_view& key) {
   const auto* raw = reinterpret_cast<const char*>(fld.key().raw());
   // The document is padded, and a name holds no backslash: a name followed
   // by the closing quote is the whole key.
-  auto is = [raw](std::string_view name) {
-    return raw[0] == name[0] && raw[name.size()] == '"' && std::memcmp(raw, name.data(), name.size()) == 0;
-  };
-  if (hint < names.size() && is(names[hint])) {
-    key = names[hint];
+  if (hint < names.size() && names[hint].at(raw)) {
+    key = names[hint].name;
     return static_cast<int>(hint);
   }
   for (std::size_t i = 0; i < names.size(); ++i) {
-    if (is(names[i])) {
-      key = names[i];
+    if (names[i].at(raw)) {
+      key = names[i].name;
       return static_cast<int>(i);
     }
   }
@@ -160,7 +181,7 @@ int match_key(od::field& fld, std::span<const std::string_view> names, std::size
   return slot_of(names, key);
 }
 
-constexpr std::array<std::string_view, 16> stay_keys{
+constexpr std::array<KeyName, 16> stay_keys{
     "stay_id", "person_id", "identities", "category", "age",      "insurance",     "hospital_level", "region",
     "admitted", "discharged", "diagnoses", "flags",   "referred_from", "fees",    "buckets",        "prior"};
 
@@ -172,6 +193,8 @@ struct Scratch {
   /// The keys of the objects being read (each object's after those of the
   /// objects around it) that are not among the keys it knows.
   std::vector<std::string_view> keys;
+  /// A list's texts, read before the list of strings the stay keeps is made.
+  std::vector<std::string_view> texts;
 };
 
 class Walker {
@@ -222,9 +245,18 @@ class Walker {
   // Rejects a value of the wrong type; `what` is the message, with the field and the type got.
   void wrong_type(od::value& v, const Path& field, const char* what);
   bool want_string(od::value v, const Path& field, std::string& out);
+  // want_string's checks, the text left where the parser unescaped it.
+  bool want_text(od::value v, const Path& field, std::string_view& text);
   template <class E, class F>
   bool want_enum(od::value v, const Path& field, F from, std::string_view expected, E& out);
   bool want_amount(od::value v, const Path& field, Fen& out);
+  // An amount from its text (want_amount once the text is read).
+  bool take_amount(std::string_view text, const Path& field, Fen& out);
+  // A fee line's amount: a string goes straight to its text (its type
+  // already asked), anything else the way want_amount takes it.
+  bool fee_amount(od::value& v, bool is_string, const Path& field, Fen& out) {
+    return is_string ? take_amount(must(v.get_string()), field, out) : want_amount(v, field, out);
+  }
   bool want_integer(od::value v, const Path& field, std::int64_t& out);
   bool want_date(od::value v, const Path& field, Date& out, std::string* raw);
   template <class Each>
@@ -232,7 +264,7 @@ class Walker {
   // An object's fields, each once: `names` are the keys known (a key's slot
   // among them, or -1, goes to `each`).
   template <class Each>
-  bool want_object(od::value v, const Path& field, std::span<const std::string_view> names, Each each);
+  bool want_object(od::value v, const Path& field, std::span<const KeyName> names, Each each);
   bool person_field(Key key, const Path& path, od::value v);
   bool cost_field(Key key, const Path& path, od::value v);
   void fee(od::value v, std::size_t index);
@@ -336,6 +368,12 @@ void Walker::skip(od::value v, int depth) {
 
 bool Walker::want_string(od::value v, const Path& field, std::string& out) {
   std::string_view text;
+  if (!want_text(v, field, text)) return false;
+  out.assign(text);
+  return true;
+}
+
+bool Walker::want_text(od::value v, const Path& field, std::string_view& text) {
   if (!string_text(v, text)) {
     wrong_type(v, field, N_("{}: expected a string, got {}"));
     return false;
@@ -344,7 +382,6 @@ bool Walker::want_string(od::value v, const Path& field, std::string& out) {
     fail(std::move(*detail::check_not_empty(field.str(), text)));
     return false;
   }
-  out.assign(text);
   return true;
 }
 
@@ -370,6 +407,10 @@ bool Walker::want_amount(od::value v, const Path& field, Fen& out) {
     wrong_type(v, field, N_("{}: expected an amount (a number or a string), got {}"));
     return false;
   }
+  return take_amount(text, field, out);
+}
+
+bool Walker::take_amount(std::string_view text, const Path& field, Fen& out) {
   AmountParse p = parse_amount(text);
   if (!p) {
     fail(detail::amount_text_problem(field.str(), p.error, text));
@@ -444,7 +485,7 @@ bool Walker::want_list(od::value v, const Path& field, std::size_t max, Each eac
 }
 
 template <class Each>
-bool Walker::want_object(od::value v, const Path& field, std::span<const std::string_view> names, Each each) {
+bool Walker::want_object(od::value v, const Path& field, std::span<const KeyName> names, Each each) {
   if (kind(v) != od::json_type::object) {
     wrong_type(v, field, N_("{}: expected an object, got {}"));
     return false;
@@ -564,14 +605,20 @@ bool Walker::cost_field(Key key, const Path& path, od::value v) {
   if (key == Key::diagnoses) {
     seen_diagnoses_ = true;
     std::size_t n = 0;
+    // The codes are kept as the parser's texts (valid for the document)
+    // until the list ends, then copied into a list of exactly their number.
+    std::vector<std::string_view>& codes = scratch_.texts;
+    codes.clear();
     bool is_list = want_list(v, path, limits_.max_list_items, [&](od::value x, std::size_t i) {
-      std::string code;
-      if (want_string(x, Path("diagnoses", i), code)) {
+      std::string_view code;
+      if (want_text(x, Path("diagnoses", i), code)) {
         if (auto p = detail::check_diagnosis(i, code)) fail(std::move(*p));
-        st.diagnoses.push_back(std::move(code));
+        codes.push_back(code);
       }
       ++n;
     });
+    st.diagnoses.reserve(st.diagnoses.size() + codes.size());
+    for (std::string_view code : codes) st.diagnoses.emplace_back(code);
     if (is_list) {
       if (auto p = detail::check_diagnosis_count(n)) fail(std::move(*p));
     }
@@ -607,32 +654,38 @@ bool Walker::cost_field(Key key, const Path& path, od::value v) {
 }
 
 void Walker::fee(od::value v, std::size_t index) {
-  static constexpr std::array<std::string_view, 6> names{"category", "amount", "over_limit", "selfpay_ratio",
+  static constexpr std::array<KeyName, 6> names{"category", "amount", "over_limit", "selfpay_ratio",
                                                          "code",     "name"};
   Path base("fees", index);
   FeeLine& line = scratch_.fees.emplace_back();
   bool has_category = false, has_amount = false, has_over = false;
   std::optional<Rate> ratio;
   bool ok = want_object(v, base, names, [&](int slot, std::string_view, const Path& path, od::value& x) {
-    if (is_null(x)) {
+    // The value's type, asked once (kind() only for what simdjson does not know).
+    auto t = x.type();
+    const od::json_type type = t.error() ? odd_kind(x, t.error()) : t.value_unsafe();
+    const bool is_string = !t.error() && type == od::json_type::string;
+    if (type == od::json_type::null) {
       skip(x);
       if (slot < 0) fail(ErrorCode::unknown_field, path, message(N_("{}: unknown field"), path));
       return;
     }
     if (slot == 0) {
-      std::string_view text;
-      if (!string_text(x, text)) {
+      if (!is_string) {
         wrong_type(x, path, N_("{}: expected a string, got {}"));
-      } else if (text == "A" || text == "B" || text == "C") {
+        return;
+      }
+      const std::string_view text = must(x.get_string());
+      if (text.size() == 1 && text[0] >= 'A' && text[0] <= 'C') {
         line.category = static_cast<FeeCategory>(text[0] - 'A');
         has_category = true;
       } else {
         fail(ErrorCode::bad_value, path, message(N_("{}: unknown value '{}' (expected one of A, B, C)"), path, text));
       }
     } else if (slot == 1) {
-      has_amount = want_amount(x, path, line.amount);
+      has_amount = fee_amount(x, is_string, path, line.amount);
     } else if (slot == 2) {
-      has_over = want_amount(x, path, line.over_limit);
+      has_over = fee_amount(x, is_string, path, line.over_limit);
     } else if (slot == 3) {
       std::string_view text;
       if (!amount_text(x, text)) {
@@ -667,7 +720,11 @@ void Walker::fee(od::value v, std::size_t index) {
     fail(ErrorCode::missing_field, at, message(N_("{}: required field is missing"), at));
   }
   if (has_amount && has_category) {
-    if (auto p = detail::check_fee_across(index, line, ratio.has_value())) fail(std::move(*p));
+    if (detail::fee_across_holds(line, ratio.has_value())) {
+      // nothing to report: the usual line
+    } else if (auto p = detail::check_fee_across(index, line, ratio.has_value())) {
+      fail(std::move(*p));
+    }
   } else if (has_over && has_amount && line.over_limit > line.amount) {
     if (auto p = detail::check_fee_across(index, line, false)) fail(std::move(*p));
   }
@@ -677,7 +734,7 @@ void Walker::fee(od::value v, std::size_t index) {
 void Walker::buckets(od::value v) {
   Buckets b;
   bool has[5] = {};
-  constexpr std::array<std::string_view, 5> names{"total", "full_selfpay", "over_limit", "pre_selfpay", "in_scope"};
+  static constexpr std::array<KeyName, 5> names{"total", "full_selfpay", "over_limit", "pre_selfpay", "in_scope"};
   Fen* slots[5] = {&b.total, &b.full_selfpay, &b.over_limit, &b.pre_selfpay, &b.in_scope};
   bool ok = want_object(v, "buckets", names, [&](int slot, std::string_view, const Path& path, od::value& x) {
     if (slot < 0) {
@@ -693,7 +750,7 @@ void Walker::buckets(od::value v) {
   for (std::size_t i = 0; i < 5; ++i) {
     if (!has[i]) {
       const Path root("buckets");
-      const Path path(root, names[i]);
+      const Path path(root, names[i].name);
       fail(ErrorCode::missing_field, path, message(N_("{}: required field is missing"), path));
       return;
     }
@@ -707,7 +764,7 @@ void Walker::buckets(od::value v) {
 
 void Walker::prior(od::value v) {
   std::vector<PriorEntry> entries;
-  static constexpr std::array<std::string_view, 3> names{"accumulated", "paid", "grants"};
+  static constexpr std::array<KeyName, 3> names{"accumulated", "paid", "grants"};
   bool ok = want_object(v, "prior", {}, [&](int, std::string_view channel, const Path& path, od::value& x) {
     if (is_null(x)) { skip(x); return; }
     if (entries.size() >= limits_.max_list_items) {
@@ -767,38 +824,34 @@ void Walker::finish() {
   }
 }
 
-}  // namespace
-
-struct JsonStayReader::Impl {
+/// What a reader keeps between records: its parser, the padded copy of the
+/// record, and the walk's lists.
+struct ReaderState {
   ReadLimits limits;
   od::parser parser;
   std::string buffer;  // the record, copied with SIMDJSON_PADDING bytes of room
   Scratch scratch;
 };
 
-JsonStayReader::JsonStayReader(ReadLimits limits) : impl_(std::make_unique<Impl>()) { impl_->limits = limits; }
-JsonStayReader::~JsonStayReader() = default;
-JsonStayReader::JsonStayReader(JsonStayReader&&) noexcept = default;
-JsonStayReader& JsonStayReader::operator=(JsonStayReader&&) noexcept = default;
-
-Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
-  Record rec;
+/// Reads one record into `rec`, a Record as default-constructed (read_jsonl
+/// reads each in its place in the list, not into one moved there).
+void read_record(ReaderState& state, std::string_view text, std::uint64_t line, Record& rec) {
   rec.line = line;
   auto reject_not_json = [&](Message what) {
     rec = Record{};
     rec.line = line;
     rec.rejection = detail::rejection(std::nullopt, line, ErrorCode::not_json, {}, std::move(what));
   };
-  if (text.size() > impl_->limits.max_record_bytes) {
-    reject_not_json(message(N_("not a JSON value: record longer than {} bytes"), impl_->limits.max_record_bytes));
-    return rec;
+  if (text.size() > state.limits.max_record_bytes) {
+    reject_not_json(message(N_("not a JSON value: record longer than {} bytes"), state.limits.max_record_bytes));
+    return;
   }
-  std::string& buf = impl_->buffer;
+  std::string& buf = state.buffer;
   buf.assign(text);
   buf.append(sj::SIMDJSON_PADDING, '\0');
   try {
-    od::document doc = must(impl_->parser.iterate(buf.data(), text.size(), buf.size()));
-    Walker w(rec, impl_->limits, impl_->scratch);
+    od::document doc = must(state.parser.iterate(buf.data(), text.size(), buf.size()));
+    Walker w(rec, state.limits, state.scratch);
     auto type = doc.type();
     if (type.error()) not_json(type.error());
     if (type.value_unsafe() != od::json_type::object) {
@@ -808,7 +861,7 @@ Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
       if (auto e = dom.parse(buf.data(), text.size(), false).error(); e) not_json(e);
       rec.rejection =
           detail::rejection(std::nullopt, line, ErrorCode::bad_type, {}, message(N_("a stay must be a JSON object")));
-      return rec;
+      return;
     }
     w.stay(must(doc.get_object()));
     // Anything after the object is not JSON: current_location() answers
@@ -820,6 +873,20 @@ Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
   } catch (const sj::simdjson_error& e) {  // never let a parser error escape: reading does not throw
     reject_not_json(message(N_("not a JSON value: {}"), e.what()));
   }
+}
+
+}  // namespace
+
+struct JsonStayReader::Impl : ReaderState {};
+
+JsonStayReader::JsonStayReader(ReadLimits limits) : impl_(std::make_unique<Impl>()) { impl_->limits = limits; }
+JsonStayReader::~JsonStayReader() = default;
+JsonStayReader::JsonStayReader(JsonStayReader&&) noexcept = default;
+JsonStayReader& JsonStayReader::operator=(JsonStayReader&&) noexcept = default;
+
+Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
+  Record rec;
+  read_record(*impl_, text, line, rec);
   return rec;
 }
 
@@ -861,10 +928,12 @@ void for_each_json_line(std::istream& in, const std::function<void(std::string_v
 }
 
 std::vector<Record> read_jsonl(std::istream& in, ReadLimits limits) {
-  JsonStayReader reader(limits);
+  ReaderState state;
+  state.limits = limits;
   std::vector<Record> out;
-  for_each_json_line(in, [&](std::string_view text, std::uint64_t line) { out.push_back(reader.read(text, line)); },
-                     limits.max_record_bytes);
+  for_each_json_line(
+      in, [&](std::string_view text, std::uint64_t line) { read_record(state, text, line, out.emplace_back()); },
+      limits.max_record_bytes);
   return out;
 }
 
