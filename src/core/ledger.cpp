@@ -385,8 +385,7 @@ void room_for(std::vector<T>& v, std::size_t n) {
 
 }  // namespace
 
-MEDSETTLE_HOT void LedgerAccess::bind(Ledger& l, const std::shared_ptr<const PlanData>& plan) {
-  if (l.plan_ == plan) return;
+void LedgerAccess::rebind(Ledger& l, const std::shared_ptr<const PlanData>& plan) {
   if (!l.rules_.empty() && l.rules_ != plan->id) {
     throw UsageError(message(N_("this ledger belongs to rule set {}; it cannot settle under rule set {}"), l.rules_,
                              plan->id));

@@ -34,7 +34,9 @@ struct LedgerAccess {
   }
   /// Binds the ledger to `plan`: its first plan, or another file of the same
   /// rule set (channels matched by id). Throws UsageError for another rule set.
-  static void bind(Ledger& l, const std::shared_ptr<const PlanData>& plan);
+  static void bind(Ledger& l, const std::shared_ptr<const PlanData>& plan) {
+    if (l.plan_ != plan) rebind(l, plan);  // nearly always bound already: the rest stays out of line
+  }
   /// Before the ledger changes plan: its stays keep the digest they were settled under.
   static void keep_digests(Ledger& l, const std::shared_ptr<const PlanData>& plan);
   /// The figures of a slot in a year (zero if none).
@@ -66,6 +68,8 @@ struct LedgerAccess {
 
  private:
   struct Remap;  // moves a ledger's vectors by slot to another slot table
+  /// bind() for a ledger not yet bound to `plan`.
+  static void rebind(Ledger& l, const std::shared_ptr<const PlanData>& plan);
   /// Adds a new stay's id to the ledger's index (from indexed_from stays on).
   static void index_stay(Ledger& l, std::string_view id);
 };

@@ -346,7 +346,7 @@ bool plainly_valid(const Stay& s) noexcept { return plain_fields(s) && plain_cos
 
 }  // namespace
 
-MEDSETTLE_HOT std::optional<Rejection> validate(const Stay& stay, std::uint64_t line) {
+std::optional<Rejection> validate(const Stay& stay, std::uint64_t line) {
   using namespace detail;
   if (plainly_valid(stay)) return std::nullopt;
   Check p = check_identity_fields(stay);
