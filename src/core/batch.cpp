@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/engine_internal.hpp"
+#include "core/hot.hpp"
 #include "core/id_table.hpp"
 #include "core/ledger_access.hpp"
 #include "core/result_arena.hpp"
@@ -36,10 +37,15 @@ Rejection record_rejection(const Record& rec, ErrorCode code, std::string field,
 }
 
 /// The rejection of a record whose stay id the kept ledgers hold.
-std::optional<Rejection> kept_duplicate(const Record& rec, const LedgerBook* book) {
-  if (!book || !book->holds(rec.stay.stay_id)) return std::nullopt;
+/// (Only a batch with kept ledgers has any: `book` is checked first, inline.)
+MEDSETTLE_COLD std::optional<Rejection> held_duplicate(const Record& rec, const LedgerBook& book) {
+  if (!book.holds(rec.stay.stay_id)) return std::nullopt;
   return record_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
                           message(N_("stay_id: '{}' is already settled in the kept ledger"), rec.stay.stay_id));
+}
+inline std::optional<Rejection> kept_duplicate(const Record& rec, const LedgerBook* book) {
+  if (!book) return std::nullopt;
+  return held_duplicate(rec, *book);
 }
 
 /// The state of one person's settling within the batch.
@@ -65,9 +71,23 @@ struct PersonRun {
                   : message(N_("earlier stay on line {} of person {} in {} was rejected"), p.line, person, year));
   }
 
-  /// The outcome of one valid stay, in processing order.
-  Outcome settle_one(const Record& rec, const std::optional<std::size_t>& version) {
+  /// The version in force for a record placed by `key` (none without a date).
+  std::optional<std::size_t> version_of(const Key& key) const {
+    if (!key.date) return std::nullopt;
+    return plan.version_on(options.settle.as_of.value_or(*key.date));
+  }
+
+  /// The outcome of one valid stay, in processing order. Its version and
+  /// year are looked up only when a rejection of its person's years needs
+  /// them: most persons have none, and their stays just settle.
+  Outcome settle_one(const Record& rec, const Key& key) {
     const Stay& stay = rec.stay;
+    if (poisoned.empty()) {
+      Outcome o = detail::settle_checked(plan, ref, stay, ledger, options.settle, rec.line);
+      if (!o.settled() && version_of(key)) poison(stay.discharged.year(), Poison{stay.stay_id, rec.line});
+      return o;
+    }
+    const std::optional<std::size_t> version = version_of(key);
     const int year = stay.discharged.year();
     if (!version) return detail::settle_checked(plan, ref, stay, ledger, options.settle, rec.line);  // no_version
     if (auto it = poisoned.find(year); it != poisoned.end()) {
@@ -100,17 +120,19 @@ void settle_person(const Plan& plan, const std::shared_ptr<const detail::PlanDat
   for (std::size_t idx : mine) {
     const Record& rec = *records[idx];
     const Key& key = keys[idx];
-    std::optional<std::size_t> version;
-    if (key.date) version = plan.version_on(options.settle.as_of.value_or(*key.date));
+    if (!rec.rejection && rec.checked) {  // the readers' records: valid stays
+      out[idx] = run.settle_one(rec, key);
+      continue;
+    }
     // A record the readers did not make is held to their rules here.
     std::optional<Rejection> invalid;
-    if (!rec.rejection && !rec.checked) invalid = validate(rec.stay, rec.line);
+    if (!rec.rejection) invalid = validate(rec.stay, rec.line);
     if (!rec.rejection && !invalid) {
-      out[idx] = run.settle_one(rec, version);
+      out[idx] = run.settle_one(rec, key);
       continue;
     }
     // A rejected record cascades only if it can be placed and a version is in force.
-    if (version) {
+    if (run.version_of(key)) {
       run.poison(key.date->year(), PersonRun::Poison{key.has_stay_id ? std::optional<std::string>(rec.stay.stay_id)
                                                                      : std::nullopt,
                                                      rec.line});
@@ -197,7 +219,7 @@ Placement place(std::span<const Record* const> records, std::span<Outcome> out, 
   pl.person_of.assign(n, Placement::none);
   // Duplicate stay ids: the first record in input order stands; later copies
   // are rejected and count as no stay at all.
-  IdTable first(n), person_index;
+  IdTable first(n), person_index(n / 2);  // room for a person per two records: no regrowing, mostly
   const std::string* last_person = nullptr;
   std::uint32_t last_number = Placement::none;
   for (std::size_t i = 0; i < n; ++i) {

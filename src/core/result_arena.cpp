@@ -52,8 +52,7 @@ ResultArena::~ResultArena() {
   }
 }
 
-void* ResultArena::allocate(std::size_t bytes, std::size_t align) {
-  if (!sealed_) return take(bytes, align);
+void* ResultArena::allocate_locked(std::size_t bytes, std::size_t align) {
   std::lock_guard lock(mutex_);
   return take(bytes, align);
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -32,7 +33,11 @@ class ResultArena {
   /// Memory for a list. Unlocked on the batch's thread until the batch
   /// ends (seal()), when its settlements become the caller's, who may grow
   /// their lists from any thread: then under a lock.
-  void* allocate(std::size_t bytes, std::size_t align);
+  void* allocate(std::size_t bytes, std::size_t align) {
+    if (sealed_) return allocate_locked(bytes, align);
+    if (void* p = bump(bytes, align)) return p;
+    return take(bytes, align);
+  }
   /// The batch's thread is done with the arena (ArenaScope's end).
   void seal() noexcept { sealed_ = true; }
 
@@ -42,6 +47,18 @@ class ResultArena {
     std::size_t size = 0;
   };
   void* take(std::size_t bytes, std::size_t align);
+  void* allocate_locked(std::size_t bytes, std::size_t align);
+  /// take()'s common case, inline: a small list that fits in the current
+  /// chunk. Null when take() has more to do.
+  void* bump(std::size_t bytes, std::size_t align) noexcept {
+    const auto here = reinterpret_cast<std::uintptr_t>(at_);
+    const std::uintptr_t start = (here + align - 1) & ~(std::uintptr_t{align} - 1);
+    const auto end = reinterpret_cast<std::uintptr_t>(end_);
+    if (bytes == 0 || bytes > chunk_ / 4 || !at_ || start > end || end - start < bytes) return nullptr;
+    std::byte* p = at_ + (start - here);
+    at_ = p + bytes;
+    return p;
+  }
 
   std::mutex mutex_;  // once sealed: settlements of one arena may be grown from any thread
   bool sealed_ = false;  // written by the batch's thread before the caller sees a settlement
