@@ -50,7 +50,8 @@ MEDSETTLE_COLD Rejection reject(const Stay& stay, std::uint64_t line, ErrorCode 
 /// (after its `prior`), by channel index; returns the largest figure it
 /// set (accumulated or paid), so that the range check below runs only
 /// when one may be out of range.
-MEDSETTLE_HOT Fen year_before(const Version& version, const Stay& stay, const Ledger& ledger, int year,
+MEDSETTLE_HOT
+Fen year_before(const Version& version, const Stay& stay, const Ledger& ledger, int year,
                 std::span<ChannelLedger> figures) {
   const std::span<const ChannelLedger> kept = LedgerAccess::year_figures(ledger, year);
   Fen top{};
@@ -124,7 +125,8 @@ void sum_fields(Settlement& out, const Remainders& rem) {
 /// `out.channels`, which has the room, and filled in place) and its figures
 /// after the stay (in `figures`).
 template <class Obs>
-MEDSETTLE_HOT void settle_channel(const ChannelContext& c, Remainders& rem, DiagnosisGroups& dx, Settlement& out,
+MEDSETTLE_HOT
+void settle_channel(const ChannelContext& c, Remainders& rem, DiagnosisGroups& dx, Settlement& out,
                     ChannelLedger& figures, Obs& obs) {
   const Channel& ch = c.channel;
   ChannelResult& r = out.channels.emplace_back();
@@ -160,7 +162,8 @@ MEDSETTLE_HOT void settle_channel(const ChannelContext& c, Remainders& rem, Diag
 
 /// The checks that can refuse a stay before anything is computed: the
 /// version in force, referral and prior, the range of the year's figures.
-MEDSETTLE_HOT std::optional<Rejection> refusal(const Plan& plan, const Stay& stay, const Ledger& ledger, const SettleOptions& options,
+MEDSETTLE_HOT
+std::optional<Rejection> refusal(const Plan& plan, const Stay& stay, const Ledger& ledger, const SettleOptions& options,
                                  std::uint64_t line, std::optional<std::size_t>& vi) {
   const PlanData& p = plan.data();
   const Date day = options.as_of.value_or(stay.discharged);
@@ -219,7 +222,8 @@ struct Work {
 /// Outcome (a Settlement is not moved on its way out); the ledger is
 /// posted in one step once the whole stay has settled.
 template <class Obs>
-MEDSETTLE_HOT Outcome settlement(const PlanData& p, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
+MEDSETTLE_HOT
+Outcome settlement(const PlanData& p, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
                    const SettleOptions& options, const Work& w, Obs& obs) {
   Outcome result(std::in_place_type<Settlement>);
   Settlement& out = result.settlement();
@@ -265,7 +269,8 @@ MEDSETTLE_HOT Outcome settlement(const PlanData& p, const std::shared_ptr<const 
 }
 
 template <class Obs>
-MEDSETTLE_HOT Outcome settle_stay(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
+MEDSETTLE_HOT
+Outcome settle_stay(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
                     const SettleOptions& options, std::uint64_t line, const Buckets* known, Obs& obs) {
   const PlanData& p = plan.data();
   std::optional<std::size_t> vi;
@@ -287,7 +292,8 @@ MEDSETTLE_HOT Outcome settle_stay(const Plan& plan, const std::shared_ptr<const 
 
 /// settle_stay with the observer the options ask for. `cost`: the stay's
 /// buckets if already split, else null.
-MEDSETTLE_HOT Outcome observed(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
+MEDSETTLE_HOT
+Outcome observed(const Plan& plan, const std::shared_ptr<const PlanData>& ref, const Stay& stay, Ledger& ledger,
                  const SettleOptions& options, std::uint64_t line, const Buckets* cost) {
   if (!options.trace && !options.observer) {
     NoObserver none;
@@ -302,7 +308,8 @@ MEDSETTLE_HOT Outcome observed(const Plan& plan, const std::shared_ptr<const Pla
 
 }  // namespace
 
-MEDSETTLE_HOT std::optional<Rejection> check_links(const PlanData& p, const Stay& stay, const Ledger& ledger,
+MEDSETTLE_HOT
+std::optional<Rejection> check_links(const PlanData& p, const Stay& stay, const Ledger& ledger,
                                      std::size_t version_index, std::uint64_t line, bool started_in_run) {
   const Version& version = p.versions[version_index];
   if (stay.referred_from) {
@@ -340,7 +347,8 @@ std::shared_ptr<const PlanData> private_reference(const std::shared_ptr<const Pl
 
 }  // namespace detail
 
-MEDSETTLE_HOT Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleOptions& options, std::uint64_t line) {
+MEDSETTLE_HOT
+Outcome settle(const Plan& plan, const Stay& stay, Ledger& ledger, const SettleOptions& options, std::uint64_t line) {
   using namespace detail;
   LedgerAccess::Use in_use(ledger);
   // A stay the ledger holds is a duplicate whatever else is wrong with it (§11).

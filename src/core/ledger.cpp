@@ -27,7 +27,8 @@ MEDSETTLE_HOT Ledger::~Ledger() = default;
 std::string_view Ledger::person_id() const noexcept { return person_; }
 std::string_view Ledger::rules() const noexcept { return rules_; }
 
-MEDSETTLE_HOT std::size_t Ledger::slot_count() const noexcept { return (plan_ ? plan_->slots.size() : 0) + extra_ids_.size(); }
+MEDSETTLE_HOT
+std::size_t Ledger::slot_count() const noexcept { return (plan_ ? plan_->slots.size() : 0) + extra_ids_.size(); }
 
 std::string_view Ledger::slot_id(std::size_t slot) const noexcept {
   const std::size_t n = plan_ ? plan_->slots.size() : 0;
