@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "core/engine_internal.hpp"
-#include "core/hot.hpp"
 #include "core/id_table.hpp"
 #include "core/ledger_access.hpp"
 #include "core/result_arena.hpp"
@@ -37,15 +36,14 @@ Rejection record_rejection(const Record& rec, ErrorCode code, std::string field,
 }
 
 /// The rejection of a record whose stay id the kept ledgers hold.
-/// (Only a batch with kept ledgers has any: `book` is checked first, inline.)
-MEDSETTLE_COLD std::optional<Rejection> held_duplicate(const Record& rec, const LedgerBook& book) {
+std::optional<Rejection> held_duplicate(const Record& rec, const LedgerBook& book) {
   if (!book.holds(rec.stay.stay_id)) return std::nullopt;
   return record_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
                           message(N_("stay_id: '{}' is already settled in the kept ledger"), rec.stay.stay_id));
 }
+/// The same for any batch: most have no kept ledgers, and this check, inline, is all they pay.
 inline std::optional<Rejection> kept_duplicate(const Record& rec, const LedgerBook* book) {
-  if (!book) return std::nullopt;
-  return held_duplicate(rec, *book);
+  return book ? held_duplicate(rec, *book) : std::nullopt;
 }
 
 /// The state of one person's settling within the batch.
@@ -82,21 +80,18 @@ struct PersonRun {
   /// them: most persons have none, and their stays just settle.
   Outcome settle_one(const Record& rec, const Key& key) {
     const Stay& stay = rec.stay;
-    if (poisoned.empty()) {
-      Outcome o = detail::settle_checked(plan, ref, stay, ledger, options.settle, rec.line);
-      if (!o.settled() && version_of(key)) poison(stay.discharged.year(), Poison{stay.stay_id, rec.line});
-      return o;
-    }
-    const std::optional<std::size_t> version = version_of(key);
-    const int year = stay.discharged.year();
-    if (!version) return detail::settle_checked(plan, ref, stay, ledger, options.settle, rec.line);  // no_version
-    if (auto it = poisoned.find(year); it != poisoned.end()) {
-      // Its own error, if it has one, is reported instead of the cascade.
-      if (auto own = detail::check_links(plan.data(), stay, ledger, *version, rec.line, true)) return std::move(*own);
-      return cascade(rec, year, it->second);
+    if (!poisoned.empty()) {
+      const int year = stay.discharged.year();
+      auto it = poisoned.find(year);
+      const std::optional<std::size_t> version = it != poisoned.end() ? version_of(key) : std::nullopt;
+      if (version) {  // without one, settling says no_version
+        // Its own error, if it has one, is reported instead of the cascade.
+        if (auto own = detail::check_links(plan.data(), stay, ledger, *version, rec.line, true)) return std::move(*own);
+        return cascade(rec, year, it->second);
+      }
     }
     Outcome o = detail::settle_checked(plan, ref, stay, ledger, options.settle, rec.line);
-    if (!o.settled()) poison(year, Poison{stay.stay_id, rec.line});
+    if (!o.settled() && version_of(key)) poison(stay.discharged.year(), Poison{stay.stay_id, rec.line});
     return o;
   }
 };
@@ -120,7 +115,7 @@ void settle_person(const Plan& plan, const std::shared_ptr<const detail::PlanDat
   for (std::size_t idx : mine) {
     const Record& rec = *records[idx];
     const Key& key = keys[idx];
-    if (!rec.rejection && rec.checked) {  // the readers' records: valid stays
+    if (!rec.rejection && rec.checked) {  // the readers' records: valid stays, the common case
       out[idx] = run.settle_one(rec, key);
       continue;
     }

@@ -65,20 +65,13 @@ void* ResultArena::take(std::size_t bytes, std::size_t align) {
     blocks_.push_back(Block{std::make_unique_for_overwrite<std::byte[]>(bytes), bytes});
     return blocks_.back().memory.get();
   }
-  const auto here = reinterpret_cast<std::uintptr_t>(at_);
-  const std::uintptr_t start = (here + align - 1) & ~(std::uintptr_t{align} - 1);
-  if (!at_ || start > reinterpret_cast<std::uintptr_t>(end_) || reinterpret_cast<std::uintptr_t>(end_) - start < bytes) {
-    blocks_.push_back(chunk_ == chunk_bytes
-                          ? Block{cache().take(), chunk_bytes}
-                          : Block{std::make_unique_for_overwrite<std::byte[]>(chunk_), chunk_});
-    at_ = blocks_.back().memory.get();  // aligned for any type (operator new[])
-    end_ = at_ + chunk_;
-    std::byte* p = at_;
-    at_ += bytes;
-    return p;
-  }
-  std::byte* p = at_ + (start - here);
-  at_ = p + bytes;
+  if (void* p = bump(bytes, align)) return p;
+  blocks_.push_back(chunk_ == chunk_bytes ? Block{cache().take(), chunk_bytes}
+                                          : Block{std::make_unique_for_overwrite<std::byte[]>(chunk_), chunk_});
+  at_ = blocks_.back().memory.get();  // aligned for any type (operator new[])
+  end_ = at_ + chunk_;
+  std::byte* p = at_;
+  at_ += bytes;
   return p;
 }
 

@@ -48,8 +48,8 @@ class ResultArena {
   };
   void* take(std::size_t bytes, std::size_t align);
   void* allocate_locked(std::size_t bytes, std::size_t align);
-  /// take()'s common case, inline: a small list that fits in the current
-  /// chunk. Null when take() has more to do.
+  /// A small list in the current chunk (allocate()'s common case, inline;
+  /// take() tries it too). Null when it needs a new chunk or a block of its own.
   void* bump(std::size_t bytes, std::size_t align) noexcept {
     const auto here = reinterpret_cast<std::uintptr_t>(at_);
     const std::uintptr_t start = (here + align - 1) & ~(std::uintptr_t{align} - 1);

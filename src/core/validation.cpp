@@ -164,7 +164,6 @@ Check check_ratio(const FieldPath& field, Rate ratio) {
 }
 
 Check check_fee_across(std::size_t index, const FeeLine& line, bool has_ratio) {
-  if (fee_across_holds(line, has_ratio)) return std::nullopt;
   if (line.over_limit > line.amount) {
     const FieldPath field("fees", index, "over_limit");
     return problem(ErrorCode::bad_amount, field, message(N_("{}: more than the line's amount"), field.str()));

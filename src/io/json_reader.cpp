@@ -720,10 +720,9 @@ void Walker::fee(od::value v, std::size_t index) {
     fail(ErrorCode::missing_field, at, message(N_("{}: required field is missing"), at));
   }
   if (has_amount && has_category) {
-    if (detail::fee_across_holds(line, ratio.has_value())) {
-      // nothing to report: the usual line
-    } else if (auto p = detail::check_fee_across(index, line, ratio.has_value())) {
-      fail(std::move(*p));
+    // Only a line that breaks a rule pays for the check's call.
+    if (!detail::fee_across_holds(line, ratio.has_value())) {
+      if (auto p = detail::check_fee_across(index, line, ratio.has_value())) fail(std::move(*p));
     }
   } else if (has_over && has_amount && line.over_limit > line.amount) {
     if (auto p = detail::check_fee_across(index, line, false)) fail(std::move(*p));
