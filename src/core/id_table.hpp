@@ -5,21 +5,30 @@
 // The keys are views: either of text the caller keeps alive and unchanged
 // (`insert`), or copied into the table's own blocks (`insert_copy`).
 //
+// A table of 4 MiB or more asks the kernel for huge pages (madvise; a
+// no-op where transparent huge pages are off): the slots are reached at
+// random, and with 4 KiB pages most inserts into a large table also missed
+// the TLB and faulted in a page of their own.
+//
 // The hash is seeded per process from the operating system (getrandom), so
 // that ids crafted against a known hash cannot pile into one run of slots
 // and make every insert walk it (issue #18: 200,000 such ids took 12 times
 // as long as ordinary ones under the unseeded std::hash).
 #pragma once
 
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <algorithm>
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -46,8 +55,10 @@ class IdTable {
   explicit IdTable(std::size_t expected = 0) { rehash(capacity_for(expected)); }
 
   /// The value of `key`, or nullptr.
-  [[nodiscard]] const std::uint32_t* find(std::string_view key) const noexcept {
-    const std::uint64_t h = hash(key);
+  [[nodiscard]] const std::uint32_t* find(std::string_view key) const noexcept { return find(key, hash(key)); }
+
+  /// As find(key), with `h` the key's hash().
+  [[nodiscard]] const std::uint32_t* find(std::string_view key, std::uint64_t h) const noexcept {
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (!s.used()) return nullptr;
@@ -66,6 +77,25 @@ class IdTable {
     return insert_hashed(key, hash(key), value, true);
   }
 
+  /// As insert_copy, with `h` the key's hash() computed before: a caller
+  /// inserting many keys hashes a few ahead and prefetch()es their slots.
+  std::pair<std::uint32_t, bool> insert_copy(std::string_view key, std::uint64_t h, std::uint32_t value) {
+    return insert_hashed(key, h, value, true);
+  }
+
+  /// The hash insert_copy(key, h, value) expects.
+  [[nodiscard]] static std::uint64_t hash(std::string_view key) noexcept {
+    return std::_Hash_bytes(key.data(), key.size(), hash_seed());
+  }
+
+  /// Starts loading the slot where a key of hash `h` is looked for first.
+  void prefetch(std::uint64_t h) const noexcept { __builtin_prefetch(&slots_[h & mask_], 1); }
+
+  /// Room for `n` keys in all without growing.
+  void reserve(std::size_t n) {
+    if (capacity_for(n) > capacity_) rehash(capacity_for(n));
+  }
+
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   /// Slots looked at by every insert so far: the work the keys cost (tests).
   [[nodiscard]] std::uint64_t probes() const noexcept { return probes_; }
@@ -80,17 +110,16 @@ class IdTable {
     [[nodiscard]] bool used() const noexcept { return data != nullptr; }
     [[nodiscard]] std::string_view key() const noexcept { return {data, size}; }
   };
-  std::vector<Slot> slots_;
-  std::size_t mask_ = 0, size_ = 0;
+  struct Release {
+    void operator()(Slot* p) const noexcept { std::free(p); }
+  };
+  std::unique_ptr<Slot[], Release> slots_;
+  std::size_t capacity_ = 0, mask_ = 0, size_ = 0;
   std::uint64_t probes_ = 0;
   // Copied keys: blocks of at least 64 KiB, never moved once written.
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::size_t block_left_ = 0;
   char* block_at_ = nullptr;
-
-  static std::uint64_t hash(std::string_view key) noexcept {
-    return std::_Hash_bytes(key.data(), key.size(), hash_seed());
-  }
 
   static std::size_t capacity_for(std::size_t n) noexcept {
     std::size_t c = 16;
@@ -114,7 +143,7 @@ class IdTable {
 
   std::pair<std::uint32_t, bool> insert_hashed(std::string_view key, std::uint64_t h, std::uint32_t value, bool own) {
     if (key.size() > 0xFFFFFFFFu) throw std::length_error("IdTable: a key longer than 4 GiB");
-    if (2 * (size_ + 1) > slots_.size()) rehash(slots_.size() * 2);
+    if (2 * (size_ + 1) > capacity_) rehash(capacity_ * 2);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       ++probes_;
       Slot& s = slots_[i];
@@ -131,11 +160,26 @@ class IdTable {
     }
   }
 
+  /// Zeroed slots; 2 MiB aligned and advised as huge pages from 4 MiB on.
+  static std::unique_ptr<Slot[], Release> allocate(std::size_t capacity) {
+    static_assert(std::is_trivially_copyable_v<Slot>);
+    constexpr std::size_t huge = std::size_t{2} << 20;
+    const std::size_t bytes = capacity * sizeof(Slot), rounded = (bytes + huge - 1) / huge * huge;
+    const bool large = bytes >= 2 * huge;
+    void* p = large ? std::aligned_alloc(huge, rounded) : std::malloc(bytes);
+    if (!p) throw std::bad_alloc();
+    if (large) ::madvise(p, rounded, MADV_HUGEPAGE);  // a hint: its failure is harmless
+    std::memset(p, 0, bytes);  // a free slot is all zero bits (a null key pointer)
+    return std::unique_ptr<Slot[], Release>(static_cast<Slot*>(p));
+  }
+
   void rehash(std::size_t capacity) {
-    std::vector<Slot> old(capacity);
+    auto old = allocate(capacity);
     old.swap(slots_);
+    const std::size_t old_capacity = std::exchange(capacity_, capacity);
     mask_ = capacity - 1;
-    for (const Slot& s : old) {
+    for (std::size_t k = 0; k < old_capacity; ++k) {
+      const Slot& s = old[k];
       if (!s.used()) continue;
       std::size_t i = s.hash & mask_;
       while (slots_[i].used()) i = (i + 1) & mask_;

@@ -190,7 +190,7 @@ unsigned threads_of(const PipelineOptions& o) {
 }
 
 PipelineCounts settle_streamed(const Plan& plan, InputFile& in, Sink& sink, const PipelineOptions& o,
-                               unsigned threads) {
+                               unsigned threads, std::uint64_t expected) {
   StreamOptions stream;
   // Waves of 8,192 records: a wave's lines, records, results and text are
   // what the run holds (about 60 MB at this size; 32,768 held 190 MB).
@@ -201,7 +201,8 @@ PipelineCounts settle_streamed(const Plan& plan, InputFile& in, Sink& sink, cons
   stream.format = o.input;
   stream.limits = o.limits;
   if (o.progress) stream.progress = [&](std::size_t done) { o.progress({done, in.offset(), in.size()}); };
-  const StreamCounts c = settle_stream_waves(plan, in.stream(), stream, [&](std::span<const Outcome> wave) { sink(wave); });
+  const StreamCounts c = detail::settle_stream_waves_expecting(
+      plan, in.stream(), stream, [&](std::span<const Outcome> wave) { sink(wave); }, expected);
   return {c.read, c.settled, c.rejected};
 }
 
@@ -220,17 +221,25 @@ PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, s
     return settle_file(plan, copy, out, errors, options);
   }
   bool stream = options.mode == PipelineMode::stream;
+  std::uint64_t expected = 0;  // records, as the grouping pass counted them
   if (options.mode != PipelineMode::whole && in.regular()) {
-    const auto apart = detail::first_ungrouped(in.stream(), options.input);
+    detail::Grouping grouping = detail::first_ungrouped(in.stream(), options.input, true);
     in.rewind();
+    if (grouping.apart) {  // the quick pass's "apart" is checked by the parser's
+      grouping = detail::first_ungrouped(in.stream(), options.input);
+      in.rewind();
+    }
+    const auto& apart = grouping.apart;
     if (apart && options.mode == PipelineMode::stream) throw NotGroupedError(apart->line, apart->person);
     // Not grouped (automatic mode): settled in waves of persons read back from the file.
     if (apart) return detail::settle_apart(plan, in, out, errors, options, threads);
     stream = true;
+    expected = grouping.records;
   }
   Sink sink(plan, options, threads, out, errors);
   const PipelineCounts counts =
-      stream ? settle_streamed(plan, in, sink, options, threads) : settle_whole(plan, in, sink, options, threads);
+      stream ? settle_streamed(plan, in, sink, options, threads, expected)
+             : settle_whole(plan, in, sink, options, threads);
   sink.finish();
   return counts;
 }

@@ -42,9 +42,14 @@ namespace {
 /// first stay cost a rejection each, not a record (issue #18).
 class Waves {
  public:
-  Waves(const Plan& plan, const StreamOptions& options, const WaveSink& sink)
+  /// `expected`: the records the input is known to hold (0 if not known).
+  Waves(const Plan& plan, const StreamOptions& options, const WaveSink& sink, std::uint64_t expected = 0)
       : plan_(plan), options_(options), sink_(sink) {
     pending_.reserve(std::max<std::size_t>(1, options.wave_records) + 64);
+    // Room made once for every stay id: growing a table of millions of
+    // slots copies it and faults in its pages again (capped: a wrong count
+    // costs at most this much room).
+    seen_ids_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(expected, 64u << 20)));
   }
 
   /// Takes a wave of records read elsewhere (CSV), in input order; `last` if the input ends.
@@ -77,6 +82,7 @@ class Waves {
   detail::HeldRejections decided_;       ///< the decided outcomes, in input order
   std::size_t run_start_ = 0;            ///< the current person's first record in pending_
   std::vector<const Record*> refs_;
+  std::vector<std::uint64_t> hashes_;    ///< scan(): the stay ids' hashes, from `from` on
   std::vector<Outcome> settled_;  ///< the outcomes of pending_[0, cut)
   std::vector<Outcome> wave_;     ///< the outcomes to pass on next
 
@@ -95,10 +101,18 @@ class Waves {
   /// current person's run.
   void scan(std::size_t from, bool last) {
     counts_.read += pending_.size() - from;
+    // The stay-id table is large and reached at random: the ids are hashed
+    // first, and each insert loads the slot of the id `ahead` places on.
+    constexpr std::size_t ahead = 12;
+    hashes_.resize(pending_.size() - from);
+    for (std::size_t i = from; i < pending_.size(); ++i) {
+      if (pending_[i].has_stay_id) hashes_[i - from] = detail::IdTable::hash(pending_[i].stay.stay_id);
+    }
     std::size_t kept = from;
     for (std::size_t i = from; i < pending_.size(); ++i) {
+      if (i + ahead < pending_.size() && pending_[i + ahead].has_stay_id) seen_ids_.prefetch(hashes_[i + ahead - from]);
       const Record& rec = pending_[i];
-      const bool duplicate = rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, 0).second;
+      const bool duplicate = rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, hashes_[i - from], 0).second;
       if (!duplicate && rec.has_person_id && rec.stay.person_id != current_) {
         if (done_persons_.find(rec.stay.person_id)) throw NotGroupedError(rec.line, rec.stay.person_id);
         if (!current_.empty()) done_persons_.insert_copy(current_, 0);
@@ -175,7 +189,12 @@ StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptio
 
 StreamCounts settle_stream_waves(const Plan& plan, std::istream& in, const StreamOptions& options,
                                  const WaveSink& sink) {
-  Waves waves(plan, options, sink);
+  return detail::settle_stream_waves_expecting(plan, in, options, sink, 0);
+}
+
+StreamCounts detail::settle_stream_waves_expecting(const Plan& plan, std::istream& in, const StreamOptions& options,
+                                                   const WaveSink& sink, std::uint64_t expected) {
+  Waves waves(plan, options, sink, expected);
   std::vector<Record> wave;
   const std::size_t size = std::max<std::size_t>(1, options.wave_records);
   if (options.format == InputFormat::csv) {
@@ -221,18 +240,57 @@ StreamCounts settle_record_waves(const Plan& plan, const RecordSource& source, c
   return waves.counts();
 }
 
-std::optional<detail::Apart> detail::first_ungrouped(std::istream& in, InputFormat format) {
+bool detail::quick_person(std::string_view line, std::string_view& person) {
+  int depth = 0;
+  auto skip_space = [&](std::size_t at) {
+    while (at < line.size() && (line[at] == ' ' || line[at] == '\t' || line[at] == '\r' || line[at] == '\n')) ++at;
+    return at;
+  };
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    } else if (c == '\\') {
+      return false;
+    } else if (c == '"') {
+      const std::size_t end = line.find_first_of("\"\\", i + 1);
+      if (end == std::string_view::npos || line[end] == '\\') return false;
+      const bool key = depth == 1 && line.substr(i + 1, end - i - 1) == "person_id";
+      i = end;
+      if (!key) continue;
+      std::size_t at = skip_space(end + 1);
+      if (at == line.size() || line[at] != ':') continue;  // a value "person_id", not a key
+      at = skip_space(at + 1);
+      if (at == line.size() || line[at] != '"') return false;
+      const std::size_t close = line.find_first_of("\"\\", at + 1);
+      if (close == std::string_view::npos || line[close] == '\\' || close == at + 1) return false;
+      person = line.substr(at + 1, close - at - 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+
+detail::Grouping detail::first_ungrouped(std::istream& in, InputFormat format, bool quick) {
   detail::IdTable done;
-  std::string current, person;
-  std::optional<Apart> apart;
-  auto see = [&](const std::string& p, std::uint64_t line) {
+  std::string current;
+  std::uint64_t current_hash = 0;
+  Grouping found;
+  auto& apart = found.apart;
+  // `h`: the hash of `p`, computed before (the persons of a batch are
+  // hashed first, and the table's slots loaded a few persons ahead).
+  auto see = [&](std::string_view p, std::uint64_t h, std::uint64_t line) {
     if (apart || p == current) return;
-    if (done.find(p)) {
-      apart = Apart{line, p};
+    if (done.find(p, h)) {
+      apart = Apart{line, std::string(p)};
       return;
     }
-    if (!current.empty()) done.insert_copy(current, 0);
+    if (!current.empty()) done.insert_copy(current, current_hash, 0);
     current = p;
+    current_hash = h;
   };
   if (format == InputFormat::csv) {
     try {
@@ -240,26 +298,40 @@ std::optional<detail::Apart> detail::first_ungrouped(std::istream& in, InputForm
       Record record;
       detail::CsvPlace place;
       while (!apart && records.next(record, place)) {
-        if (record.has_person_id) see(record.stay.person_id, record.line);
+        ++found.records;
+        if (record.has_person_id) see(record.stay.person_id, detail::IdTable::hash(record.stay.person_id), record.line);
       }
     } catch (const InputError&) {
       // An unusable header row: the pass that settles the file says so.
     }
-    return apart;
+    return found;
   }
   JsonStayReader reader;
   detail::LineSource source(in, ReadLimits{}.max_record_bytes);
   std::vector<detail::Line> lines;
+  std::vector<std::string> persons;  // a batch's persons ("" for none), their room reused
+  std::vector<std::uint64_t> hashes;
+  constexpr std::size_t ahead = 8;
   bool more = true;
   while (more && !apart) {
     more = source.next_batch(lines, 8192);  // a small batch: this pass keeps nothing
-    for (const auto& l : lines) {
-      if (reader.peek_person(l.text, person)) see(person, l.number);
+    found.records += lines.size();
+    if (persons.size() < lines.size()) persons.resize(lines.size());
+    hashes.resize(lines.size());
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      std::string_view plain;
+      if (quick && quick_person(lines[i].text, plain)) persons[i].assign(plain);
+      else if (!reader.peek_person(lines[i].text, persons[i])) persons[i].clear();
+      hashes[i] = detail::IdTable::hash(persons[i]);
+    }
+    for (std::size_t i = 0; i < lines.size() && !apart; ++i) {
+      if (i + ahead < lines.size()) done.prefetch(hashes[i + ahead]);
+      if (!persons[i].empty()) see(persons[i], hashes[i], lines[i].number);
     }
   }
-  return apart;
+  return found;
 }
 
-bool grouped_by_person(std::istream& in, InputFormat format) { return !detail::first_ungrouped(in, format); }
+bool grouped_by_person(std::istream& in, InputFormat format) { return !detail::first_ungrouped(in, format).apart; }
 
 }  // namespace medsettle

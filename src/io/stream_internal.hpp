@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "io/line_source.hpp"
@@ -20,9 +21,39 @@ struct Apart {
   std::string person;
 };
 
+/// The person of a JSON Lines record, read without parsing it where the
+/// line is plain enough to be sure: up to the person's value, no backslash
+/// (so every quote opens or closes a string, and no key is escaped), and the
+/// first key "person_id" of the outermost object with a non-empty string
+/// value. False when not sure: the parser decides (JsonStayReader::peek_person).
+///
+/// Where the parser finds a person this finds the same one, or is not sure.
+/// It may find a person where the parser finds none (a line that is not
+/// valid JSON after its person): the grouping it sees then has records the
+/// parser's lacks, so "grouped" still holds for the parser's, and only
+/// "apart" needs the parser's word (first_ungrouped with quick).
+bool quick_person(std::string_view line, std::string_view& person);
+
+/// What the grouping pass found: where a person's records are first found
+/// apart (nullopt if grouped), and how many records it read (all of them if
+/// grouped).
+struct Grouping {
+  std::optional<Apart> apart;
+  std::uint64_t records = 0;
+};
+
 /// Reads the input once (only the person of each record) and tells where a
-/// person's records are first found apart; nullopt if grouped.
-std::optional<Apart> first_ungrouped(std::istream& in, InputFormat format);
+/// person's records are first found apart. With `quick`, a JSON Lines
+/// record's person is read without the parser where its line is plain; a
+/// finding of "grouped" is then sure, but one of "apart" may come from a
+/// record the parser finds no person in (invalid JSON), and is to be
+/// checked by a pass without `quick`.
+Grouping first_ungrouped(std::istream& in, InputFormat format, bool quick = false);
+
+/// settle_stream_waves, with the duplicate stay-id table made ready for
+/// `expected` records at once (the count of the grouping pass; 0: unknown).
+StreamCounts settle_stream_waves_expecting(const Plan& plan, std::istream& in, const StreamOptions& options,
+                                           const WaveSink& sink, std::uint64_t expected);
 
 /// Parses `lines` into `items` (one each) with up to `readers.size()`
 /// threads, each a contiguous slice.

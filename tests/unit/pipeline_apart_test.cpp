@@ -20,6 +20,7 @@
 
 #include "medsettle/generate.hpp"
 #include "medsettle/pipeline.hpp"
+#include "medsettle/stream.hpp"
 
 using namespace medsettle;
 
@@ -452,6 +453,41 @@ TEST(PipelineApart, GroupedAndEmpty) {
   EXPECT_EQ(none.out, csv_header(Plan::builtin(), CsvOptions{}) + "\n");
   std::remove(path.c_str());
   std::remove(empty.c_str());
+}
+
+/// The grouping pass reads a plain line's person without the parser; a line
+/// that is not JSON past its person (line 3: the parser finds no person in
+/// it) made that pass see A, B, A. Its "apart" is checked by the parser's
+/// pass, which sees A, B, -, B: grouped, so stream mode settles the file.
+/// An input really apart is still refused, naming the line.
+TEST(PipelineApart, TheQuickGroupingPassIsCheckedByTheParser) {
+  const std::string text = stay("S1", "A", "2019-01-02", "2019-01-05") + "\n" +
+                           stay("S2", "B", "2019-01-02", "2019-01-05") + "\n" +
+                           R"({"stay_id": "S3", "person_id": "A", "age": )" + "\n" +
+                           stay("S4", "B", "2019-02-02", "2019-02-05") + "\n";
+  const std::string path = write_temp("quick.jsonl", text);
+  PipelineOptions stream, whole;
+  stream.mode = PipelineMode::stream;
+  whole.mode = PipelineMode::whole;
+  const Settled got = settle_path(path, stream);
+  EXPECT_EQ(got.counts.read, 4u);
+  EXPECT_EQ(got.counts.settled, 3u);  // S1, S2, S4
+  EXPECT_EQ(got.counts.rejected, 1u);  // line 3, not JSON
+  expect_same(got, settle_path(path, whole));
+
+  const std::string apart = stay("S1", "A", "2019-01-02", "2019-01-05") + "\n" +
+                            stay("S2", "B", "2019-01-02", "2019-01-05") + "\n" +
+                            stay("S3", "A", "2019-02-02", "2019-02-05") + "\n";
+  const std::string apart_path = write_temp("quick_apart.jsonl", apart);
+  try {
+    settle_path(apart_path, stream);
+    ADD_FAILURE() << "an input apart was streamed";
+  } catch (const NotGroupedError& e) {
+    EXPECT_EQ(e.line, 3u);
+    EXPECT_EQ(e.person, "A");
+  }
+  std::remove(path.c_str());
+  std::remove(apart_path.c_str());
 }
 
 }  // namespace

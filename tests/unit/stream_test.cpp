@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
 #include "medsettle/record_stream.hpp"
 #include "medsettle/stream.hpp"
 #include "medsettle/writer.hpp"
+#include "io/stream_internal.hpp"
 
 using namespace medsettle;
 
@@ -227,4 +229,88 @@ TEST(Stream, RecordsDecidedWhenReadAreNotHeldWithTheOpenPerson) {
     EXPECT_EQ(r.counts.rejected, 3000u);
     EXPECT_LE(r.largest, 100u);
   }
+}
+
+namespace {
+
+/// What the grouping pass's quick reading and the parser make of `line`:
+/// the parser's person must be the quick one's, or the quick one defers
+/// (false); the quick one may find a person the parser does not only in a
+/// line that is not JSON.
+void expect_quick_agrees(JsonStayReader& reader, std::string_view line) {
+  std::string parsed;
+  std::string_view quick;
+  const bool parser_found = reader.peek_person(line, parsed);
+  const bool quick_found = detail::quick_person(line, quick);
+  if (parser_found && quick_found) EXPECT_EQ(quick, parsed) << line;
+  if (quick_found && !parser_found) {
+    JsonStayReader full;
+    EXPECT_TRUE(full.read(line, 1).rejection) << "a valid line where only the quick reading finds a person: " << line;
+  }
+}
+
+}  // namespace
+
+/// Lines made to mislead: the quick reading takes the first key person_id
+/// of the outer object, and defers on a backslash, a value that is not a
+/// plain string, or no person at all.
+TEST(QuickPerson, ReadsPlainLinesAndDefersOnTheRest) {
+  struct Case {
+    std::string line;
+    std::optional<std::string> person;  // nullopt: defers to the parser
+  };
+  const std::vector<Case> cases = {
+      {R"({"stay_id":"S1","person_id":"P1","age":3})", "P1"},
+      {R"(  { "person_id" :  "张三" , "x": 1})", "张三"},
+      {R"({"a":{"person_id":"X"},"person_id":"Y"})", "Y"},            // nested first
+      {R"({"a":[{"person_id":"X"}],"person_id":"Y"})", "Y"},
+      {R"({"note":"person_id","person_id":"Z"})", "Z"},                // a value, not a key
+      {R"({"note":"{[","person_id":"W"})", "W"},                       // brackets in a string
+      {R"({"person_id":"A","person_id":"B"})", "A"},                   // the first, as the parser
+      {R"({"person\u005fid":"E"})", std::nullopt},                    // an escaped key
+      {R"({"n":"\"person_id\":\"F\"","person_id":"G"})", std::nullopt},  // a backslash before
+      {R"({"person_id":"H\"I"})", std::nullopt},                      // in the value
+      {R"({"person_id":7})", std::nullopt},
+      {R"({"person_id":""})", std::nullopt},
+      {R"({"person_id":null})", std::nullopt},
+      {R"({"stay_id":"S1"})", std::nullopt},
+      {R"([{"person_id":"Q"}])", std::nullopt},
+      {R"({"person_id")", std::nullopt},
+      {R"({"person_id":"unclosed)", std::nullopt},
+  };
+  JsonStayReader reader;
+  for (const Case& c : cases) {
+    std::string_view got;
+    const bool found = detail::quick_person(c.line, got);
+    EXPECT_EQ(found, c.person.has_value()) << c.line;
+    if (found && c.person) EXPECT_EQ(std::string(got), *c.person) << c.line;
+    expect_quick_agrees(reader, c.line);
+  }
+}
+
+/// Every line of the golden stays, and each cut short, or with a quote, a
+/// backslash or a bracket put in at every place of its first 80 bytes.
+TEST(QuickPerson, AgreesWithTheParserOnGoldenAndMutatedLines) {
+  JsonStayReader reader;
+  std::size_t lines = 0, quick = 0;
+  for (const char* scheme : {"funing", "hunan", "linxian", "xuchang", "zhenba", "zhuzhou"}) {
+    std::istringstream in(read_file(std::string(MEDSETTLE_GOLDEN_DIR) + "/" + scheme + ".stays.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+      ++lines;
+      std::string_view p;
+      quick += detail::quick_person(line, p) ? 1 : 0;
+      expect_quick_agrees(reader, line);
+      for (std::size_t at = 0; at < std::min<std::size_t>(line.size(), 80); ++at) {
+        expect_quick_agrees(reader, std::string_view(line).substr(0, at));
+        for (const char c : {'"', '\\', '{', '}', '[', ']', ':'}) {
+          std::string changed = line;
+          changed.insert(changed.begin() + static_cast<std::ptrdiff_t>(at), c);
+          expect_quick_agrees(reader, changed);
+        }
+      }
+    }
+  }
+  EXPECT_GT(lines, 100u);
+  EXPECT_GT(quick * 10, lines * 8);  // most golden lines are plain: the quick reading is the common path
 }
