@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <istream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,20 +34,26 @@ class LineSource {
   bool next_batch(std::vector<Line>& lines, std::size_t max_lines);
 
  private:
+  /// A kept line: where its text is (in buf_, or in store_ if `held`).
   struct Span {
     std::size_t offset, size;
     std::uint64_t number, input_offset;
+    bool held;
   };
   std::istream& in_;
   std::size_t max_;
-  std::string block_;
-  std::size_t pos_ = 0;
-  std::uint64_t base_ = 0;  ///< where block_ starts in the input
+  // The input from base_ on, read into buf_[0, size_): a batch's lines are
+  // views of it (it is compacted when the next batch starts, and never
+  // zero-filled). pos_: where the next line starts.
+  std::unique_ptr<char[]> buf_;
+  std::size_t capacity_ = 0, size_ = 0, pos_ = 0;
+  std::uint64_t base_ = 0;  ///< where buf_ starts in the input
   bool eof_ = false, first_ = true;
   std::uint64_t number_ = 0;
-  std::string store_;
+  std::string store_;       ///< the kept parts of a batch's over-long lines
   std::vector<Span> spans_;
   bool fill();
+  [[nodiscard]] std::string_view read() const noexcept { return {buf_.get(), size_}; }
 };
 
 }  // namespace medsettle::detail

@@ -190,7 +190,7 @@ unsigned threads_of(const PipelineOptions& o) {
 }
 
 PipelineCounts settle_streamed(const Plan& plan, InputFile& in, Sink& sink, const PipelineOptions& o,
-                               unsigned threads, std::uint64_t expected) {
+                               unsigned threads, const detail::Expected& expected) {
   StreamOptions stream;
   // Waves of 8,192 records: a wave's lines, records, results and text are
   // what the run holds (about 60 MB at this size; 32,768 held 190 MB).
@@ -221,7 +221,7 @@ PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, s
     return settle_file(plan, copy, out, errors, options);
   }
   bool stream = options.mode == PipelineMode::stream;
-  std::uint64_t expected = 0;  // records, as the grouping pass counted them
+  detail::Expected expected;  // as the grouping pass counted them
   if (options.mode != PipelineMode::whole && in.regular()) {
     detail::Grouping grouping = detail::first_ungrouped(in.stream(), options.input, true);
     in.rewind();
@@ -234,7 +234,7 @@ PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, s
     // Not grouped (automatic mode): settled in waves of persons read back from the file.
     if (apart) return detail::settle_apart(plan, in, out, errors, options, threads);
     stream = true;
-    expected = grouping.records;
+    expected = {grouping.records, grouping.persons};
   }
   Sink sink(plan, options, threads, out, errors);
   const PipelineCounts counts =

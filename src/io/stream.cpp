@@ -42,14 +42,16 @@ namespace {
 /// first stay cost a rejection each, not a record (issue #18).
 class Waves {
  public:
-  /// `expected`: the records the input is known to hold (0 if not known).
-  Waves(const Plan& plan, const StreamOptions& options, const WaveSink& sink, std::uint64_t expected = 0)
+  /// `expected`: the records and persons the input is known to hold (0 if not known).
+  Waves(const Plan& plan, const StreamOptions& options, const WaveSink& sink, const detail::Expected& expected = {})
       : plan_(plan), options_(options), sink_(sink) {
     pending_.reserve(std::max<std::size_t>(1, options.wave_records) + 64);
-    // Room made once for every stay id: growing a table of millions of
-    // slots copies it and faults in its pages again (capped: a wrong count
-    // costs at most this much room).
-    seen_ids_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(expected, 64u << 20)));
+    // Room made once for every stay id and person: growing a table of
+    // millions of slots copies it and faults in its pages again (capped: a
+    // wrong count costs at most this much room).
+    constexpr std::uint64_t cap = 64u << 20;
+    seen_ids_.reserve(static_cast<std::size_t>(std::min(expected.records, cap)));
+    done_persons_.reserve(static_cast<std::size_t>(std::min(expected.persons, cap)));
   }
 
   /// Takes a wave of records read elsewhere (CSV), in input order; `last` if the input ends.
@@ -64,8 +66,14 @@ class Waves {
   void parse(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines, bool last) {
     const std::size_t from = pending_.size();
     pending_.resize(from + lines.size());
-    detail::parse_wave(readers, lines, std::span<Record>(pending_).subspan(from));
-    scan(from, last);
+    // Each record is parsed and its ids hashed on the parsing threads.
+    std::span<Record> items = std::span<Record>(pending_).subspan(from);
+    ids_.resize(lines.size());
+    detail::each_in_slices(lines.size(), readers.size(), [&](std::size_t t, std::size_t i) {
+      items[i] = readers[t].read(lines[i].text, lines[i].number);
+      ids_[i] = hashed(items[i]);
+    });
+    scan(from, last, true);
   }
 
   const StreamCounts& counts() const { return counts_; }
@@ -77,12 +85,22 @@ class Waves {
   StreamCounts counts_;
   detail::IdTable seen_ids_, done_persons_;
   std::string current_;
+  std::uint64_t current_hash_ = 0;  ///< IdTable::hash(current_)
   std::vector<Record> pending_;          ///< the records to settle, in input order
   std::vector<std::size_t> gaps_{0};     ///< gaps_[i]: decided outcomes just before pending_[i] (the last: after all)
   detail::HeldRejections decided_;       ///< the decided outcomes, in input order
   std::size_t run_start_ = 0;            ///< the current person's first record in pending_
   std::vector<const Record*> refs_;
-  std::vector<std::uint64_t> hashes_;    ///< scan(): the stay ids' hashes, from `from` on
+  /// The hashes of a record's stay and person ids (0 for an id it lacks).
+  struct Hashes {
+    std::uint64_t stay = 0, person = 0;
+  };
+  std::vector<Hashes> ids_;  ///< the hashes of the records scan() takes, from its `from` on
+
+  static Hashes hashed(const Record& r) {
+    return {r.has_stay_id ? detail::IdTable::hash(r.stay.stay_id) : 0,
+            r.has_person_id ? detail::IdTable::hash(r.stay.person_id) : 0};
+  }
   std::vector<Outcome> settled_;  ///< the outcomes of pending_[0, cut)
   std::vector<Outcome> wave_;     ///< the outcomes to pass on next
 
@@ -99,24 +117,32 @@ class Waves {
   /// Marks duplicates and checks the grouping of the records from `from`
   /// on, sets the decided ones aside, then settles everything before the
   /// current person's run.
-  void scan(std::size_t from, bool last) {
+  /// `hashed`: ids_ holds the records' hashes already (else they are hashed here).
+  void scan(std::size_t from, bool last, bool hashed_already = false) {
     counts_.read += pending_.size() - from;
-    // The stay-id table is large and reached at random: the ids are hashed
-    // first, and each insert loads the slot of the id `ahead` places on.
+    // The id tables are large and reached at random: the ids are hashed
+    // first, and each record's lookups load the slots of the record `ahead`
+    // places on.
     constexpr std::size_t ahead = 12;
-    hashes_.resize(pending_.size() - from);
-    for (std::size_t i = from; i < pending_.size(); ++i) {
-      if (pending_[i].has_stay_id) hashes_[i - from] = detail::IdTable::hash(pending_[i].stay.stay_id);
+    if (!hashed_already) {
+      ids_.resize(pending_.size() - from);
+      for (std::size_t i = from; i < pending_.size(); ++i) ids_[i - from] = hashed(pending_[i]);
     }
     std::size_t kept = from;
     for (std::size_t i = from; i < pending_.size(); ++i) {
-      if (i + ahead < pending_.size() && pending_[i + ahead].has_stay_id) seen_ids_.prefetch(hashes_[i + ahead - from]);
+      if (i + ahead < pending_.size()) {
+        const Record& next = pending_[i + ahead];
+        if (next.has_stay_id) seen_ids_.prefetch(ids_[i + ahead - from].stay);
+        if (next.has_person_id) done_persons_.prefetch(ids_[i + ahead - from].person);
+      }
       const Record& rec = pending_[i];
-      const bool duplicate = rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, hashes_[i - from], 0).second;
+      const Hashes& h = ids_[i - from];
+      const bool duplicate = rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, h.stay, 0).second;
       if (!duplicate && rec.has_person_id && rec.stay.person_id != current_) {
-        if (done_persons_.find(rec.stay.person_id)) throw NotGroupedError(rec.line, rec.stay.person_id);
-        if (!current_.empty()) done_persons_.insert_copy(current_, 0);
+        if (done_persons_.find(rec.stay.person_id, h.person)) throw NotGroupedError(rec.line, rec.stay.person_id);
+        if (!current_.empty()) done_persons_.insert_copy(current_, current_hash_, 0);
         current_ = rec.stay.person_id;
+        current_hash_ = h.person;
         run_start_ = kept;
       }
       if (auto rejection = decide(rec, duplicate)) {
@@ -189,11 +215,11 @@ StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptio
 
 StreamCounts settle_stream_waves(const Plan& plan, std::istream& in, const StreamOptions& options,
                                  const WaveSink& sink) {
-  return detail::settle_stream_waves_expecting(plan, in, options, sink, 0);
+  return detail::settle_stream_waves_expecting(plan, in, options, sink, {});
 }
 
 StreamCounts detail::settle_stream_waves_expecting(const Plan& plan, std::istream& in, const StreamOptions& options,
-                                                   const WaveSink& sink, std::uint64_t expected) {
+                                                   const WaveSink& sink, const Expected& expected) {
   Waves waves(plan, options, sink, expected);
   std::vector<Record> wave;
   const std::size_t size = std::max<std::size_t>(1, options.wave_records);
@@ -291,6 +317,7 @@ detail::Grouping detail::first_ungrouped(std::istream& in, InputFormat format, b
     if (!current.empty()) done.insert_copy(current, current_hash, 0);
     current = p;
     current_hash = h;
+    ++found.persons;
   };
   if (format == InputFormat::csv) {
     try {

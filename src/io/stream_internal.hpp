@@ -35,11 +35,16 @@ struct Apart {
 bool quick_person(std::string_view line, std::string_view& person);
 
 /// What the grouping pass found: where a person's records are first found
-/// apart (nullopt if grouped), and how many records it read (all of them if
-/// grouped).
+/// apart (nullopt if grouped), and how many records and persons it read
+/// (all of them if grouped).
 struct Grouping {
   std::optional<Apart> apart;
-  std::uint64_t records = 0;
+  std::uint64_t records = 0, persons = 0;
+};
+
+/// What an input is known to hold (0: not known).
+struct Expected {
+  std::uint64_t records = 0, persons = 0;
 };
 
 /// Reads the input once (only the person of each record) and tells where a
@@ -50,10 +55,10 @@ struct Grouping {
 /// checked by a pass without `quick`.
 Grouping first_ungrouped(std::istream& in, InputFormat format, bool quick = false);
 
-/// settle_stream_waves, with the duplicate stay-id table made ready for
-/// `expected` records at once (the count of the grouping pass; 0: unknown).
+/// settle_stream_waves, with its tables of stay ids and of persons made
+/// ready at once for what the grouping pass counted.
 StreamCounts settle_stream_waves_expecting(const Plan& plan, std::istream& in, const StreamOptions& options,
-                                           const WaveSink& sink, std::uint64_t expected);
+                                           const WaveSink& sink, const Expected& expected);
 
 /// Parses `lines` into `items` (one each) with up to `readers.size()`
 /// threads, each a contiguous slice.
