@@ -257,15 +257,15 @@ WaveOrder order_waves(const std::vector<Entry>& entries, std::uint32_t waves) {
 }
 
 /// Reads the texts of `mine` (in input order) into `text` and makes their lines:
-/// records close together are read with one pread through a scratch buffer.
+/// records close together are read with one pread through `scratch` (kept
+/// between waves: grown, never shrunk, so zeroed once, not at every wave).
 void read_wave(const InputFile& in, const std::vector<Entry>& entries, std::span<const std::uint32_t> mine,
-               std::string& text, std::vector<Line>& lines) {
+               std::string& text, std::vector<Line>& lines, std::vector<char>& scratch) {
   constexpr std::uint64_t max_gap = 16u << 10, max_piece = 4u << 20;
   std::size_t total = 0;
   for (std::uint32_t i : mine) total += entries[i].length;
   text.clear();
   text.reserve(total);
-  std::vector<char> scratch;  // grown, never shrunk: zeroed once, not at every read
   for (std::size_t k = 0; k < mine.size();) {
     const std::uint64_t from = entries[mine[k]].offset;
     std::uint64_t to = from + entries[mine[k]].length;
@@ -303,7 +303,7 @@ class WaveSettler {
   }
 
   void settle(std::vector<Entry>& entries, std::span<const std::uint32_t> mine) {
-    read_wave(in_, entries, mine, text_, lines_);
+    read_wave(in_, entries, mine, text_, lines_, scratch_);
     records_.assign(mine.size(), Record());
     each_in_slices(mine.size(), format_.readers(),
                    [&](std::size_t t, std::size_t k) { records_[k] = format_.read(t, lines_[k], entries[mine[k]].mark); });
@@ -334,23 +334,37 @@ class WaveSettler {
   std::string text_;
   std::vector<Line> lines_;
   std::vector<Record> records_;
+  std::vector<char> scratch_;
+  std::vector<std::string> texts_;  ///< spill(): a round's pieces of text, their room kept between rounds and waves
 
-  /// Formats the outcomes on up to threads_ threads, a slice each, and appends the slices in order.
+  /// Formats the outcomes and appends their text in order, in rounds: each
+  /// round formats up to threads_ pieces of `per_piece` outcomes, a thread
+  /// each, then appends them. The text held is a round's (a few megabytes
+  /// a thread, its room reused), not the wave's: a wave's text in one
+  /// string a thread grew by copying, came from fresh pages every wave and
+  /// was as large as the wave's records.
   void spill(std::vector<Entry>& entries, std::span<const std::uint32_t> mine, const std::vector<Outcome>& outcomes) {
+    constexpr std::size_t per_piece = 2048;
     const std::size_t n = outcomes.size();
-    const std::size_t slices = std::max<std::size_t>(1, std::min<std::size_t>(threads_, n / 2048));
-    std::vector<std::string> texts(slices);
-    auto work = [&](std::size_t t) {
-      for (std::size_t k = n * t / slices, end = n * (t + 1) / slices; k < end; ++k) {
-        const std::size_t before = texts[t].size();
-        format_outcome(outcomes[k], texts[t], texts[t], options_);
-        Entry& e = entries[mine[k]];
-        e.length = static_cast<std::uint32_t>(texts[t].size() - before);
-        e.settled = outcomes[k].settled();
-      }
-    };
-    run_slices(slices, work);
-    for (const std::string& t : texts) spill_.append(t.data(), t.size());
+    const std::size_t pieces = (n + per_piece - 1) / per_piece;
+    const std::size_t at_once = std::max<std::size_t>(1, threads_);
+    if (texts_.size() < std::min(at_once, pieces)) texts_.resize(std::min(at_once, pieces));
+    for (std::size_t first = 0; first < pieces; first += at_once) {
+      const std::size_t round = std::min(at_once, pieces - first);
+      auto work = [&](std::size_t t) {
+        std::string& text = texts_[t];
+        text.clear();
+        for (std::size_t k = (first + t) * per_piece, end = std::min(n, k + per_piece); k < end; ++k) {
+          const std::size_t before = text.size();
+          format_outcome(outcomes[k], text, text, options_);
+          Entry& e = entries[mine[k]];
+          e.length = static_cast<std::uint32_t>(text.size() - before);
+          e.settled = outcomes[k].settled();
+        }
+      };
+      run_slices(round, work);
+      for (std::size_t t = 0; t < round; ++t) spill_.append(texts_[t].data(), texts_[t].size());
+    }
   }
 };
 

@@ -455,6 +455,28 @@ TEST(PipelineApart, GroupedAndEmpty) {
   std::remove(empty.c_str());
 }
 
+/// A wave of more outcomes than one round of spilling formats (2,048 a
+/// piece, a piece a thread: 3,000 persons make about 6,000 records, so 3
+/// rounds on one thread and 2 on two) is spilled piece by piece in input
+/// order: the whole-file mode's bytes, rejections among them.
+TEST(PipelineApart, AWaveSpilledInSeveralRoundsEqualsWhole) {
+  const std::string text = shuffled_population(3000);
+  const std::string path = write_temp("rounds.jsonl", text);
+  PipelineOptions whole;
+  whole.mode = PipelineMode::whole;
+  const Settled want = settle_path(path, whole);
+  EXPECT_GT(want.counts.read, 2u * 2048u);  // 3 pieces at least
+  EXPECT_GT(want.counts.rejected, 0u);
+  for (unsigned threads : {1u, 2u}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    PipelineOptions o;
+    o.threads = threads;
+    o.wave_bytes = 1u << 30;  // one wave
+    expect_same(settle_path(path, o), want);
+  }
+  std::remove(path.c_str());
+}
+
 /// The grouping pass reads a plain line's person without the parser; a line
 /// that is not JSON past its person (line 3: the parser finds no person in
 /// it) made that pass see A, B, A. Its "apart" is checked by the parser's
