@@ -20,6 +20,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <span>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -104,9 +105,10 @@ struct Found {
 /// What the two passes need of the input's format.
 class Format {
  public:
-  using See = std::function<void(const Found&, const Record&)>;
+  /// Takes a batch of records found, in input order (found[i] is where records[i] is).
+  using See = std::function<void(std::span<const Found> found, std::span<const Record> records)>;
   virtual ~Format() = default;
-  /// The first pass: every record of `in`, parsed, with where it is, in input order.
+  /// The first pass: every record of `in`, parsed, with where it is, in input order, a batch at a time.
   virtual void scan(InputFile& in, const See& see) = 0;
   /// How many threads may call read() at once, each with its own `reader`.
   [[nodiscard]] virtual std::size_t readers() const = 0;
@@ -136,14 +138,16 @@ class JsonFormat final : public Format {
     LineSource source(in.stream(), limits_.max_record_bytes);
     std::vector<Line> lines;
     std::vector<Record> records;
+    std::vector<Found> found;
     bool more = true;
     while (more) {
       more = source.next_batch(lines, 32768);
-      records.assign(lines.size(), Record());
+      records.clear();
+      records.resize(lines.size());  // made anew, not copies of a blank one
       parse_wave(readers_, lines, records);
-      for (std::size_t i = 0; i < lines.size(); ++i) {
-        see(Found{lines[i].offset, lines[i].text.size(), lines[i].number}, records[i]);
-      }
+      found.clear();
+      for (const Line& l : lines) found.push_back(Found{l.offset, l.text.size(), l.number});
+      see(found, records);
     }
   }
   [[nodiscard]] std::size_t readers() const override { return readers_.size(); }
@@ -164,11 +168,18 @@ class CsvFormat final : public Format {
 
   void scan(InputFile& in, const See& see) override {
     CsvRecords records(in.stream(), limits_, in.name());
-    Record record;
+    constexpr std::size_t batch = 4096;
+    std::vector<Record> held(batch);
+    std::vector<Found> found;
     CsvPlace place;
-    while (records.next(record, place)) {
-      see(Found{place.offset, place.mark ? 0 : place.length, place.line, place.mark}, record);
+    while (records.next(held[found.size()], place)) {
+      found.push_back(Found{place.offset, place.mark ? 0 : place.length, place.line, place.mark});
+      if (found.size() == batch) {
+        see(found, held);
+        found.clear();
+      }
     }
+    see(found, std::span<const Record>(held).first(found.size()));
     for (unsigned t = 0; t < threads_; ++t) readers_.push_back(records.rereader());
   }
   [[nodiscard]] std::size_t readers() const override { return readers_.size(); }
@@ -184,11 +195,20 @@ class CsvFormat final : public Format {
   std::vector<CsvRereader> readers_;
 };
 
+/// Whether a record's stay id counts in the duplicate check: a valid
+/// record's always, a rejected one's if it could be read.
+bool has_stay_id(const Record& rec) { return !rec.rejection || rec.has_stay_id; }
+
+/// The hashes of a record's person and stay ids (0 for one it lacks).
+struct IdHashes {
+  std::uint64_t person = 0, stay = 0;
+};
+
 /// Notes one record: its person's number (a record without a person has a
 /// number of its own) and whether its stay id was seen before, as the batch
 /// decides it (SEMANTICS.md §10: a stay id the kept ledger holds is that
-/// ledger's duplicate, not a first copy).
-void note(Index& index, IdTable& persons, IdTable& stays, const Record& rec, const Found& found,
+/// ledger's duplicate, not a first copy). `h`: its ids' hashes.
+void note(Index& index, IdTable& persons, IdTable& stays, const Record& rec, const Found& found, const IdHashes& h,
           const LedgerBook* ledgers) {
   if (found.length > std::numeric_limits<std::uint32_t>::max()) {
     throw InputError(message(N_("line {}: a record of more than 4 GiB cannot be settled"), found.line));
@@ -200,22 +220,39 @@ void note(Index& index, IdTable& persons, IdTable& stays, const Record& rec, con
   e.length = static_cast<std::uint32_t>(found.length);
   e.mark = found.mark;
   const auto next = static_cast<std::uint32_t>(index.person_bytes.size());
-  e.group = rec.has_person_id ? persons.insert_copy(rec.stay.person_id, next).first : next;
+  e.group = rec.has_person_id ? persons.insert_copy(rec.stay.person_id, h.person, next).first : next;
   if (e.group == next) index.person_bytes.push_back(0);
   index.person_bytes[e.group] += e.length;
   index.bytes += e.length;
-  const bool has_stay_id = !rec.rejection || rec.has_stay_id;
-  if (has_stay_id && !(ledgers && ledgers->holds(rec.stay.stay_id))) {
-    e.duplicate = !stays.insert_copy(rec.stay.stay_id, 0).second;
+  if (has_stay_id(rec) && !(ledgers && ledgers->holds(rec.stay.stay_id))) {
+    e.duplicate = !stays.insert_copy(rec.stay.stay_id, h.stay, 0).second;
   }
   index.entries.push_back(e);
 }
 
-/// The first pass: every record parsed and noted, none kept.
+/// The first pass: every record parsed and noted, none kept. The id tables
+/// are large and reached at random: a batch's ids are hashed first, and
+/// each record's inserts load the slots of the record `ahead` places on.
 Index index_input(InputFile& in, Format& format, const PipelineOptions& o) {
   Index index;
   IdTable persons, stays;
-  format.scan(in, [&](const Found& found, const Record& rec) { note(index, persons, stays, rec, found, o.ledgers); });
+  std::vector<IdHashes> hashes;
+  constexpr std::size_t ahead = 8;
+  format.scan(in, [&](std::span<const Found> found, std::span<const Record> records) {
+    hashes.resize(records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const Record& r = records[i];
+      hashes[i] = {r.has_person_id ? IdTable::hash(r.stay.person_id) : 0,
+                   has_stay_id(r) ? IdTable::hash(r.stay.stay_id) : 0};
+    }
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (i + ahead < records.size()) {
+        if (records[i + ahead].has_person_id) persons.prefetch(hashes[i + ahead].person);
+        if (has_stay_id(records[i + ahead])) stays.prefetch(hashes[i + ahead].stay);
+      }
+      note(index, persons, stays, records[i], found[i], hashes[i], o.ledgers);
+    }
+  });
   return index;
 }
 
@@ -304,7 +341,8 @@ class WaveSettler {
 
   void settle(std::vector<Entry>& entries, std::span<const std::uint32_t> mine) {
     read_wave(in_, entries, mine, text_, lines_, scratch_);
-    records_.assign(mine.size(), Record());
+    records_.clear();
+    records_.resize(mine.size());  // made anew, not copies of a blank one
     each_in_slices(mine.size(), format_.readers(),
                    [&](std::size_t t, std::size_t k) { records_[k] = format_.read(t, lines_[k], entries[mine[k]].mark); });
     std::vector<const Record*> refs(mine.size());
