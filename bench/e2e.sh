@@ -41,6 +41,9 @@ stays=$(wc -l <"$work/grouped.jsonl")
 # run INPUT THREADS: one settle run; sets secs and kib (peak RSS in KiB).
 run() {
   local status=0
+  # The last run's output goes first, untimed: replacing a file of a
+  # gigabyte frees its pages in the rename, which is not this run's work.
+  rm -f "$work/out.jsonl" "$work/errors.jsonl"
   /usr/bin/time -f '%e %M' -o "$work/time" \
     "$cmd" settle --threads "$2" --in "$work/$1.jsonl" --out "$work/out.jsonl" --errors "$work/errors.jsonl" \
     2>"$work/stderr" || status=$?
