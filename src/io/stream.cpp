@@ -116,8 +116,8 @@ class Waves {
 
   /// Marks duplicates and checks the grouping of the records from `from`
   /// on, sets the decided ones aside, then settles everything before the
-  /// current person's run.
-  /// `hashed`: ids_ holds the records' hashes already (else they are hashed here).
+  /// current person's run. `hashed_already`: ids_ holds the records'
+  /// hashes (else they are hashed here).
   void scan(std::size_t from, bool last, bool hashed_already = false) {
     counts_.read += pending_.size() - from;
     // The id tables are large and reached at random: the ids are hashed
@@ -298,7 +298,6 @@ bool detail::quick_person(std::string_view line, std::string_view& person) {
   }
   return false;
 }
-
 
 detail::Grouping detail::first_ungrouped(std::istream& in, InputFormat format, bool quick) {
   detail::IdTable done;
