@@ -169,10 +169,12 @@ class CsvFormat final : public Format {
   void scan(InputFile& in, const See& see) override {
     CsvRecords records(in.stream(), limits_, in.name());
     constexpr std::size_t batch = 4096;
-    std::vector<Record> held(batch);
+    std::vector<Record> held;  // grown to a batch as records come (a small file makes a few)
     std::vector<Found> found;
     CsvPlace place;
-    while (records.next(held[found.size()], place)) {
+    while (true) {
+      if (found.size() == held.size()) held.emplace_back();
+      if (!records.next(held[found.size()], place)) break;
       found.push_back(Found{place.offset, place.mark ? 0 : place.length, place.line, place.mark});
       if (found.size() == batch) {
         see(found, held);

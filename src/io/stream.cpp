@@ -325,7 +325,10 @@ detail::Grouping detail::first_ungrouped(std::istream& in, InputFormat format, b
       detail::CsvPlace place;
       while (!apart && records.next(record, place)) {
         ++found.records;
-        if (record.has_person_id) see(record.stay.person_id, detail::IdTable::hash(record.stay.person_id), record.line);
+        // Hashed only where the person changes: see() needs the hash only there.
+        if (record.has_person_id && record.stay.person_id != current) {
+          see(record.stay.person_id, detail::IdTable::hash(record.stay.person_id), record.line);
+        }
       }
     } catch (const InputError&) {
       // An unusable header row: the pass that settles the file says so.
