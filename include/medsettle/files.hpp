@@ -79,6 +79,12 @@ class MEDSETTLE_API OutputFile {
   /// Whether it is written to a temporary file and renamed (a regular file).
   [[nodiscard]] bool atomic() const noexcept;
   [[nodiscard]] bool is_terminal() const noexcept;
+  /// Drops everything written so far, for a run started again: the
+  /// temporary file of an atomic() output is emptied (what the stream holds
+  /// too) and true is returned; a direct output cannot take back what it
+  /// wrote, is left alone and answers false. Throws IoError if the
+  /// temporary file cannot be emptied.
+  bool discard();
 
  private:
   struct Impl;

@@ -76,6 +76,16 @@ struct PipelineCounts {
 MEDSETTLE_API PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
                                          const PipelineOptions& options);
 
+/// As above, writing to files a command opened. The output is the same; only
+/// the way to it differs: when both outputs are written through temporary
+/// files (OutputFile::atomic), no kept ledgers are given and the mode is
+/// automatic, a regular input is settled as a stream at once, without the
+/// pass that checks its grouping first; if a person's stays turn out apart,
+/// what was written is dropped (OutputFile::discard) and the input is
+/// settled in waves of persons from its start. The outputs are not committed.
+MEDSETTLE_API PipelineCounts settle_file(const Plan& plan, InputFile& in, OutputFile& out, OutputFile& errors,
+                                         const PipelineOptions& options);
+
 /// Reads every record of `in` in options.input's format, with options.limits.
 /// Throws InputError (an unusable CSV header), IoError.
 [[nodiscard]] MEDSETTLE_API std::vector<Record> read_input(InputFile& in, const PipelineOptions& options);

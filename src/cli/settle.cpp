@@ -121,7 +121,7 @@ int run_settle(const SettleArgs& a) {
   OutputFile errors(a.errors, OutputFile::Fallback::standard_error);
   PipelineCounts c;
   try {
-    c = settle_file(plan, in, out.stream(), errors.stream(), options);
+    c = settle_file(plan, in, out, errors, options);
   } catch (const NotGroupedError& e) {
     progress.finish();
     throw UsageError(e.message_in(language()) + tr(N_("; without --mode stream an input not grouped is settled all "

@@ -244,6 +244,33 @@ PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, s
   return counts;
 }
 
+PipelineCounts settle_file(const Plan& plan, InputFile& in, OutputFile& out, OutputFile& errors,
+                           const PipelineOptions& options) {
+  const bool retractable = out.atomic() && errors.atomic();
+  if (options.mode != PipelineMode::automatic || options.ledgers || !retractable) {
+    return settle_file(plan, in, out.stream(), errors.stream(), options);
+  }
+  if (!in.regular()) {  // standard input: copied to a temporary file first, as settle_file does
+    InputFile copy = detail::spill_input(in);
+    return settle_file(plan, copy, out, errors, options);
+  }
+  // Settled as a stream straight away, which checks the grouping as it goes;
+  // a grouped input (the usual case) is read once instead of twice. An input
+  // found apart costs the waves settled before it was found, mostly the first.
+  const unsigned threads = threads_of(options);
+  try {
+    Sink sink(plan, options, threads, out.stream(), errors.stream());
+    const PipelineCounts counts = settle_streamed(plan, in, sink, options, threads, {0, 0, in.size()});
+    sink.finish();
+    return counts;
+  } catch (const NotGroupedError&) {  // the sink is gone: nothing more is written
+  }
+  (void)out.discard();
+  (void)errors.discard();
+  in.rewind();
+  return detail::settle_apart(plan, in, out.stream(), errors.stream(), options, threads);
+}
+
 std::vector<Record> read_input(InputFile& in, const PipelineOptions& o) {
   if (o.input == InputFormat::jsonl) return read_jsonl(in.stream(), o.limits);
   std::vector<Record> out;

@@ -49,9 +49,21 @@ class Waves {
     // Room made once for every stay id and person: growing a table of
     // millions of slots copies it and faults in its pages again (capped: a
     // wrong count costs at most this much room).
-    constexpr std::uint64_t cap = 64u << 20;
-    seen_ids_.reserve(static_cast<std::size_t>(std::min(expected.records, cap)));
-    done_persons_.reserve(static_cast<std::size_t>(std::min(expected.persons, cap)));
+    reserve(expected.records, expected.persons);
+  }
+
+  /// Makes the tables ready for the whole input, foretold from what was read
+  /// so far (`bytes` of the input's `input_bytes`); the tables still grow if
+  /// it falls short. No margin: a table's room doubles at each power of two,
+  /// and an eighth more doubled both tables at a million stays (+72 MB).
+  void foretell(std::uint64_t bytes, std::uint64_t input_bytes) {
+    const std::uint64_t read = counts_.read;
+    if (bytes == 0 || read == 0 || input_bytes <= bytes) return;
+    const std::uint64_t persons = std::min<std::uint64_t>(done_persons_.size() + 1, read);
+    const std::uint64_t per_record = std::max<std::uint64_t>(1, bytes / read);
+    const std::uint64_t records = std::min<std::uint64_t>(input_bytes / per_record, 1ull << 40);
+    const std::uint64_t per_1024 = persons * 1024 / read;  // persons a 1,024 records
+    reserve(records, records * per_1024 / 1024);
   }
 
   /// Takes a wave of records read elsewhere (CSV), in input order; `last` if the input ends.
@@ -79,6 +91,12 @@ class Waves {
   const StreamCounts& counts() const { return counts_; }
 
  private:
+  void reserve(std::uint64_t records, std::uint64_t persons) {
+    constexpr std::uint64_t cap = 64u << 20;  // a wrong count costs at most this much room
+    seen_ids_.reserve(static_cast<std::size_t>(std::min(records, cap)));
+    done_persons_.reserve(static_cast<std::size_t>(std::min(persons, cap)));
+  }
+
   const Plan& plan_;
   const StreamOptions& options_;
   const WaveSink& sink_;
@@ -242,10 +260,16 @@ StreamCounts detail::settle_stream_waves_expecting(const Plan& plan, std::istrea
     for (unsigned t = 0; t < std::max(1u, options.batch.threads); ++t) readers.emplace_back(options.limits);
     detail::LineSource source(in, options.limits.max_record_bytes);
     std::vector<detail::Line> lines;
-    bool more = true;
+    bool more = true, first = true;
     while (more) {
       more = source.next_batch(lines, size);
       waves.parse(readers, lines, !more);
+      if (first && more && expected.records == 0 && expected.bytes) {
+        std::uint64_t bytes = 0;
+        for (const detail::Line& l : lines) bytes += l.text.size() + 1;
+        waves.foretell(bytes, expected.bytes);
+      }
+      first = false;
       if (options.progress) options.progress(waves.counts().read);
     }
   }

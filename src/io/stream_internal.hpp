@@ -45,6 +45,10 @@ struct Grouping {
 /// What an input is known to hold (0: not known).
 struct Expected {
   std::uint64_t records = 0, persons = 0;
+  /// The input's size in bytes, when its records are not counted: the
+  /// tables are then made ready after the first wave, for as many records
+  /// and persons as the wave's bytes a record and records a person foretell.
+  std::uint64_t bytes = 0;
 };
 
 /// Reads the input once (only the person of each record) and tells where a

@@ -134,6 +134,25 @@ done
 check "big: every record out" test $(( $(wc -l < "$work/big.stream.jsonl.1") + $(wc -l < "$work/big.stream.jsonl.1.err") )) -eq "$(wc -l < "$work/big2.jsonl")"
 check "big: rejections in input order" cmp -s <(grep -o '"line":[0-9]*' "$work/big.stream.jsonl.3.err") <(grep -o '"line":[0-9]*' "$work/big.stream.jsonl.3.err" | sort -t: -k2 -n)
 check "big: stream = whole" cmp -s "$work/big.stream.jsonl.3" "$work/big.whole.jsonl.3"
+# Automatic mode to files streams at once and checks the grouping as it goes:
+# a file whose first person comes back on its last line (found apart after
+# the first wave's 8,192 records were written) is started again in waves of
+# persons, from the file and from standard input: the whole mode's bytes.
+check "big automatic = whole" status 1 "$ms" settle --in "$work/big2.jsonl" --threads 2 --out "$work/big.auto" --errors "$work/big.auto.err"
+check "big automatic = whole: settlements" cmp -s "$work/big.auto" "$work/big.whole.jsonl.3"
+check "big automatic = whole: rejections" cmp -s "$work/big.auto.err" "$work/big.whole.jsonl.3.err"
+first=$(head -1 "$work/big2.jsonl")
+{ cat "$work/big2.jsonl"; sed 's/"stay_id":"[^"]*"/"stay_id":"LATE1"/' <<<"$first"; } > "$work/late.jsonl"
+check "late: stream mode refuses it" status 2 "$ms" settle --in "$work/late.jsonl" --mode stream --out "$work/late.stream"
+check "late: nothing written in stream mode" test ! -e "$work/late.stream"
+check "late whole" status 1 "$ms" settle --in "$work/late.jsonl" --mode whole --out "$work/late.whole" --errors "$work/late.whole.err"
+check "late automatic" status 1 "$ms" settle --in "$work/late.jsonl" --threads 2 --out "$work/late.auto" --errors "$work/late.auto.err"
+check "late automatic = whole" cmp -s "$work/late.auto" "$work/late.whole"
+check "late automatic = whole: rejections" cmp -s "$work/late.auto.err" "$work/late.whole.err"
+check "late automatic: the late stay settled" grep -q '"stay_id":"LATE1"' "$work/late.auto"
+check "late from standard input" status 1 "$ms" settle --out "$work/late.stdin" --errors "$work/late.stdin.err" < "$work/late.jsonl"
+check "late from standard input = whole" cmp -s "$work/late.stdin" "$work/late.whole"
+check "late from standard input = whole: rejections" cmp -s "$work/late.stdin.err" "$work/late.whole.err"
 # Against the library's own figures, not another run: every settled line
 # conserves money (medfee_sumamt = fund_pay_sumamt + hosp_part_amt + psn_part_amt, in fen).
 check "big: every settlement adds up" python3 -c 'import json, sys

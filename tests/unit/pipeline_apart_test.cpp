@@ -21,6 +21,7 @@
 #include "medsettle/generate.hpp"
 #include "medsettle/pipeline.hpp"
 #include "medsettle/stream.hpp"
+#include "test_files.hpp"
 
 using namespace medsettle;
 
@@ -31,6 +32,17 @@ std::vector<std::string> lines_of(const std::string& text) {
   std::istringstream in(text);
   for (std::string l; std::getline(in, l);) lines.push_back(l);
   return lines;
+}
+
+/// The lines of a generated population (the header row first, for CSV).
+std::vector<std::string> generated_lines(std::uint64_t persons, std::uint64_t seed, bool csv) {
+  std::string text;
+  gen::Options g;
+  g.persons = persons;
+  g.seed = seed;
+  g.csv = csv;
+  gen::generate(text, g);
+  return lines_of(text);
 }
 
 /// A stay of the built-in (hunan) rules; `age` may be made invalid.
@@ -46,12 +58,7 @@ std::string stay(const std::string& id, const std::string& person, const std::st
 /// of rejection mixed in, its lines shuffled by a fixed random source, with a
 /// byte-order mark, a CRLF line and blank lines.
 std::string shuffled_population(std::uint64_t persons) {
-  std::string text;
-  gen::Options g;
-  g.persons = persons;
-  g.seed = 11;
-  gen::generate(text, g);
-  std::vector<std::string> lines = lines_of(text);
+  std::vector<std::string> lines = generated_lines(persons, 11, false);
   // Person PX: a rejected stay (a bad age) then two later ones of the same year (the cascade).
   lines.push_back(stay("SX1", "PX", "2019-01-02", "2019-01-05", "-3"));
   lines.push_back(stay("SX2", "PX", "2019-03-02", "2019-03-05"));
@@ -88,13 +95,7 @@ std::string csv_stay(const std::string& id, const std::string& person, const std
 /// quotes), after a byte-order mark and the header, with a CRLF row, a
 /// blank line, and last a quote left open at the end of the input.
 std::string shuffled_csv(std::uint64_t persons) {
-  std::string text;
-  gen::Options g;
-  g.persons = persons;
-  g.seed = 11;
-  g.csv = true;
-  gen::generate(text, g);
-  std::vector<std::string> rows = lines_of(text);
+  std::vector<std::string> rows = generated_lines(persons, 11, true);
   const std::string header = rows.front();
   rows.erase(rows.begin());
   rows.push_back(csv_stay("SX1", "PX", "2019-01-02", "2019-01-05", "-3"));  // rejected, then the cascade
@@ -513,3 +514,109 @@ TEST(PipelineApart, TheQuickGroupingPassIsCheckedByTheParser) {
 }
 
 }  // namespace
+
+namespace {
+
+/// settle_file to OutputFiles, as the command settles; `restarted`: the
+/// progress went back, in records or bytes read (the stream was started
+/// again in waves of persons).
+Settled settle_to_files(const std::string& path, PipelineOptions o, bool* restarted = nullptr) {
+  const std::string out_path = path + ".out", errors_path = path + ".errors";
+  Settled r;
+  PipelineProgress last;
+  bool back = false;
+  o.progress = [&](const PipelineProgress& p) {
+    ++r.progress_calls;
+    back = back || p.records < last.records || p.bytes_read < last.bytes_read;
+    last = p;
+  };
+  {
+    InputFile in(path);
+    OutputFile out(out_path), errors(errors_path);
+    r.counts = settle_file(Plan::builtin(), in, out, errors, o);
+    out.commit();
+    errors.commit();
+  }
+  r.out = test_files::text_of(out_path);
+  r.errors = test_files::text_of(errors_path);
+  std::remove(out_path.c_str());
+  std::remove(errors_path.c_str());
+  if (restarted) *restarted = back;
+  return r;
+}
+
+/// A generated population of `persons`, grouped, with a line not JSON and a
+/// copied stay id early on, and last (if `apart`) a stay of the first person
+/// again: found apart only in the stream's last wave.
+std::string late_apart(std::uint64_t persons, bool csv, bool apart) {
+  std::vector<std::string> lines = generated_lines(persons, 5, csv);
+  const std::size_t first = csv ? 1 : 0;  // the header
+  lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(first) + 3, csv ? "only,three,cells" : "{not json");
+  // The first record's stay id again, under its own person (a duplicate, still grouped).
+  lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(first) + 1, lines[first]);
+  if (apart) {
+    // The first person: the generator's second field in both formats.
+    const std::string& p = lines[first];
+    const std::size_t at = csv ? p.find(',') + 1 : p.find(R"("person_id":")") + 13;
+    const std::string person = p.substr(at, p.find(csv ? ',' : '"', at) - at);
+    lines.push_back(csv ? csv_stay("LATE1", person, "2019-11-02", "2019-11-05")
+                        : stay("LATE1", person, "2019-11-02", "2019-11-05"));
+  }
+  std::string out;
+  for (const std::string& l : lines) out += l + "\n";
+  return out;
+}
+
+}  // namespace
+
+/// To files (both through temporary files, as the command writes them), a
+/// grouped file is streamed at once and a file whose person comes back in
+/// its last wave (after 8,192 records, their settlements and rejections
+/// written) is started again in waves of persons: either way the whole-file
+/// mode's bytes, in JSON Lines and CSV, on one thread and two.
+TEST(PipelineApart, ToFilesAStreamFoundApartLateStartsAgain) {
+  for (const bool csv : {false, true}) {
+    for (const bool apart : {false, true}) {
+      const std::string text = late_apart(5'000, csv, apart);
+      const std::string path = write_temp(csv ? "late.csv" : "late.jsonl", text);
+      {
+        std::ifstream in(path, std::ios::binary);
+        ASSERT_EQ(grouped_by_person(in, csv ? InputFormat::csv : InputFormat::jsonl), !apart);
+      }
+      for (const OutputFormat format : {OutputFormat::jsonl, OutputFormat::csv}) {
+        PipelineOptions whole;
+        whole.input = csv ? InputFormat::csv : InputFormat::jsonl;
+        whole.output = format;
+        whole.mode = PipelineMode::whole;
+        const Settled want = settle_path(path, whole);
+        ASSERT_GT(want.counts.read, 9'000u);  // more than one wave of 8,192
+        EXPECT_EQ(want.counts.rejected, 2u);  // the line that is no stay, the copied id
+        for (unsigned threads : {1u, 2u}) {
+          PipelineOptions o = whole;
+          o.mode = PipelineMode::automatic;
+          o.threads = threads;
+          o.wave_bytes = 200'000;  // waves of persons of about 370 records: their progress starts low again
+          bool restarted = false;
+          SCOPED_TRACE(std::string(csv ? "csv" : "jsonl") + (apart ? ", apart" : ", grouped") + ", threads " +
+                       std::to_string(threads));
+          expect_same(settle_to_files(path, o, &restarted), want);
+          EXPECT_EQ(restarted, apart);  // settled as a stream first, and only then in waves
+        }
+      }
+      std::remove(path.c_str());
+    }
+  }
+}
+
+/// A file shuffled (found apart in the first wave), itemized, to files:
+/// the whole-file mode's bytes.
+TEST(PipelineApart, ToFilesShuffledEqualsWhole) {
+  const std::string path = write_temp("shuffled_files.jsonl", shuffled_population(300));
+  PipelineOptions o;
+  o.itemize = true;
+  o.threads = 2;
+  PipelineOptions whole = o;
+  whole.mode = PipelineMode::whole;
+  expect_same(settle_to_files(path, o), settle_path(path, whole));
+  std::remove(path.c_str());
+}
