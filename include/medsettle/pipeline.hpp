@@ -78,11 +78,14 @@ MEDSETTLE_API PipelineCounts settle_file(const Plan& plan, InputFile& in, std::o
 
 /// As above, writing to files a command opened. The output is the same; only
 /// the way to it differs: when both outputs are written through temporary
-/// files (OutputFile::atomic), no kept ledgers are given and the mode is
-/// automatic, a regular input is settled as a stream at once, without the
-/// pass that checks its grouping first; if a person's stays turn out apart,
-/// what was written is dropped (OutputFile::discard) and the input is
-/// settled in waves of persons from its start. The outputs are not committed.
+/// files (OutputFile::atomic), no kept ledgers are given, the mode is
+/// automatic and the input JSON Lines, a regular input is settled as a
+/// stream at once, without the pass that checks its grouping first; if a
+/// person's stays turn out apart, what was written is dropped
+/// (OutputFile::discard) and the input is settled in waves of persons from
+/// its start (the worst case, a person found apart on the last line, settles
+/// and writes the input twice). The outputs must be as opened (anything
+/// written to them before would be dropped too) and are not committed.
 MEDSETTLE_API PipelineCounts settle_file(const Plan& plan, InputFile& in, OutputFile& out, OutputFile& errors,
                                          const PipelineOptions& options);
 

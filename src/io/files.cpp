@@ -282,8 +282,9 @@ class WriteBuffer final : public std::streambuf {
     written_ += n;
     if (step_ && written_ - started_ >= step_) {
 #ifdef __linux__
-      // A hint: the pages are queued for writing and this returns at once;
-      // an error surfaces in commit's fsync, which waits for them all.
+      // A hint: the pages are queued for writing and this usually returns at
+      // once (it waits when the device's queue is full); an error surfaces
+      // in commit's fsync, which waits for them all.
       (void)::sync_file_range(fd_, static_cast<off_t>(started_), static_cast<off_t>(written_ - started_),
                               SYNC_FILE_RANGE_WRITE);
 #endif

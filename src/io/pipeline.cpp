@@ -246,8 +246,11 @@ PipelineCounts settle_file(const Plan& plan, InputFile& in, std::ostream& out, s
 
 PipelineCounts settle_file(const Plan& plan, InputFile& in, OutputFile& out, OutputFile& errors,
                            const PipelineOptions& options) {
+  // JSON Lines only: a CSV stream has no first wave's bytes to size its
+  // tables by, and its grouping pass gives their counts.
   const bool retractable = out.atomic() && errors.atomic();
-  if (options.mode != PipelineMode::automatic || options.ledgers || !retractable) {
+  if (options.mode != PipelineMode::automatic || options.input != InputFormat::jsonl || options.ledgers ||
+      !retractable) {
     return settle_file(plan, in, out.stream(), errors.stream(), options);
   }
   if (!in.regular()) {  // standard input: copied to a temporary file first, as settle_file does
@@ -264,9 +267,9 @@ PipelineCounts settle_file(const Plan& plan, InputFile& in, OutputFile& out, Out
     sink.finish();
     return counts;
   } catch (const NotGroupedError&) {  // the sink is gone: nothing more is written
+    // An output committed meanwhile (not by this function) cannot be emptied: the refusal stands.
+    if (!out.discard() || !errors.discard()) throw;
   }
-  (void)out.discard();
-  (void)errors.discard();
   in.rewind();
   return detail::settle_apart(plan, in, out.stream(), errors.stream(), options, threads);
 }

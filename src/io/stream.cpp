@@ -53,14 +53,17 @@ class Waves {
   }
 
   /// Makes the tables ready for the whole input, foretold from what was read
-  /// so far (`bytes` of the input's `input_bytes`); the tables still grow if
-  /// it falls short. No margin: a table's room doubles at each power of two,
-  /// and an eighth more doubled both tables at a million stays (+72 MB).
+  /// so far (the first `bytes` of the input's `input_bytes`); the tables
+  /// still grow if it falls short. No margin: a table's room doubles at each
+  /// power of two, and an eighth more doubled both tables at a million stays
+  /// (+72 MB). A record is taken to be 64 bytes at least (a stay with its
+  /// fields takes several hundred): a first wave of short lines of garbage
+  /// does not make room for more records than the input could hold.
   void foretell(std::uint64_t bytes, std::uint64_t input_bytes) {
     const std::uint64_t read = counts_.read;
     if (bytes == 0 || read == 0 || input_bytes <= bytes) return;
     const std::uint64_t persons = std::min<std::uint64_t>(done_persons_.size() + 1, read);
-    const std::uint64_t per_record = std::max<std::uint64_t>(1, bytes / read);
+    const std::uint64_t per_record = std::max<std::uint64_t>(64, bytes / read);
     const std::uint64_t records = std::min<std::uint64_t>(input_bytes / per_record, 1ull << 40);
     const std::uint64_t per_1024 = persons * 1024 / read;  // persons a 1,024 records
     reserve(records, records * per_1024 / 1024);
@@ -264,10 +267,10 @@ StreamCounts detail::settle_stream_waves_expecting(const Plan& plan, std::istrea
     while (more) {
       more = source.next_batch(lines, size);
       waves.parse(readers, lines, !more);
-      if (first && more && expected.records == 0 && expected.bytes) {
-        std::uint64_t bytes = 0;
-        for (const detail::Line& l : lines) bytes += l.text.size() + 1;
-        waves.foretell(bytes, expected.bytes);
+      if (first && more && expected.records == 0 && expected.bytes && !lines.empty()) {
+        // The input's bytes up to the end of the wave's last line: blank
+        // lines, line ends and a byte-order mark counted as the input's size counts them.
+        waves.foretell(lines.back().offset + lines.back().text.size() + 1, expected.bytes);
       }
       first = false;
       if (options.progress) options.progress(waves.counts().read);

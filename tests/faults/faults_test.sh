@@ -114,6 +114,39 @@ i = next(i for i in range(len(lines) - 1) if persons[i] == persons[i + 1])
 print("\n".join(lines[:i] + lines[i + 1:] + [lines[i]]))' "$d/in.jsonl" >"$d/ungrouped.jsonl"
 check "stream mode on ungrouped input: refused" status 2 "$ms" settle --mode stream --in "$d/ungrouped.jsonl" --out "$d/o.jsonl"
 check "--out untouched by the stream refusal" cmp -s "$d/o.jsonl" "$d/good.jsonl"
+# With --errors a file too, automatic mode streams at once (both outputs can
+# be taken back) and, when a person comes back, empties them and starts
+# again in waves of persons. A file of 10,000 stays whose first stay is moved
+# to the end is found apart after the first wave of 8,192 was written; a
+# fault early (in the stream) or late (after the restart) leaves both files
+# as they were and no temporary file.
+"$ms" generate --persons 5000 --seed 9 --out "$d/big.jsonl" 2>/dev/null
+{ tail -n +2 "$d/big.jsonl"; head -n 1 "$d/big.jsonl"; } >"$d/late.jsonl"
+"$ms" settle --mode whole --in "$d/late.jsonl" --out "$d/late.good" --errors "$d/late.good.err" 2>/dev/null || true
+printf 'kept\n' >"$d/kept.err"
+# big.jsonl is 5.4 MB and settles into 13 MB; late.jsonl's stream writes
+# 10.6 MB before it is found apart, and its restart reads the input again
+# and spills 13 MB: faults past 8 and 20 MB come after the restart.
+faults="MEDSETTLE_FAULT_WRITE_AFTER=100000 MEDSETTLE_FAULT_FSYNC=1 MEDSETTLE_FAULT_READ_AFTER=4000000"
+for input in big late; do
+  [ "$input" = late ] && faults="$faults MEDSETTLE_FAULT_WRITE_AFTER=20000000 MEDSETTLE_FAULT_READ_AFTER=8000000"
+  for fault in $faults; do
+    cp "$d/good.jsonl" "$d/o.jsonl"
+    cp "$d/kept.err" "$d/o.err"
+    check "$input, --errors a file, $fault: fails" status 2 faulty MEDSETTLE_FAULT_READ_FILE="$d/$input.jsonl" "$fault" -- \
+      "$ms" settle --in "$d/$input.jsonl" --out "$d/o.jsonl" --errors "$d/o.err"
+    check "$input, --errors a file, $fault: --out untouched" cmp -s "$d/o.jsonl" "$d/good.jsonl"
+    check "$input, --errors a file, $fault: --errors untouched" cmp -s "$d/o.err" "$d/kept.err"
+    check "$input, --errors a file, $fault: no temporary file" no_temporaries "$d"
+  done
+  check "$input, --errors a file: SIGTERM" status 143 faulty MEDSETTLE_FAULT_SIGNAL_AFTER=12000000 -- \
+    "$ms" settle --in "$d/$input.jsonl" --out "$d/o.jsonl" --errors "$d/o.err"
+  check "$input, --errors a file: untouched after SIGTERM" cmp -s "$d/o.err" "$d/kept.err"
+  check "$input, --errors a file: no temporary file after SIGTERM" no_temporaries "$d"
+done
+check "late, --errors a file: settled" status 0 "$ms" settle --in "$d/late.jsonl" --out "$d/late.out" --errors "$d/late.err"
+check "late, --errors a file: the whole mode's settlements" cmp -s "$d/late.out" "$d/late.good"
+rm -f "$d/big.jsonl" "$d/late.jsonl" "$d/late.good" "$d/late.good.err" "$d/late.out" "$d/late.err" "$d/kept.err" "$d/o.err"
 
 # ---- 4. Records without a readable person are rejected as they come ----------
 python3 -c "import sys; sys.stdout.write('x\\n' * 1000000)" >"$d/garbage.jsonl"
