@@ -50,23 +50,7 @@ class Waves {
     // millions of slots copies it and faults in its pages again (capped: a
     // wrong count costs at most this much room).
     reserve(expected.records, expected.persons);
-  }
-
-  /// Makes the tables ready for the whole input, foretold from what was read
-  /// so far (the first `bytes` of the input's `input_bytes`); the tables
-  /// still grow if it falls short. No margin: a table's room doubles at each
-  /// power of two, and an eighth more doubled both tables at a million stays
-  /// (+72 MB). A record is taken to be 64 bytes at least (a stay with its
-  /// fields takes several hundred): a first wave of short lines of garbage
-  /// does not make room for more records than the input could hold.
-  void foretell(std::uint64_t bytes, std::uint64_t input_bytes) {
-    const std::uint64_t read = counts_.read;
-    if (bytes == 0 || read == 0 || input_bytes <= bytes) return;
-    const std::uint64_t persons = std::min<std::uint64_t>(done_persons_.size() + 1, read);
-    const std::uint64_t per_record = std::max<std::uint64_t>(64, bytes / read);
-    const std::uint64_t records = std::min<std::uint64_t>(input_bytes / per_record, 1ull << 40);
-    const std::uint64_t per_1024 = persons * 1024 / read;  // persons a 1,024 records
-    reserve(records, records * per_1024 / 1024);
+    if (expected.records == 0) foretell_from_ = expected.bytes;
   }
 
   /// Takes a wave of records read elsewhere (CSV), in input order; `last` if the input ends.
@@ -89,11 +73,35 @@ class Waves {
       ids_[i] = hashed(items[i]);
     });
     scan(from, last, true);
+    // After the first wave, when the input's records were not counted: the
+    // input's bytes up to the end of its last line (blank lines, line ends
+    // and a byte-order mark counted as the input's size counts them).
+    if (foretell_from_ && !last && !lines.empty()) {
+      foretell(lines.back().offset + lines.back().text.size() + 1, foretell_from_);
+    }
+    foretell_from_ = 0;
   }
 
   const StreamCounts& counts() const { return counts_; }
 
  private:
+  /// Makes the tables ready for the whole input, foretold from what was read
+  /// so far (the first `bytes` of the input's `input_bytes`); the tables
+  /// still grow if it falls short. No margin: a table's room doubles at each
+  /// power of two, and an eighth more doubled both tables at a million stays
+  /// (+72 MB). A record is taken to be 64 bytes at least (a stay with its
+  /// fields takes several hundred): a first wave of short lines of garbage
+  /// does not make room for more records than the input could hold.
+  void foretell(std::uint64_t bytes, std::uint64_t input_bytes) {
+    const std::uint64_t read = counts_.read;
+    if (bytes == 0 || read == 0 || input_bytes <= bytes) return;
+    const std::uint64_t persons = std::min<std::uint64_t>(done_persons_.size() + 1, read);
+    const std::uint64_t per_record = std::max<std::uint64_t>(64, bytes / read);
+    const std::uint64_t records = std::min<std::uint64_t>(input_bytes / per_record, 1ull << 40);
+    const std::uint64_t per_1024 = persons * 1024 / read;  // persons a 1,024 records
+    reserve(records, records * per_1024 / 1024);
+  }
+
   void reserve(std::uint64_t records, std::uint64_t persons) {
     constexpr std::uint64_t cap = 64u << 20;  // a wrong count costs at most this much room
     seen_ids_.reserve(static_cast<std::size_t>(std::min(records, cap)));
@@ -103,6 +111,7 @@ class Waves {
   const Plan& plan_;
   const StreamOptions& options_;
   const WaveSink& sink_;
+  std::uint64_t foretell_from_ = 0;  ///< the input's size, until the first wave has sized the tables by it
   StreamCounts counts_;
   detail::IdTable seen_ids_, done_persons_;
   std::string current_;
@@ -263,16 +272,10 @@ StreamCounts detail::settle_stream_waves_expecting(const Plan& plan, std::istrea
     for (unsigned t = 0; t < std::max(1u, options.batch.threads); ++t) readers.emplace_back(options.limits);
     detail::LineSource source(in, options.limits.max_record_bytes);
     std::vector<detail::Line> lines;
-    bool more = true, first = true;
+    bool more = true;
     while (more) {
       more = source.next_batch(lines, size);
       waves.parse(readers, lines, !more);
-      if (first && more && expected.records == 0 && expected.bytes && !lines.empty()) {
-        // The input's bytes up to the end of the wave's last line: blank
-        // lines, line ends and a byte-order mark counted as the input's size counts them.
-        waves.foretell(lines.back().offset + lines.back().text.size() + 1, expected.bytes);
-      }
-      first = false;
       if (options.progress) options.progress(waves.counts().read);
     }
   }
