@@ -1,7 +1,9 @@
 // Settling a file whose stays are not grouped by person, JSON Lines or CSV,
 // in bounded memory (issue #15 item 5). A first pass reads every record once
 // and keeps, per record, only where it is (byte offset and length), its
-// line, its person's number and whether its stay id came earlier. Persons
+// line, its person's number and whether its stay id came earlier (a plain
+// JSON Lines record's two ids are read without the parser, and checked
+// against the parser's reading when the record is read again). Persons
 // are then settled in waves of about `wave_bytes` of input: a wave reads its
 // records back with pread (never mmap: a disk error stays an IoError),
 // parses and settles them as the whole-file mode does, and spills the text
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -116,7 +119,20 @@ class Format {
   [[nodiscard]] virtual unsigned smaller() const = 0;
   /// The second pass: the record found on `line`, its text read back.
   virtual Record read(std::size_t reader, const Line& line, std::uint8_t mark) = 0;
+  /// Whether the first pass read `rec`'s ids (its person, and its stay id
+  /// as the duplicate check counts it) from `line` as the second pass's
+  /// parser reads them: if not, its index may be wrong.
+  [[nodiscard]] virtual bool agrees(const Line& line, const Record& rec) const = 0;
 };
+
+/// Whether a record's stay id counts in the duplicate check: a valid
+/// record's always, a rejected one's if it could be read.
+bool has_stay_id(const Record& rec) { return !rec.rejection || rec.has_stay_id; }
+
+/// The first pass's reading of a JSON Lines record differed from the
+/// parser's (quick_ids on a record the parser rejects): its index is to be
+/// made again with the parser.
+struct QuickIdsDiffer {};
 
 struct Index {
   std::vector<Entry> entries;
@@ -130,9 +146,13 @@ std::vector<JsonStayReader> readers_for(unsigned threads, const ReadLimits& limi
   return readers;
 }
 
+/// JSON Lines. With `quick`, the first pass reads a plain record's ids
+/// without the parser (quick_ids: the index needs nothing else), and the
+/// second pass checks each against the parser's reading (agrees).
 class JsonFormat final : public Format {
  public:
-  JsonFormat(const PipelineOptions& o, unsigned threads) : limits_(o.limits), readers_(readers_for(threads, o.limits)) {}
+  JsonFormat(const PipelineOptions& o, unsigned threads, bool quick)
+      : limits_(o.limits), readers_(readers_for(threads, o.limits)), quick_(quick) {}
 
   void scan(InputFile& in, const See& see) override {
     LineSource source(in.stream(), limits_.max_record_bytes);
@@ -144,7 +164,9 @@ class JsonFormat final : public Format {
       more = source.next_batch(lines, 32768);
       records.clear();
       records.resize(lines.size());  // made anew, not copies of a blank one
-      parse_wave(readers_, lines, records);
+      each_in_slices(lines.size(), readers_.size(), [&](std::size_t t, std::size_t i) {
+        if (!ids_only(lines[i], records[i])) records[i] = readers_[t].read(lines[i].text, lines[i].number);
+      });
       found.clear();
       for (const Line& l : lines) found.push_back(Found{l.offset, l.text.size(), l.number});
       see(found, records);
@@ -155,10 +177,32 @@ class JsonFormat final : public Format {
   Record read(std::size_t reader, const Line& line, std::uint8_t) override {
     return readers_[reader].read(line.text, line.number);
   }
+  [[nodiscard]] bool agrees(const Line& line, const Record& rec) const override {
+    std::string_view stay, person;
+    if (!quick(line, stay, person)) return true;  // the first pass parsed it too
+    // A stay id read counts in the duplicate check, valid record or not (has_stay_id).
+    return rec.has_stay_id && rec.stay.stay_id == stay && rec.has_person_id && rec.stay.person_id == person;
+  }
 
  private:
   ReadLimits limits_;
   std::vector<JsonStayReader> readers_;
+  bool quick_;
+
+  /// The ids the first pass takes without the parser, if it does.
+  bool quick(const Line& line, std::string_view& stay, std::string_view& person) const {
+    return quick_ && line.text.size() <= limits_.max_record_bytes && quick_ids(line.text, stay, person);
+  }
+  /// Makes `rec` (as default-constructed) a record of the line's ids only, if quick() reads them.
+  bool ids_only(const Line& line, Record& rec) const {
+    std::string_view stay, person;
+    if (!quick(line, stay, person)) return false;
+    rec.line = line.number;
+    rec.stay.stay_id.assign(stay);
+    rec.stay.person_id.assign(person);
+    rec.has_stay_id = rec.has_person_id = true;
+    return true;
+  }
 };
 
 /// CSV: the header is read once, in the first pass, and applied to every record read again.
@@ -190,16 +234,13 @@ class CsvFormat final : public Format {
   Record read(std::size_t reader, const Line& line, std::uint8_t mark) override {
     return readers_[reader].read(line.text, CsvPlace{line.offset, line.text.size(), line.number, mark});
   }
+  [[nodiscard]] bool agrees(const Line&, const Record&) const override { return true; }  // read the same way twice
 
  private:
   ReadLimits limits_;
   unsigned threads_;
   std::vector<CsvRereader> readers_;
 };
-
-/// Whether a record's stay id counts in the duplicate check: a valid
-/// record's always, a rejected one's if it could be read.
-bool has_stay_id(const Record& rec) { return !rec.rejection || rec.has_stay_id; }
 
 /// The hashes of a record's person and stay ids (0 for one it lacks).
 struct IdHashes {
@@ -345,8 +386,12 @@ class WaveSettler {
     read_wave(in_, entries, mine, text_, lines_, scratch_);
     records_.clear();
     records_.resize(mine.size());  // made anew, not copies of a blank one
-    each_in_slices(mine.size(), format_.readers(),
-                   [&](std::size_t t, std::size_t k) { records_[k] = format_.read(t, lines_[k], entries[mine[k]].mark); });
+    std::atomic<bool> differ{false};
+    each_in_slices(mine.size(), format_.readers(), [&](std::size_t t, std::size_t k) {
+      records_[k] = format_.read(t, lines_[k], entries[mine[k]].mark);
+      if (!format_.agrees(lines_[k], records_[k])) differ.store(true, std::memory_order_relaxed);
+    });
+    if (differ.load()) throw QuickIdsDiffer{};
     std::vector<const Record*> refs(mine.size());
     std::vector<Outcome> outcomes(mine.size());
     for (std::size_t k = 0; k < mine.size(); ++k) {
@@ -472,11 +517,16 @@ std::uint64_t wave_bytes_of(const PipelineOptions& o, const Index& index, const 
 
 }  // namespace
 
-PipelineCounts settle_apart(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
-                            const PipelineOptions& options, unsigned threads) {
+namespace {
+
+/// settle_apart, the JSON Lines records' ids read without the parser where
+/// they are plain (`quick`): throws QuickIdsDiffer, before writing
+/// anything, if a record's differ from the parser's.
+PipelineCounts settle_apart_reading(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
+                                    const PipelineOptions& options, unsigned threads, bool quick) {
   std::unique_ptr<Format> format;
   if (options.input == InputFormat::csv) format = std::make_unique<CsvFormat>(options, threads);
-  else format = std::make_unique<JsonFormat>(options, threads);
+  else format = std::make_unique<JsonFormat>(options, threads, quick);
   Index index = index_input(in, *format, options);
   const std::uint32_t waves = assign_waves(index, wave_bytes_of(options, index, *format));
   WaveOrder order = order_waves(index.entries, waves);
@@ -498,6 +548,19 @@ PipelineCounts settle_apart(const Plan& plan, InputFile& in, std::ostream& out, 
   out.flush();
   errors.flush();
   return counts;
+}
+
+}  // namespace
+
+PipelineCounts settle_apart(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
+                            const PipelineOptions& options, unsigned threads) {
+  try {
+    return settle_apart_reading(plan, in, out, errors, options, threads, options.input == InputFormat::jsonl);
+  } catch (const QuickIdsDiffer&) {
+    // Nothing is written yet: the spill goes with the first attempt.
+  }
+  in.rewind();
+  return settle_apart_reading(plan, in, out, errors, options, threads, false);
 }
 
 InputFile spill_input(InputFile& in) {

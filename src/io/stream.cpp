@@ -6,6 +6,7 @@
 #include "medsettle/record_stream.hpp"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <span>
 #include <thread>
@@ -228,14 +229,6 @@ class Waves {
 
 }  // namespace
 
-/// Parses `lines` into `items` (one each) with up to `readers.size()`
-/// threads, each a contiguous slice.
-void detail::parse_wave(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines,
-                        std::span<Record> items) {
-  each_in_slices(lines.size(), readers.size(),
-                 [&](std::size_t t, std::size_t i) { items[i] = readers[t].read(lines[i].text, lines[i].number); });
-}
-
 StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,
                            const std::function<void(const Outcome&)>& sink) {
   return settle_stream_waves(plan, in, options, [&](std::span<const Outcome> wave) {
@@ -296,8 +289,17 @@ StreamCounts settle_record_waves(const Plan& plan, const RecordSource& source, c
   return waves.counts();
 }
 
-bool detail::quick_person(std::string_view line, std::string_view& person) {
+namespace {
+
+/// The values of `keys` in the outermost object of a plain line (quick_ids):
+/// values[k] is the first key keys[k]'s; false unless every key is found
+/// with a non-empty plain string value before anything unsure.
+template <std::size_t N>
+bool quick_keys(std::string_view line, const std::array<std::string_view, N>& keys,
+                std::array<std::string_view, N>& values) {
   int depth = 0;
+  std::size_t found = 0;
+  std::array<bool, N> has{};
   auto skip_space = [&](std::size_t at) {
     while (at < line.size() && (line[at] == ' ' || line[at] == '\t' || line[at] == '\r' || line[at] == '\n')) ++at;
     return at;
@@ -313,20 +315,44 @@ bool detail::quick_person(std::string_view line, std::string_view& person) {
     } else if (c == '"') {
       const std::size_t end = line.find_first_of("\"\\", i + 1);
       if (end == std::string_view::npos || line[end] == '\\') return false;
-      const bool key = depth == 1 && line.substr(i + 1, end - i - 1) == "person_id";
+      const std::string_view text = line.substr(i + 1, end - i - 1);
       i = end;
-      if (!key) continue;
+      if (depth != 1) continue;
+      std::size_t k = 0;
+      while (k < N && (has[k] || text != keys[k])) ++k;  // a key found before: its value is skipped as any string
+      if (k == N) continue;
       std::size_t at = skip_space(end + 1);
-      if (at == line.size() || line[at] != ':') continue;  // a value "person_id", not a key
+      if (at == line.size() || line[at] != ':') continue;  // a value such as "person_id", not a key
       at = skip_space(at + 1);
       if (at == line.size() || line[at] != '"') return false;
       const std::size_t close = line.find_first_of("\"\\", at + 1);
       if (close == std::string_view::npos || line[close] == '\\' || close == at + 1) return false;
-      person = line.substr(at + 1, close - at - 1);
-      return true;
+      values[k] = line.substr(at + 1, close - at - 1);
+      has[k] = true;
+      if (++found == N) return true;
+      i = close;
     }
   }
   return false;
+}
+
+}  // namespace
+
+bool detail::quick_person(std::string_view line, std::string_view& person) {
+  static constexpr std::array<std::string_view, 1> keys{"person_id"};
+  std::array<std::string_view, 1> values;
+  if (!quick_keys(line, keys, values)) return false;
+  person = values[0];
+  return true;
+}
+
+bool detail::quick_ids(std::string_view line, std::string_view& stay, std::string_view& person) {
+  static constexpr std::array<std::string_view, 2> keys{"stay_id", "person_id"};
+  std::array<std::string_view, 2> values;
+  if (!quick_keys(line, keys, values)) return false;
+  stay = values[0];
+  person = values[1];
+  return true;
 }
 
 detail::Grouping detail::first_ungrouped(std::istream& in, InputFormat format, bool quick) {

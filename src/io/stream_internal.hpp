@@ -34,6 +34,17 @@ struct Apart {
 /// "apart" needs the parser's word (first_ungrouped with quick).
 bool quick_person(std::string_view line, std::string_view& person);
 
+/// The stay and person ids of a JSON Lines record, read as quick_person
+/// reads the person: the first keys "stay_id" and "person_id" of the
+/// outermost object, each with a non-empty plain string value, both found
+/// before any backslash. False when not sure of both.
+///
+/// Where the parser reads a valid record, this finds its ids or is not
+/// sure; in a record the parser rejects, it may find ids the parser does
+/// not keep (the not-grouped settling checks each record against the
+/// parser's reading, and starts again without it if one differs).
+bool quick_ids(std::string_view line, std::string_view& stay, std::string_view& person);
+
 /// What the grouping pass found: where a person's records are first found
 /// apart (nullopt if grouped), and how many records and persons it read
 /// (all of them if grouped).
@@ -63,9 +74,5 @@ Grouping first_ungrouped(std::istream& in, InputFormat format, bool quick = fals
 /// ready at once for what the grouping pass counted.
 StreamCounts settle_stream_waves_expecting(const Plan& plan, std::istream& in, const StreamOptions& options,
                                            const WaveSink& sink, const Expected& expected);
-
-/// Parses `lines` into `items` (one each) with up to `readers.size()`
-/// threads, each a contiguous slice.
-void parse_wave(std::vector<JsonStayReader>& readers, const std::vector<Line>& lines, std::span<Record> items);
 
 }  // namespace medsettle::detail

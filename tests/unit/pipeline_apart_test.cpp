@@ -513,6 +513,62 @@ TEST(PipelineApart, TheQuickGroupingPassIsCheckedByTheParser) {
   std::remove(apart_path.c_str());
 }
 
+/// The first pass reads a plain line's two ids without the parser. A line
+/// whose ids are plain but which is not JSON after them (the parser keeps
+/// no id of it) is found out when the line is parsed in its wave, and the
+/// file is settled again with the parser's ids. Here the line takes the
+/// stay id of a real stay after it: read quickly, that stay would be a
+/// duplicate; to the parser it is not. The same bytes as the whole-file
+/// mode; with a wave a person and the line last, the progress goes back.
+TEST(PipelineApart, QuickIdsTheParserDisownsStartAgain) {
+  std::vector<std::string> lines = lines_of(shuffled_population(200));
+  std::size_t real = 0;  // the first generated stay: {"stay_id":"S0000001-1",...
+  while (lines[real].rfind(R"({"stay_id":"S0)", 0) != 0) ++real;
+  const std::size_t open = std::string_view(R"({"stay_id":")").size();
+  const std::string id = lines[real].substr(open, lines[real].find('"', open) - open);
+  const std::string disowned = R"({"stay_id": ")" + id + R"(", "person_id": "PQ", "age": )";
+  for (const bool first : {true, false}) {
+    std::vector<std::string> with = lines;
+    if (first) with.insert(with.begin() + static_cast<std::ptrdiff_t>(real), disowned);
+    else with.push_back(disowned);
+    std::string text;
+    for (const std::string& l : with) text += l + "\n";
+    const std::string path = write_temp(first ? "disowned_first.jsonl" : "disowned_last.jsonl", text);
+    PipelineOptions whole;
+    whole.mode = PipelineMode::whole;
+    const Settled want = settle_path(path, whole);
+    EXPECT_EQ(count(want.errors, "\"not_json\""), 2u);  // "{not json" and the disowned line
+    EXPECT_EQ(count(want.errors, "\"duplicate_stay_id\""), 2u);  // the two copies of SY1 only
+    for (unsigned threads : {1u, 2u}) {
+      for (std::uint64_t wave : {std::uint64_t{1}, std::uint64_t{0}}) {
+        PipelineOptions o;
+        o.threads = threads;
+        o.wave_bytes = wave;
+        bool back = false;
+        std::uint64_t last = 0;
+        Settled got;
+        {
+          InputFile in(path);
+          std::ostringstream out, errors;
+          o.progress = [&](const PipelineProgress& p) {
+            back = back || p.records < last;
+            last = p.records;
+          };
+          got.counts = settle_file(Plan::builtin(), in, out, errors, o);
+          got.out = out.str();
+          got.errors = errors.str();
+        }
+        SCOPED_TRACE(std::string(first ? "first" : "last") + ", threads " + std::to_string(threads) + ", wave " +
+                     std::to_string(wave));
+        expect_same(got, want);
+        // A wave a person, the line last: its person's wave is the last, after every other's progress.
+        if (!first && wave == 1) EXPECT_TRUE(back);
+      }
+    }
+    std::remove(path.c_str());
+  }
+}
+
 }  // namespace
 
 namespace {

@@ -314,3 +314,86 @@ TEST(QuickPerson, AgreesWithTheParserOnGoldenAndMutatedLines) {
   EXPECT_GT(lines, 100u);
   EXPECT_GT(quick * 10, lines * 8);  // most golden lines are plain: the quick reading is the common path
 }
+
+namespace {
+
+/// What quick_ids and the parser make of `line`: where the parser reads a
+/// valid record, quick_ids finds its two ids or defers (false). In a record
+/// the parser rejects, quick_ids may find ids the parser does not keep; the
+/// not-grouped settling checks each record and starts again then
+/// (PipelineApart.QuickIdsTheParserDisownsStartAgain).
+void expect_quick_ids_agree(JsonStayReader& reader, std::string_view line) {
+  std::string_view stay, person;
+  if (!detail::quick_ids(line, stay, person)) return;
+  const Record rec = reader.read(line, 1);
+  if (rec.rejection) return;
+  EXPECT_EQ(rec.stay.stay_id, stay) << line;
+  EXPECT_EQ(rec.stay.person_id, person) << line;
+}
+
+}  // namespace
+
+/// The first keys stay_id and person_id of the outer object, in either
+/// order; defers on a backslash before both are found, a value that is not
+/// a plain non-empty string, or either id missing.
+TEST(QuickIds, ReadsPlainLinesAndDefersOnTheRest) {
+  struct Case {
+    std::string line;
+    std::optional<std::pair<std::string, std::string>> ids;  // nullopt: defers to the parser
+  };
+  const std::vector<Case> cases = {
+      {R"({"stay_id":"S1","person_id":"P1","age":3})", std::pair{"S1", "P1"}},
+      {R"({"person_id":"P1", "age": 3, "stay_id" : "S1"})", std::pair{"S1", "P1"}},       // either order
+      {R"({"a":{"stay_id":"X"},"stay_id":"S2","person_id":"P2"})", std::pair{"S2", "P2"}},  // nested first
+      {R"({"stay_id":"S3","stay_id":"S4","person_id":"P3"})", std::pair{"S3", "P3"}},       // the first, as the parser
+      {R"({"stay_id":"person_id","person_id":"P4"})", std::pair{"person_id", "P4"}},        // a value like a key
+      {R"({"stay_id":"S5","person_id":"P5","name":"a\"b"})", std::pair{"S5", "P5"}},        // a backslash after both
+      {R"({"stay_id":"S6","n":"\u0041","person_id":"P6"})", std::nullopt},                 // a backslash between
+      {R"({"stay_id":"S7"})", std::nullopt},                                                // no person
+      {R"({"person_id":"P8"})", std::nullopt},                                              // no stay id
+      {R"({"stay_id":"","person_id":"P9"})", std::nullopt},                                 // empty
+      {R"({"stay_id":7,"person_id":"P10"})", std::nullopt},                                 // a number
+      {R"({"stay_id":null,"person_id":"P11"})", std::nullopt},
+      {R"([{"stay_id":"S12","person_id":"P12"}])", std::nullopt},                           // not the outer object
+      {R"({"stay_id":"S13","person_id":"unclosed)", std::nullopt},
+  };
+  JsonStayReader reader;
+  for (const Case& c : cases) {
+    std::string_view stay, person;
+    const bool found = detail::quick_ids(c.line, stay, person);
+    EXPECT_EQ(found, c.ids.has_value()) << c.line;
+    if (found && c.ids) {
+      EXPECT_EQ(std::string(stay), c.ids->first) << c.line;
+      EXPECT_EQ(std::string(person), c.ids->second) << c.line;
+    }
+    expect_quick_ids_agree(reader, c.line);
+  }
+}
+
+/// Every line of the golden stays, and each cut short, or with a quote, a
+/// backslash, a bracket or a colon put in at every place of its first 80
+/// bytes: where the parser reads a valid stay, quick_ids reads its ids or defers.
+TEST(QuickIds, AgreesWithTheParserOnGoldenAndMutatedLines) {
+  JsonStayReader reader;
+  std::size_t lines = 0, quick = 0;
+  for (const char* scheme : {"funing", "hunan", "linxian", "xuchang", "zhenba", "zhuzhou"}) {
+    std::istringstream in(read_file(std::string(MEDSETTLE_GOLDEN_DIR) + "/" + scheme + ".stays.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+      ++lines;
+      std::string_view s, p;
+      quick += detail::quick_ids(line, s, p) ? 1 : 0;
+      expect_quick_ids_agree(reader, line);
+      for (std::size_t at = 0; at < std::min<std::size_t>(line.size(), 80); ++at) {
+        expect_quick_ids_agree(reader, std::string_view(line).substr(0, at));
+        for (const char c : {'"', '\\', '{', '}', '[', ']', ':'}) {
+          std::string changed = line;
+          changed.insert(changed.begin() + static_cast<std::ptrdiff_t>(at), c);
+          expect_quick_ids_agree(reader, changed);
+        }
+      }
+    }
+  }
+  EXPECT_GT(lines, 100u);
+  EXPECT_GT(quick * 10, lines * 8);  // most golden lines are plain: the quick reading is the common path
+}
