@@ -32,6 +32,7 @@
 #include "core/id_table.hpp"
 #include "core/text.hpp"
 #include "io/csv_internal.hpp"
+#include "io/chunk_writer.hpp"
 #include "io/fd_io.hpp"
 #include "io/line_source.hpp"
 #include "io/pipeline_internal.hpp"
@@ -61,7 +62,6 @@ class Spill {
     if (fd_ >= 0) ::close(fd_);
   }
 
-  [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
   /// Gives the descriptor away (to an InputFile).
   int release() noexcept { return std::exchange(fd_, -1); }
 
@@ -69,7 +69,6 @@ class Spill {
     if (const int e = write_fully(fd_, p, n)) {
       throw IoError(message(N_("a temporary file: write error: {}"), std::strerror(e)));
     }
-    size_ += n;
   }
 
   void read_at(std::uint64_t offset, char* into, std::size_t n) const {
@@ -82,7 +81,6 @@ class Spill {
 
  private:
   int fd_ = -1;
-  std::uint64_t size_ = 0;
 };
 
 /// One record of the input. Before its wave: where its text is in the
@@ -371,12 +369,19 @@ void read_wave(const InputFile& in, const std::vector<Entry>& entries, std::span
   }
 }
 
-/// Settles, formats and spills the records of one wave.
+/// Settles, formats and spills the records of one wave. The spill is
+/// written on a writer thread while the next outcomes are formatted.
 class WaveSettler {
  public:
   WaveSettler(const Plan& plan, InputFile& in, Format& format, const PipelineOptions& o, unsigned threads,
               Spill& spill)
-      : plan_(plan), in_(in), format_(format), options_(o), threads_(threads), spill_(spill) {
+      : plan_(plan),
+        in_(in),
+        format_(format),
+        options_(o),
+        threads_(threads),
+        writer_([&spill](const std::string& text) { spill.append(text.data(), text.size()); },
+                [](const std::string&) {}) {  // a rejection's text goes with the settlements' (Chunk::out)
     batch_.threads = threads;
     batch_.settle = o.settle;
     batch_.ledgers = o.ledgers;
@@ -408,37 +413,43 @@ class WaveSettler {
     spill(entries, mine, outcomes);
   }
 
+  /// The bytes of text given to the spill so far (written, or waiting to be).
+  [[nodiscard]] std::uint64_t spilled() const noexcept { return spilled_; }
+  /// Everything given is in the spill; rethrows its write error.
+  void finish() { writer_.finish(); }
+
  private:
   const Plan& plan_;
   InputFile& in_;
   Format& format_;
   const PipelineOptions& options_;
   unsigned threads_;
-  Spill& spill_;
+  ChunkWriter writer_;
+  std::uint64_t spilled_ = 0;
   BatchOptions batch_;
   std::string text_;
   std::vector<Line> lines_;
   std::vector<Record> records_;
   std::vector<char> scratch_;
-  std::vector<std::string> texts_;  ///< spill(): a round's pieces of text, their room kept between rounds and waves
+  std::vector<Chunk> texts_;  ///< spill(): a round's pieces of text
 
-  /// Formats the outcomes and appends their text in order, in rounds: each
-  /// round formats up to threads_ pieces of `per_piece` outcomes, a thread
-  /// each, then appends them. The text held is a round's (a few megabytes
-  /// a thread, its room reused), not the wave's: a wave's text in one
-  /// string a thread grew by copying, came from fresh pages every wave and
-  /// was as large as the wave's records.
+  /// Formats the outcomes and gives their text to the spill in order, in
+  /// rounds: each round formats up to threads_ pieces of `per_piece`
+  /// outcomes, a thread each. The text held is a few rounds' (their room
+  /// reused), not the wave's: a wave's text in one string a thread grew by
+  /// copying, came from fresh pages every wave and was as large as the
+  /// wave's records.
   void spill(std::vector<Entry>& entries, std::span<const std::uint32_t> mine, const std::vector<Outcome>& outcomes) {
     constexpr std::size_t per_piece = 2048;
     const std::size_t n = outcomes.size();
     const std::size_t pieces = (n + per_piece - 1) / per_piece;
     const std::size_t at_once = std::max<std::size_t>(1, threads_);
-    if (texts_.size() < std::min(at_once, pieces)) texts_.resize(std::min(at_once, pieces));
     for (std::size_t first = 0; first < pieces; first += at_once) {
       const std::size_t round = std::min(at_once, pieces - first);
+      texts_.resize(round);
+      for (Chunk& c : texts_) c = writer_.recycled();
       auto work = [&](std::size_t t) {
-        std::string& text = texts_[t];
-        text.clear();
+        std::string& text = texts_[t].out;
         for (std::size_t k = (first + t) * per_piece, end = std::min(n, k + per_piece); k < end; ++k) {
           const std::size_t before = text.size();
           format_outcome(outcomes[k], text, text, options_);
@@ -448,7 +459,10 @@ class WaveSettler {
         }
       };
       run_slices(round, work);
-      for (std::size_t t = 0; t < round; ++t) spill_.append(texts_[t].data(), texts_[t].size());
+      for (Chunk& c : texts_) {
+        spilled_ += c.out.size();
+        writer_.push(std::move(c));
+      }
     }
   }
 };
@@ -485,7 +499,9 @@ class Cursor {
   std::size_t at_ = 0;
 };
 
-/// Writes every record's outcome text from the spill, in input order.
+/// Writes every record's outcome text from the spill, in input order: this
+/// thread reads the spill into chunks of about a megabyte, a writer thread
+/// writes them.
 PipelineCounts write_in_order(const Index& index, const std::vector<std::uint64_t>& wave_start, const Spill& spill,
                               std::ostream& out, std::ostream& errors) {
   const std::size_t waves = wave_start.size() - 1;
@@ -498,12 +514,24 @@ PipelineCounts write_in_order(const Index& index, const std::vector<std::uint64_
   for (std::size_t w = 0; w < waves; ++w) cursors.emplace_back(wave_start[w], wave_start[w + 1], piece);
   PipelineCounts counts;
   counts.read = index.entries.size();
+  constexpr std::size_t chunk_bytes = 1u << 20;
+  ChunkWriter writer([&out](const std::string& text) { out.write(text.data(), static_cast<std::streamsize>(text.size())); },
+                     [&errors](const std::string& text) {
+                       errors.write(text.data(), static_cast<std::streamsize>(text.size()));
+                     });
+  Chunk chunk = writer.recycled();
   for (const Entry& e : index.entries) {
     const std::string_view text = cursors[e.group].take(spill, e.length);
-    (e.settled ? out : errors).write(text.data(), static_cast<std::streamsize>(text.size()));
+    (e.settled ? chunk.out : chunk.err).append(text);
     cursors[e.group].release_if_done();
     (e.settled ? counts.settled : counts.rejected) += 1;
+    if (chunk.out.size() + chunk.err.size() >= chunk_bytes) {
+      writer.push(std::move(chunk));
+      chunk = writer.recycled();
+    }
   }
+  writer.push(std::move(chunk));
+  writer.finish();
   return counts;
 }
 
@@ -538,9 +566,10 @@ PipelineCounts settle_apart_reading(const Plan& plan, InputFile& in, std::ostrea
       const std::span<const std::uint32_t> mine(order.records.data() + order.start[w],
                                                 order.start[w + 1] - order.start[w]);
       settler.settle(index.entries, mine);
-      wave_start.push_back(spill.size());
+      wave_start.push_back(settler.spilled());
       if (options.progress) options.progress({order.start[w + 1], in.size() * (w + 1) / waves, in.size()});
     }
+    settler.finish();  // the spill whole before it is read
   }
   order = {};
   if (options.output == OutputFormat::csv) out << csv_header(plan, csv_options_of(options)) << '\n';

@@ -4,13 +4,11 @@
 #include "medsettle/pipeline.hpp"
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
 #include <exception>
-#include <mutex>
 #include <span>
 #include <thread>
 
+#include "io/chunk_writer.hpp"
 #include "io/pipeline_internal.hpp"
 #include "io/stream_internal.hpp"
 #include "medsettle/writer.hpp"
@@ -33,33 +31,42 @@ void detail::format_outcome(const Outcome& o, std::string& out, std::string& err
 
 namespace {
 
+/// Writes in pieces of 1 MiB (one large write costs the kernel more).
+void write_in_pieces(std::ostream& to, const std::string& text) {
+  constexpr std::size_t piece = 1u << 20;
+  for (std::size_t at = 0; at < text.size(); at += piece) {
+    to.write(text.data() + at, static_cast<std::streamsize>(std::min(piece, text.size() - at)));
+  }
+}
+
 /// Formats settlements and rejections, and writes them on a writer thread.
 /// A large wave is formatted on `threads` threads, a slice each; the slices
-/// are written in input order. At most about 64 MiB of text waits.
+/// are written in input order.
 class Sink {
  public:
   Sink(const Plan& plan, const PipelineOptions& o, unsigned threads, std::ostream& out, std::ostream& errors)
-      : options_(o), threads_(std::max(1u, threads)), out_(out), errors_(errors) {
+      : options_(o),
+        threads_(std::max(1u, threads)),
+        out_(out),
+        errors_(errors),
+        writer_([&out](const std::string& text) { write_in_pieces(out, text); },
+                [&errors](const std::string& text) { write_in_pieces(errors, text); }) {
     if (o.output == OutputFormat::csv) {
-      Chunk header;
+      detail::Chunk header;
       header.out = csv_header(plan, detail::csv_options_of(o)) + '\n';
-      push(std::move(header));
+      writer_.push(std::move(header));
     }
-    writer_ = std::thread([this] { write_loop(); });
   }
-  Sink(const Sink&) = delete;
-  Sink& operator=(const Sink&) = delete;
-  ~Sink() { stop(); }
 
   void operator()(std::span<const Outcome> wave) {
     // Chunks of about a megabyte: a wave's text in one string per thread
     // grew by copying and came from fresh pages (glibc maps a block that
-    // large anew each time); chunks this size are reused from free_.
+    // large anew each time); chunks this size are reused.
     constexpr std::size_t per_chunk = 1024, min_slice = 2048;
     const std::size_t count = std::max<std::size_t>(1, (wave.size() + per_chunk - 1) / per_chunk);
     const std::size_t slices = std::max<std::size_t>(1, std::min<std::size_t>(threads_, wave.size() / min_slice));
-    std::vector<Chunk> chunks(count);
-    for (Chunk& c : chunks) c = recycled();
+    std::vector<detail::Chunk> chunks(count);
+    for (detail::Chunk& c : chunks) c = writer_.recycled();
     auto work = [&](std::size_t t) {
       for (std::size_t k = t; k < count; k += slices) {
         const std::size_t to = std::min(wave.size(), (k + 1) * per_chunk);
@@ -69,94 +76,22 @@ class Sink {
       }
     };
     detail::run_slices(slices, work);
-    for (Chunk& c : chunks) push(std::move(c));
+    for (detail::Chunk& c : chunks) writer_.push(std::move(c));
   }
 
   /// Everything written; rethrows a write error.
   void finish() {
-    stop();
-    if (failure_) std::rethrow_exception(failure_);
+    writer_.finish();
     out_.flush();
     errors_.flush();
   }
 
  private:
-  struct Chunk {
-    std::string out, err;
-  };
-  static constexpr std::size_t max_waiting = 16u << 20;  // bytes of text queued for the writer
-  static constexpr std::size_t max_free = 16;            // written chunks kept for reuse (about 1 MB each)
-
   const PipelineOptions& options_;
   unsigned threads_;
   std::ostream& out_;
   std::ostream& errors_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<Chunk> queue_, free_;  // to write; written, their room kept for reuse
-  std::size_t waiting_ = 0;         // bytes in queue_
-  bool done_ = false;
-  std::exception_ptr failure_;      // the writer's error, if it had one
-  std::thread writer_;
-
-  Chunk recycled() {
-    std::lock_guard lock(mutex_);
-    if (free_.empty()) return {};
-    Chunk c = std::move(free_.front());
-    free_.pop_front();
-    return c;
-  }
-  void push(Chunk c) {
-    const std::size_t size = c.out.size() + c.err.size();
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return waiting_ == 0 || waiting_ + size <= max_waiting || failure_; });
-    if (failure_) std::rethrow_exception(failure_);
-    waiting_ += size;
-    queue_.push_back(std::move(c));
-    changed_.notify_all();
-  }
-  void stop() {
-    {
-      std::lock_guard lock(mutex_);
-      if (done_) return;
-      done_ = true;
-    }
-    changed_.notify_all();
-    if (writer_.joinable()) writer_.join();
-  }
-  /// Writes in pieces of 1 MiB (one large write costs the kernel more).
-  static void write_in_pieces(std::ostream& to, const std::string& text) {
-    constexpr std::size_t piece = 1u << 20;
-    for (std::size_t at = 0; at < text.size(); at += piece) {
-      to.write(text.data() + at, static_cast<std::streamsize>(std::min(piece, text.size() - at)));
-    }
-  }
-  void write_loop() {
-    std::unique_lock lock(mutex_);
-    while (true) {
-      changed_.wait(lock, [&] { return done_ || !queue_.empty(); });
-      if (queue_.empty() || failure_) return;  // done, and everything written (or nothing more can be)
-      Chunk c = std::move(queue_.front());
-      queue_.pop_front();
-      lock.unlock();
-      try {
-        write_in_pieces(out_, c.out);
-        write_in_pieces(errors_, c.err);
-      } catch (...) {
-        lock.lock();
-        failure_ = std::current_exception();
-        changed_.notify_all();
-        return;
-      }
-      const std::size_t size = c.out.size() + c.err.size();
-      c.out.clear();
-      c.err.clear();
-      lock.lock();
-      waiting_ -= size;
-      if (free_.size() < max_free) free_.push_back(std::move(c));
-      changed_.notify_all();
-    }
-  }
+  detail::ChunkWriter writer_;
 };
 
 /// Formats and writes outcomes a slice at a time: the text of a slice, not of the whole input, is held.

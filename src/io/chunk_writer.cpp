@@ -1,0 +1,73 @@
+#include "io/chunk_writer.hpp"
+
+#include <utility>
+
+namespace medsettle::detail {
+
+ChunkWriter::ChunkWriter(Target out, Target err) : out_(std::move(out)), err_(std::move(err)) {
+  writer_ = std::thread([this] { write_loop(); });
+}
+
+ChunkWriter::~ChunkWriter() { stop(); }
+
+Chunk ChunkWriter::recycled() {
+  std::lock_guard lock(mutex_);
+  if (free_.empty()) return {};
+  Chunk c = std::move(free_.front());
+  free_.pop_front();
+  return c;
+}
+
+void ChunkWriter::push(Chunk c) {
+  const std::size_t size = c.out.size() + c.err.size();
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return waiting_ == 0 || waiting_ + size <= max_waiting || failure_; });
+  if (failure_) std::rethrow_exception(failure_);
+  waiting_ += size;
+  queue_.push_back(std::move(c));
+  changed_.notify_all();
+}
+
+void ChunkWriter::finish() {
+  stop();
+  if (failure_) std::rethrow_exception(failure_);
+}
+
+void ChunkWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (done_) return;
+    done_ = true;
+  }
+  changed_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void ChunkWriter::write_loop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [&] { return done_ || !queue_.empty(); });
+    if (queue_.empty() || failure_) return;  // done, and everything written (or nothing more can be)
+    Chunk c = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    try {
+      if (!c.out.empty()) out_(c.out);
+      if (!c.err.empty()) err_(c.err);
+    } catch (...) {
+      lock.lock();
+      failure_ = std::current_exception();
+      changed_.notify_all();
+      return;
+    }
+    const std::size_t size = c.out.size() + c.err.size();
+    c.out.clear();
+    c.err.clear();
+    lock.lock();
+    waiting_ -= size;
+    if (free_.size() < max_free) free_.push_back(std::move(c));
+    changed_.notify_all();
+  }
+}
+
+}  // namespace medsettle::detail
