@@ -288,31 +288,51 @@ TEST(QuickPerson, ReadsPlainLinesAndDefersOnTheRest) {
   }
 }
 
-/// Every line of the golden stays, and each cut short, or with a quote, a
-/// backslash or a bracket put in at every place of its first 80 bytes.
-TEST(QuickPerson, AgreesWithTheParserOnGoldenAndMutatedLines) {
-  JsonStayReader reader;
-  std::size_t lines = 0, quick = 0;
+namespace {
+
+/// Every line of the golden stays (without a byte-order mark).
+std::vector<std::string> golden_lines() {
+  std::vector<std::string> lines;
   for (const char* scheme : {"funing", "hunan", "linxian", "xuchang", "zhenba", "zhuzhou"}) {
     std::istringstream in(read_file(std::string(MEDSETTLE_GOLDEN_DIR) + "/" + scheme + ".stays.jsonl"));
     for (std::string line; std::getline(in, line);) {
       if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-      ++lines;
-      std::string_view p;
-      quick += detail::quick_person(line, p) ? 1 : 0;
-      expect_quick_agrees(reader, line);
-      for (std::size_t at = 0; at < std::min<std::size_t>(line.size(), 80); ++at) {
-        expect_quick_agrees(reader, std::string_view(line).substr(0, at));
-        for (const char c : {'"', '\\', '{', '}', '[', ']', ':'}) {
-          std::string changed = line;
-          changed.insert(changed.begin() + static_cast<std::ptrdiff_t>(at), c);
-          expect_quick_agrees(reader, changed);
-        }
-      }
+      lines.push_back(line);
     }
   }
-  EXPECT_GT(lines, 100u);
-  EXPECT_GT(quick * 10, lines * 8);  // most golden lines are plain: the quick reading is the common path
+  return lines;
+}
+
+/// `line`, and it cut short, or with a quote, a backslash, a bracket or a
+/// colon put in, at every place of its first 80 bytes.
+std::vector<std::string> with_mutations(const std::string& line) {
+  std::vector<std::string> out{line};
+  for (std::size_t at = 0; at < std::min<std::size_t>(line.size(), 80); ++at) {
+    out.push_back(line.substr(0, at));
+    for (const char c : {'"', '\\', '{', '}', '[', ']', ':'}) {
+      std::string changed = line;
+      changed.insert(changed.begin() + static_cast<std::ptrdiff_t>(at), c);
+      out.push_back(std::move(changed));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+/// Every line of the golden stays, and each cut short, or with a quote, a
+/// backslash or a bracket put in at every place of its first 80 bytes.
+TEST(QuickPerson, AgreesWithTheParserOnGoldenAndMutatedLines) {
+  JsonStayReader reader;
+  const std::vector<std::string> lines = golden_lines();
+  std::size_t quick = 0;
+  for (const std::string& line : lines) {
+    std::string_view p;
+    quick += detail::quick_person(line, p) ? 1 : 0;
+    for (const std::string& changed : with_mutations(line)) expect_quick_agrees(reader, changed);
+  }
+  EXPECT_GT(lines.size(), 100u);
+  EXPECT_GT(quick * 10, lines.size() * 8);  // most golden lines are plain: the quick reading is the common path
 }
 
 namespace {
@@ -375,25 +395,13 @@ TEST(QuickIds, ReadsPlainLinesAndDefersOnTheRest) {
 /// bytes: where the parser reads a valid stay, quick_ids reads its ids or defers.
 TEST(QuickIds, AgreesWithTheParserOnGoldenAndMutatedLines) {
   JsonStayReader reader;
-  std::size_t lines = 0, quick = 0;
-  for (const char* scheme : {"funing", "hunan", "linxian", "xuchang", "zhenba", "zhuzhou"}) {
-    std::istringstream in(read_file(std::string(MEDSETTLE_GOLDEN_DIR) + "/" + scheme + ".stays.jsonl"));
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-      ++lines;
-      std::string_view s, p;
-      quick += detail::quick_ids(line, s, p) ? 1 : 0;
-      expect_quick_ids_agree(reader, line);
-      for (std::size_t at = 0; at < std::min<std::size_t>(line.size(), 80); ++at) {
-        expect_quick_ids_agree(reader, std::string_view(line).substr(0, at));
-        for (const char c : {'"', '\\', '{', '}', '[', ']', ':'}) {
-          std::string changed = line;
-          changed.insert(changed.begin() + static_cast<std::ptrdiff_t>(at), c);
-          expect_quick_ids_agree(reader, changed);
-        }
-      }
-    }
+  const std::vector<std::string> lines = golden_lines();
+  std::size_t quick = 0;
+  for (const std::string& line : lines) {
+    std::string_view s, p;
+    quick += detail::quick_ids(line, s, p) ? 1 : 0;
+    for (const std::string& changed : with_mutations(line)) expect_quick_ids_agree(reader, changed);
   }
-  EXPECT_GT(lines, 100u);
-  EXPECT_GT(quick * 10, lines * 8);  // most golden lines are plain: the quick reading is the common path
+  EXPECT_GT(lines.size(), 100u);
+  EXPECT_GT(quick * 10, lines.size() * 8);  // most golden lines are plain: the quick reading is the common path
 }
