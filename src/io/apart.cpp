@@ -23,7 +23,9 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -416,6 +418,8 @@ class WaveSettler {
 
   /// The bytes of text given to the spill so far (written, or waiting to be).
   [[nodiscard]] std::uint64_t spilled() const noexcept { return spilled_; }
+  /// Everything given so far is in the spill, its writer going on; rethrows its write error.
+  void drain() { writer_.drain(); }
   /// Everything given is in the spill; rethrows its write error.
   void finish() { writer_.finish(); }
 
@@ -501,41 +505,67 @@ class Cursor {
   std::size_t at_ = 0;
 };
 
-/// Writes every record's outcome text from the spill, in input order: this
-/// thread reads the spill into chunks of about a megabyte, a writer thread
-/// writes them.
-PipelineCounts write_in_order(const Index& index, const std::vector<std::uint64_t>& wave_start, const Spill& spill,
-                              std::ostream& out, std::ostream& errors) {
-  const std::size_t waves = wave_start.size() - 1;
-  // Bytes of the spill held for all cursors together: a quarter of the
-  // input, within [4 MiB, 64 MiB] (a fixed 64 MiB was most of a small
-  // file's peak).
-  const auto room = static_cast<std::size_t>(std::clamp<std::uint64_t>(index.bytes / 4, 4u << 20, 64u << 20));
-  const std::size_t piece = std::clamp<std::size_t>(room / std::max<std::size_t>(1, waves), 64u << 10, 4u << 20);
-  std::vector<Cursor> cursors;
-  for (std::size_t w = 0; w < waves; ++w) cursors.emplace_back(wave_start[w], wave_start[w + 1], piece);
-  PipelineCounts counts;
-  counts.read = index.entries.size();
-  constexpr std::size_t chunk_bytes = 1u << 20;
-  ChunkWriter writer([&out](const std::string& text) { out.write(text.data(), static_cast<std::streamsize>(text.size())); },
-                     [&errors](const std::string& text) {
-                       errors.write(text.data(), static_cast<std::streamsize>(text.size()));
-                     });
-  Chunk chunk = writer.recycled();
-  for (const Entry& e : index.entries) {
-    const std::string_view text = cursors[e.group].take(spill, e.length);
-    (e.settled ? chunk.out : chunk.err).append(text);
-    cursors[e.group].release_if_done();
-    (e.settled ? counts.settled : counts.rejected) += 1;
-    if (chunk.out.size() + chunk.err.size() >= chunk_bytes) {
-      writer.push(std::move(chunk));
-      chunk = writer.recycled();
+/// Writes the records' outcome texts from the spill to the outputs in input
+/// order, as far as the waves spilled so far go: this thread reads the
+/// spill into chunks of about a megabyte, a writer thread writes them.
+class Merger {
+ public:
+  Merger(const Index& index, std::size_t waves, const Spill& spill, std::ostream& out, std::ostream& errors)
+      : index_(index),
+        spill_(spill),
+        // Bytes of the spill held for all cursors together: a quarter of the
+        // input, within [4 MiB, 64 MiB] (a fixed 64 MiB was most of a small
+        // file's peak).
+        piece_(std::clamp<std::size_t>(
+            static_cast<std::size_t>(std::clamp<std::uint64_t>(index.bytes / 4, 4u << 20, 64u << 20)) /
+                std::max<std::size_t>(1, waves),
+            64u << 10, 4u << 20)),
+        writer_([&out](const std::string& text) { out.write(text.data(), static_cast<std::streamsize>(text.size())); },
+                [&errors](const std::string& text) {
+                  errors.write(text.data(), static_cast<std::streamsize>(text.size()));
+                }) {
+    counts_.read = index.entries.size();
+    chunk_ = writer_.recycled();
+  }
+
+  /// Writes the records before `end`. `wave_start`: where each wave's texts
+  /// start in the spill, and where the last wave's end; every record
+  /// before `end` is in one of those waves, and the spill holds their texts.
+  void write_to(std::size_t end, const std::vector<std::uint64_t>& wave_start) {
+    constexpr std::size_t chunk_bytes = 1u << 20;
+    for (std::size_t w = cursors_.size(); w + 1 < wave_start.size(); ++w) {
+      cursors_.emplace_back(wave_start[w], wave_start[w + 1], piece_);
+    }
+    for (; next_ < end; ++next_) {
+      const Entry& e = index_.entries[next_];
+      const std::string_view text = cursors_[e.group].take(spill_, e.length);
+      (e.settled ? chunk_.out : chunk_.err).append(text);
+      cursors_[e.group].release_if_done();
+      (e.settled ? counts_.settled : counts_.rejected) += 1;
+      if (chunk_.out.size() + chunk_.err.size() >= chunk_bytes) {
+        writer_.push(std::move(chunk_));
+        chunk_ = writer_.recycled();
+      }
     }
   }
-  writer.push(std::move(chunk));
-  writer.finish();
-  return counts;
-}
+
+  /// Everything given is written; rethrows a write error.
+  PipelineCounts finish() {
+    writer_.push(std::move(chunk_));
+    writer_.finish();
+    return counts_;
+  }
+
+ private:
+  const Index& index_;
+  const Spill& spill_;
+  std::size_t piece_;
+  std::vector<Cursor> cursors_;
+  std::size_t next_ = 0;  ///< the first record not yet written
+  PipelineCounts counts_;
+  ChunkWriter writer_;
+  Chunk chunk_;
+};
 
 /// A wave's input, unless the options say: an eighth of the records' bytes, within [4 MiB, 128 MiB],
 /// for JSON Lines, which a wave holds about 4.5 times (its text, records and outcomes, as the
@@ -550,10 +580,13 @@ std::uint64_t wave_bytes_of(const PipelineOptions& o, const Index& index, const 
 namespace {
 
 /// settle_apart, the JSON Lines records' ids read without the parser where
-/// they are plain (`quick`): throws QuickIdsDiffer, before writing
-/// anything, if a record's differ from the parser's.
+/// they are plain (`quick`): throws QuickIdsDiffer if a record's differ
+/// from the parser's, before writing anything unless `early`. With
+/// `early`, the texts are written as the waves allow: persons are put in
+/// waves in order of their first record, so every record before the first
+/// of wave w + 1 is of wave w or one before it.
 PipelineCounts settle_apart_reading(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
-                                    const PipelineOptions& options, unsigned threads, bool quick) {
+                                    const PipelineOptions& options, unsigned threads, bool quick, bool early) {
   std::unique_ptr<Format> format;
   if (options.input == InputFormat::csv) format = std::make_unique<CsvFormat>(options, threads);
   else format = std::make_unique<JsonFormat>(options, threads, quick);
@@ -561,7 +594,15 @@ PipelineCounts settle_apart_reading(const Plan& plan, InputFile& in, std::ostrea
   const std::uint32_t waves = assign_waves(index, wave_bytes_of(options, index, *format));
   WaveOrder order = order_waves(index.entries, waves);
   Spill spill;
+  std::optional<Merger> merger;  // made when the first text is written, the CSV header before it
   std::vector<std::uint64_t> wave_start{0};
+  auto write_to = [&](std::size_t end) {
+    if (!merger) {
+      if (options.output == OutputFormat::csv) out << csv_header(plan, csv_options_of(options)) << '\n';
+      merger.emplace(index, waves, spill, out, errors);
+    }
+    merger->write_to(end, wave_start);
+  };
   {
     WaveSettler settler(plan, in, *format, options, threads, spill);
     for (std::uint32_t w = 0; w < waves; ++w) {
@@ -569,13 +610,17 @@ PipelineCounts settle_apart_reading(const Plan& plan, InputFile& in, std::ostrea
                                                 order.start[w + 1] - order.start[w]);
       settler.settle(index.entries, mine);
       wave_start.push_back(settler.spilled());
+      if (early && w + 1 < waves) {
+        settler.drain();  // the wave's texts in the spill
+        write_to(order.records[order.start[w + 1]]);
+      }
       if (options.progress) options.progress({order.start[w + 1], in.size() * (w + 1) / waves, in.size()});
     }
     settler.finish();  // the spill whole before it is read
   }
   order = {};
-  if (options.output == OutputFormat::csv) out << csv_header(plan, csv_options_of(options)) << '\n';
-  const PipelineCounts counts = write_in_order(index, wave_start, spill, out, errors);
+  write_to(index.entries.size());
+  const PipelineCounts counts = merger->finish();
   out.flush();
   errors.flush();
   return counts;
@@ -586,12 +631,26 @@ PipelineCounts settle_apart_reading(const Plan& plan, InputFile& in, std::ostrea
 PipelineCounts settle_apart(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
                             const PipelineOptions& options, unsigned threads) {
   try {
-    return settle_apart_reading(plan, in, out, errors, options, threads, options.input == InputFormat::jsonl);
+    return settle_apart_reading(plan, in, out, errors, options, threads, options.input == InputFormat::jsonl, false);
   } catch (const QuickIdsDiffer&) {
     // Nothing is written yet: the spill goes with the first attempt.
   }
   in.rewind();
-  return settle_apart_reading(plan, in, out, errors, options, threads, false);
+  return settle_apart_reading(plan, in, out, errors, options, threads, false, false);
+}
+
+PipelineCounts settle_apart(const Plan& plan, InputFile& in, OutputFile& out, OutputFile& errors,
+                            const PipelineOptions& options, unsigned threads) {
+  if (!out.atomic() || !errors.atomic()) return settle_apart(plan, in, out.stream(), errors.stream(), options, threads);
+  try {
+    return settle_apart_reading(plan, in, out.stream(), errors.stream(), options, threads,
+                                options.input == InputFormat::jsonl, true);
+  } catch (const QuickIdsDiffer&) {
+    // What was written is taken back (both outputs are temporary files not yet committed).
+    if (!out.discard() || !errors.discard()) throw std::logic_error("settle_apart: an output could not be emptied");
+  }
+  in.rewind();
+  return settle_apart_reading(plan, in, out.stream(), errors.stream(), options, threads, false, true);
 }
 
 InputFile spill_input(InputFile& in) {

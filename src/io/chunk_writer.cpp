@@ -28,6 +28,12 @@ void ChunkWriter::push(Chunk c) {
   changed_.notify_all();
 }
 
+void ChunkWriter::drain() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return (queue_.empty() && !writing_) || failure_; });
+  if (failure_) std::rethrow_exception(failure_);
+}
+
 void ChunkWriter::finish() {
   stop();
   if (failure_) std::rethrow_exception(failure_);
@@ -50,6 +56,7 @@ void ChunkWriter::write_loop() {
     if (queue_.empty() || failure_) return;  // done, and everything written (or nothing more can be)
     Chunk c = std::move(queue_.front());
     queue_.pop_front();
+    writing_ = true;
     lock.unlock();
     try {
       if (!c.out.empty()) out_(c.out);
@@ -64,6 +71,7 @@ void ChunkWriter::write_loop() {
     c.out.clear();
     c.err.clear();
     lock.lock();
+    writing_ = false;
     waiting_ -= size;
     if (free_.size() < max_free) free_.push_back(std::move(c));
     changed_.notify_all();

@@ -35,6 +35,9 @@ class ChunkWriter {
   Chunk recycled();
   /// Queues a chunk to be written after those pushed before.
   void push(Chunk c);
+  /// Waits until everything pushed so far is written, the writer going on;
+  /// rethrows a write error.
+  void drain();
   /// Everything pushed is written; rethrows a write error.
   void finish();
 
@@ -47,6 +50,7 @@ class ChunkWriter {
   std::condition_variable changed_;
   std::deque<Chunk> queue_, free_;  // to write; written, their room kept for reuse
   std::size_t waiting_ = 0;         // bytes in queue_
+  bool writing_ = false;            // the writer holds a chunk taken from queue_
   bool done_ = false;
   std::exception_ptr failure_;      // the writer's error, if it had one
   std::thread writer_;

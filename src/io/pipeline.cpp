@@ -206,7 +206,7 @@ PipelineCounts settle_file(const Plan& plan, InputFile& in, OutputFile& out, Out
     if (!out.discard() || !errors.discard()) throw;
   }
   in.rewind();
-  return detail::settle_apart(plan, in, out.stream(), errors.stream(), options, threads);
+  return detail::settle_apart(plan, in, out, errors, options, threads);
 }
 
 std::vector<Record> read_input(InputFile& in, const PipelineOptions& o) {

@@ -68,6 +68,13 @@ void format_outcome(const Outcome& o, std::string& out, std::string& err, const 
 PipelineCounts settle_apart(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
                             const PipelineOptions& options, unsigned threads);
 
+/// As above, to files a command opened: when both are written through
+/// temporary files (OutputFile::atomic), each wave's texts are written as
+/// soon as every record before them is settled, not all after the last wave
+/// (an input whose first pass must be made again empties them first).
+PipelineCounts settle_apart(const Plan& plan, InputFile& in, OutputFile& out, OutputFile& errors,
+                            const PipelineOptions& options, unsigned threads);
+
 /// Copies a non-regular input (standard input) to a temporary file, removed
 /// from its folder at once, and returns it as a regular input named as `in`.
 InputFile spill_input(InputFile& in);

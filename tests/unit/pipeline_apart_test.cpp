@@ -513,61 +513,6 @@ TEST(PipelineApart, TheQuickGroupingPassIsCheckedByTheParser) {
   std::remove(apart_path.c_str());
 }
 
-/// The first pass reads a plain line's two ids without the parser. A line
-/// whose ids are plain but which is not JSON after them (the parser keeps
-/// no id of it) is found out when the line is parsed in its wave, and the
-/// file is settled again with the parser's ids. Here the line takes the
-/// stay id of a real stay after it: read quickly, that stay would be a
-/// duplicate; to the parser it is not. The same bytes as the whole-file
-/// mode; with a wave a person and the line last, the progress goes back.
-TEST(PipelineApart, QuickIdsTheParserDisownsStartAgain) {
-  std::vector<std::string> lines = lines_of(shuffled_population(200));
-  std::size_t real = 0;  // the first generated stay: {"stay_id":"S0000001-1",...
-  while (lines[real].rfind(R"({"stay_id":"S0)", 0) != 0) ++real;
-  const std::size_t open = std::string_view(R"({"stay_id":")").size();
-  const std::string id = lines[real].substr(open, lines[real].find('"', open) - open);
-  const std::string disowned = R"({"stay_id": ")" + id + R"(", "person_id": "PQ", "age": )";
-  for (const bool first : {true, false}) {
-    std::vector<std::string> with = lines;
-    if (first) with.insert(with.begin() + static_cast<std::ptrdiff_t>(real), disowned);
-    else with.push_back(disowned);
-    std::string text;
-    for (const std::string& l : with) text += l + "\n";
-    const std::string path = write_temp(first ? "disowned_first.jsonl" : "disowned_last.jsonl", text);
-    PipelineOptions whole;
-    whole.mode = PipelineMode::whole;
-    const Settled want = settle_path(path, whole);
-    EXPECT_EQ(count(want.errors, "\"not_json\""), 2u);  // "{not json" and the disowned line
-    EXPECT_EQ(count(want.errors, "\"duplicate_stay_id\""), 2u);  // the two copies of SY1 only
-    for (unsigned threads : {1u, 2u}) {
-      for (std::uint64_t wave : {std::uint64_t{1}, std::uint64_t{0}}) {
-        PipelineOptions o;
-        o.threads = threads;
-        o.wave_bytes = wave;
-        bool back = false;
-        std::uint64_t last = 0;
-        Settled got;
-        {
-          InputFile in(path);
-          std::ostringstream out, errors;
-          o.progress = [&](const PipelineProgress& p) {
-            back = back || p.records < last;
-            last = p.records;
-          };
-          got.counts = settle_file(Plan::builtin(), in, out, errors, o);
-          got.out = out.str();
-          got.errors = errors.str();
-        }
-        SCOPED_TRACE(std::string(first ? "first" : "last") + ", threads " + std::to_string(threads) + ", wave " +
-                     std::to_string(wave));
-        expect_same(got, want);
-        // A wave a person, the line last: its person's wave is the last, after every other's progress.
-        if (!first && wave == 1) EXPECT_TRUE(back);
-      }
-    }
-    std::remove(path.c_str());
-  }
-}
 
 }  // namespace
 
@@ -687,4 +632,145 @@ TEST(PipelineApart, ToFilesShuffledEqualsWhole) {
   whole.mode = PipelineMode::whole;
   expect_same(settle_to_files(path, o), settle_path(path, whole));
   std::remove(path.c_str());
+}
+
+/// The first pass reads a plain line's two ids without the parser. A line
+/// whose ids are plain but which is not JSON after them (the parser keeps
+/// no id of it) is found out when the line is parsed in its wave, and the
+/// file is settled again with the parser's ids. Here the line takes the
+/// stay id of a real stay after it: read quickly, that stay would be a
+/// duplicate; to the parser it is not. The same bytes as the whole-file
+/// mode; with a wave a person and the line last, the progress goes back.
+/// To files, the waves settled before the line's were written already
+/// (ToFilesTextsAreWrittenAsTheWavesAllow): they are emptied first.
+TEST(PipelineApart, QuickIdsTheParserDisownsStartAgain) {
+  std::vector<std::string> lines = lines_of(shuffled_population(200));
+  std::size_t real = 0;  // the first generated stay: {"stay_id":"S0000001-1",...
+  while (lines[real].rfind(R"({"stay_id":"S0)", 0) != 0) ++real;
+  const std::size_t open = std::string_view(R"({"stay_id":")").size();
+  const std::string id = lines[real].substr(open, lines[real].find('"', open) - open);
+  const std::string disowned = R"({"stay_id": ")" + id + R"(", "person_id": "PQ", "age": )";
+  for (const bool first : {true, false}) {
+    std::vector<std::string> with = lines;
+    if (first) with.insert(with.begin() + static_cast<std::ptrdiff_t>(real), disowned);
+    else with.push_back(disowned);
+    std::string text;
+    for (const std::string& l : with) text += l + "\n";
+    const std::string path = write_temp(first ? "disowned_first.jsonl" : "disowned_last.jsonl", text);
+    PipelineOptions whole;
+    whole.mode = PipelineMode::whole;
+    const Settled want = settle_path(path, whole);
+    EXPECT_EQ(count(want.errors, "\"not_json\""), 2u);  // "{not json" and the disowned line
+    EXPECT_EQ(count(want.errors, "\"duplicate_stay_id\""), 2u);  // the two copies of SY1 only
+    for (unsigned threads : {1u, 2u}) {
+      for (std::uint64_t wave : {std::uint64_t{1}, std::uint64_t{0}}) {
+        PipelineOptions o;
+        o.threads = threads;
+        o.wave_bytes = wave;
+        bool back = false;
+        std::uint64_t last = 0;
+        Settled got;
+        {
+          InputFile in(path);
+          std::ostringstream out, errors;
+          o.progress = [&](const PipelineProgress& p) {
+            back = back || p.records < last;
+            last = p.records;
+          };
+          got.counts = settle_file(Plan::builtin(), in, out, errors, o);
+          got.out = out.str();
+          got.errors = errors.str();
+        }
+        SCOPED_TRACE(std::string(first ? "first" : "last") + ", threads " + std::to_string(threads) + ", wave " +
+                     std::to_string(wave));
+        expect_same(got, want);
+        // A wave a person, the line last: its person's wave is the last, after every other's progress.
+        if (!first && wave == 1) EXPECT_TRUE(back);
+        // To files, where the waves before it were written already: emptied, and settled again.
+        o.progress = nullptr;
+        bool restarted = false;
+        expect_same(settle_to_files(path, o, &restarted), want);
+        if (!first && wave == 1) EXPECT_TRUE(restarted);
+      }
+    }
+    std::remove(path.c_str());
+  }
+}
+
+namespace {
+
+/// The bytes of the temporary files in `folder` that OutputFile writes
+/// before its commit ("." name ".medsettle-" number).
+std::uintmax_t temporary_bytes(const std::string& folder) {
+  std::uintmax_t bytes = 0;
+  for (const auto& f : std::filesystem::directory_iterator(folder)) {
+    if (f.path().filename().string().find(".medsettle-") != std::string::npos) bytes += f.file_size();
+  }
+  return bytes;
+}
+
+}  // namespace
+
+/// To files written through temporary files, a shuffled file's texts are
+/// written as the waves allow (every record before the first of the next
+/// wave is settled), not all after the last wave: some progress call,
+/// before the last wave, sees the temporary outputs holding bytes. To
+/// ostreams nothing is written before the last wave. Every way gives the
+/// whole-file mode's bytes: waves of a person, of 200,000 bytes and the
+/// default (4 MiB: two waves here); one thread and two; JSON Lines and CSV out.
+TEST(PipelineApart, ToFilesTextsAreWrittenAsTheWavesAllow) {
+  const std::string folder = ::testing::TempDir() + "/medsettle_early_" + std::to_string(::getpid());
+  std::filesystem::create_directories(folder);
+  const std::string path = folder + "/in.jsonl";
+  std::ofstream(path, std::ios::binary) << shuffled_population(5'000);  // 10,000 records, 13 MB settled
+  for (const OutputFormat format : {OutputFormat::jsonl, OutputFormat::csv}) {
+    PipelineOptions whole;
+    whole.output = format;
+    whole.mode = PipelineMode::whole;
+    const Settled want = settle_path(path, whole);
+    ASSERT_GT(want.counts.read, 10'000u);
+    for (unsigned threads : {1u, 2u}) {
+      for (std::uint64_t wave : {std::uint64_t{1}, std::uint64_t{200'000}, std::uint64_t{0}}) {
+        PipelineOptions o;
+        o.output = format;
+        o.threads = threads;
+        o.wave_bytes = wave;
+        bool early = false;
+        o.progress = [&](const PipelineProgress& p) {
+          if (!early && p.records < want.counts.read && temporary_bytes(folder) > 0) early = true;
+        };
+        SCOPED_TRACE(std::string(format == OutputFormat::csv ? "csv" : "jsonl") + ", threads " +
+                     std::to_string(threads) + ", wave " + std::to_string(wave));
+        Settled got;
+        {
+          InputFile in(path);
+          OutputFile out(folder + "/out"), errors(folder + "/errors");
+          got.counts = settle_file(Plan::builtin(), in, out, errors, o);
+          out.commit();
+          errors.commit();
+        }
+        got.out = test_files::text_of(folder + "/out");
+        got.errors = test_files::text_of(folder + "/errors");
+        expect_same(got, want);
+        if (wave != 0) EXPECT_TRUE(early);
+        EXPECT_EQ(temporary_bytes(folder), 0u);
+      }
+    }
+  }
+  // To ostreams, which cannot be taken back: nothing before the last wave.
+  PipelineOptions o;
+  o.wave_bytes = 200'000;
+  std::ostringstream out, errors;
+  std::uint64_t last = 0;
+  bool early = false;
+  o.progress = [&](const PipelineProgress& p) {
+    last = p.records;
+    if (p.records < 10'000 && (out.tellp() > 0 || errors.tellp() > 0)) early = true;
+  };
+  InputFile in(path);
+  EXPECT_GT(settle_file(Plan::builtin(), in, out, errors, o).read, 10'000u);
+  EXPECT_GT(last, 10'000u);
+  EXPECT_FALSE(early);
+  EXPECT_GT(out.str().size(), 10'000'000u);
+  std::filesystem::remove_all(folder);
 }
