@@ -123,12 +123,16 @@ check "--out untouched by the stream refusal" cmp -s "$d/o.jsonl" "$d/good.jsonl
 "$ms" generate --persons 5000 --seed 9 --out "$d/big.jsonl" 2>/dev/null
 { tail -n +2 "$d/big.jsonl"; head -n 1 "$d/big.jsonl"; } >"$d/late.jsonl"
 "$ms" settle --mode whole --in "$d/late.jsonl" --out "$d/late.good" --errors "$d/late.good.err" 2>/dev/null || true
+# The same stays shuffled: found apart in the first wave, then settled in
+# waves of persons whose texts are written as the waves allow (before the
+# last wave): a fault in the middle still leaves both files as they were.
+shuf --random-source=<(yes) "$d/big.jsonl" >"$d/shuffled.jsonl"
 printf 'kept\n' >"$d/kept.err"
 # big.jsonl is 5.4 MB and settles into 13 MB; late.jsonl's stream writes
 # 10.6 MB before it is found apart, and its restart reads the input again
 # and spills 13 MB: faults past 8 and 20 MB come after the restart.
 faults="MEDSETTLE_FAULT_WRITE_AFTER=100000 MEDSETTLE_FAULT_FSYNC=1 MEDSETTLE_FAULT_READ_AFTER=4000000"
-for input in big late; do
+for input in big late shuffled; do
   [ "$input" = late ] && faults="$faults MEDSETTLE_FAULT_WRITE_AFTER=20000000 MEDSETTLE_FAULT_READ_AFTER=8000000"
   for fault in $faults; do
     cp "$d/good.jsonl" "$d/o.jsonl"
@@ -146,7 +150,7 @@ for input in big late; do
 done
 check "late, --errors a file: settled" status 0 "$ms" settle --in "$d/late.jsonl" --out "$d/late.out" --errors "$d/late.err"
 check "late, --errors a file: the whole mode's settlements" cmp -s "$d/late.out" "$d/late.good"
-rm -f "$d/big.jsonl" "$d/late.jsonl" "$d/late.good" "$d/late.good.err" "$d/late.out" "$d/late.err" "$d/kept.err" "$d/o.err"
+rm -f "$d/big.jsonl" "$d/late.jsonl" "$d/shuffled.jsonl" "$d/late.good" "$d/late.good.err" "$d/late.out" "$d/late.err" "$d/kept.err" "$d/o.err"
 
 # ---- 4. Records without a readable person are rejected as they come ----------
 python3 -c "import sys; sys.stdout.write('x\\n' * 1000000)" >"$d/garbage.jsonl"
