@@ -166,6 +166,17 @@ std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+/// Automatic mode's options for one way of settling: formats in and out,
+/// threads, and wave size (0: the default).
+PipelineOptions way(InputFormat input, OutputFormat output, unsigned threads, std::uint64_t wave) {
+  PipelineOptions o;
+  o.input = input;
+  o.output = output;
+  o.threads = threads;
+  o.wave_bytes = wave;
+  return o;
+}
+
 /// The file at `path` settled in waves of 1 byte (a wave a person), 20,000
 /// bytes and the default, on 1 and 2 threads, into JSON and CSV, gives the
 /// whole-file mode's bytes; `read`: the records the file holds.
@@ -179,12 +190,7 @@ void expect_waves_equal_whole(const std::string& path, InputFormat input, std::u
     const Settled want = settle_path(path, whole);
     for (unsigned threads : {1u, 2u}) {
       for (std::uint64_t wave : {std::uint64_t{1}, std::uint64_t{20'000}, std::uint64_t{0}}) {
-        PipelineOptions o;
-        o.input = input;
-        o.output = format;
-        o.threads = threads;
-        o.wave_bytes = wave;
-        const Settled got = settle_path(path, o);
+        const Settled got = settle_path(path, way(input, format, threads, wave));
         SCOPED_TRACE("threads " + std::to_string(threads) + ", wave " + std::to_string(wave));
         expect_same(got, want);
         if (wave == 1) EXPECT_GT(got.progress_calls, read / 2);  // a wave a person
@@ -731,10 +737,7 @@ TEST(PipelineApart, ToFilesTextsAreWrittenAsTheWavesAllow) {
     ASSERT_GT(want.counts.read, 10'000u);
     for (unsigned threads : {1u, 2u}) {
       for (std::uint64_t wave : {std::uint64_t{1}, std::uint64_t{200'000}, std::uint64_t{0}}) {
-        PipelineOptions o;
-        o.output = format;
-        o.threads = threads;
-        o.wave_bytes = wave;
+        PipelineOptions o = way(InputFormat::jsonl, format, threads, wave);
         bool early = false;
         o.progress = [&](const PipelineProgress& p) {
           if (!early && p.records < want.counts.read && temporary_bytes(folder) > 0) early = true;
