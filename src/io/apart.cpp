@@ -520,10 +520,7 @@ class Merger {
             static_cast<std::size_t>(std::clamp<std::uint64_t>(index.bytes / 4, 4u << 20, 64u << 20)) /
                 std::max<std::size_t>(1, waves),
             64u << 10, 4u << 20)),
-        writer_([&out](const std::string& text) { out.write(text.data(), static_cast<std::streamsize>(text.size())); },
-                [&errors](const std::string& text) {
-                  errors.write(text.data(), static_cast<std::streamsize>(text.size()));
-                }) {
+        writer_(in_pieces(out), in_pieces(errors)) {
     counts_.read = index.entries.size();
     chunk_ = writer_.recycled();
   }

@@ -1,5 +1,6 @@
 #include "io/chunk_writer.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace medsettle::detail {
@@ -76,6 +77,15 @@ void ChunkWriter::write_loop() {
     if (free_.size() < max_free) free_.push_back(std::move(c));
     changed_.notify_all();
   }
+}
+
+ChunkWriter::Target in_pieces(std::ostream& to) {
+  return [&to](const std::string& text) {
+    constexpr std::size_t piece = 1u << 20;
+    for (std::size_t at = 0; at < text.size(); at += piece) {
+      to.write(text.data() + at, static_cast<std::streamsize>(std::min(piece, text.size() - at)));
+    }
+  };
 }
 
 }  // namespace medsettle::detail

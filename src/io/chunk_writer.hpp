@@ -8,6 +8,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <thread>
 
@@ -58,5 +59,9 @@ class ChunkWriter {
   void stop();
   void write_loop();
 };
+
+/// A ChunkWriter target writing to `to` in pieces of 1 MiB (one large write
+/// costs the kernel more).
+ChunkWriter::Target in_pieces(std::ostream& to);
 
 }  // namespace medsettle::detail

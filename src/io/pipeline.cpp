@@ -31,14 +31,6 @@ void detail::format_outcome(const Outcome& o, std::string& out, std::string& err
 
 namespace {
 
-/// Writes in pieces of 1 MiB (one large write costs the kernel more).
-void write_in_pieces(std::ostream& to, const std::string& text) {
-  constexpr std::size_t piece = 1u << 20;
-  for (std::size_t at = 0; at < text.size(); at += piece) {
-    to.write(text.data() + at, static_cast<std::streamsize>(std::min(piece, text.size() - at)));
-  }
-}
-
 /// Formats settlements and rejections, and writes them on a writer thread.
 /// A large wave is formatted on `threads` threads, a slice each; the slices
 /// are written in input order.
@@ -49,8 +41,7 @@ class Sink {
         threads_(std::max(1u, threads)),
         out_(out),
         errors_(errors),
-        writer_([&out](const std::string& text) { write_in_pieces(out, text); },
-                [&errors](const std::string& text) { write_in_pieces(errors, text); }) {
+        writer_(detail::in_pieces(out), detail::in_pieces(errors)) {
     if (o.output == OutputFormat::csv) {
       detail::Chunk header;
       header.out = csv_header(plan, detail::csv_options_of(o)) + '\n';
