@@ -1,12 +1,19 @@
 #include "io/chunk_writer.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <system_error>
 #include <utility>
 
 namespace medsettle::detail {
 
-ChunkWriter::ChunkWriter(Target out, Target err) : out_(std::move(out)), err_(std::move(err)) {
-  writer_ = std::thread([this] { write_loop(); });
+ChunkWriter::ChunkWriter(Target out, Target err, Writing writing) : out_(std::move(out)), err_(std::move(err)) {
+  if (writing == Writing::here) return;
+  try {
+    writer_ = std::thread([this] { write_loop(); });
+  } catch (const std::system_error&) {
+    // No thread to be had (a process at its limit): push() writes, as run_slices works on.
+  }
 }
 
 ChunkWriter::~ChunkWriter() { stop(); }
@@ -20,10 +27,23 @@ Chunk ChunkWriter::recycled() {
 }
 
 void ChunkWriter::push(Chunk c) {
+  if (!writer_.joinable()) {
+    if (failure_) std::rethrow_exception(failure_);
+    if (done_) throw std::logic_error("ChunkWriter: a chunk pushed after finish()");
+    try {
+      write(c);
+    } catch (...) {
+      failure_ = std::current_exception();
+      throw;
+    }
+    if (free_.size() < max_free) free_.push_back(std::move(c));
+    return;
+  }
   const std::size_t size = c.out.size() + c.err.size();
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return waiting_ == 0 || waiting_ + size <= max_waiting || failure_; });
   if (failure_) std::rethrow_exception(failure_);
+  if (done_) throw std::logic_error("ChunkWriter: a chunk pushed after finish()");
   waiting_ += size;
   queue_.push_back(std::move(c));
   changed_.notify_all();
@@ -59,24 +79,28 @@ void ChunkWriter::write_loop() {
     queue_.pop_front();
     writing_ = true;
     lock.unlock();
+    const std::size_t size = c.out.size() + c.err.size();
     try {
-      if (!c.out.empty()) out_(c.out);
-      if (!c.err.empty()) err_(c.err);
+      write(c);
     } catch (...) {
       lock.lock();
       failure_ = std::current_exception();
       changed_.notify_all();
       return;
     }
-    const std::size_t size = c.out.size() + c.err.size();
-    c.out.clear();
-    c.err.clear();
     lock.lock();
     writing_ = false;
     waiting_ -= size;
     if (free_.size() < max_free) free_.push_back(std::move(c));
     changed_.notify_all();
   }
+}
+
+void ChunkWriter::write(Chunk& c) {
+  if (!c.out.empty()) out_(c.out);
+  if (!c.err.empty()) err_(c.err);
+  c.out.clear();
+  c.err.clear();
 }
 
 ChunkWriter::Target in_pieces(std::ostream& to) {

@@ -22,11 +22,15 @@ struct Chunk {
 /// Writes chunks in the order pushed, on a writer thread, while the pushing
 /// thread goes on. At most about 16 MiB of text waits: push() waits for
 /// room. A write error stops the writing; push() and finish() rethrow it.
+/// If no thread can be started, push() writes each chunk itself.
 class ChunkWriter {
  public:
   /// Writes a text to one output (throwing on an error).
   using Target = std::function<void(const std::string&)>;
-  ChunkWriter(Target out, Target err);
+  /// Where the chunks are written: on a thread of the writer's own (if one
+  /// can be started; else as `here`), or by push() on the pushing thread.
+  enum class Writing { own_thread, here };
+  ChunkWriter(Target out, Target err, Writing writing = Writing::own_thread);
   ChunkWriter(const ChunkWriter&) = delete;
   ChunkWriter& operator=(const ChunkWriter&) = delete;
   /// Waits for the writer: what was pushed is written (unless a write failed).
@@ -54,10 +58,12 @@ class ChunkWriter {
   bool writing_ = false;            // the writer holds a chunk taken from queue_
   bool done_ = false;
   std::exception_ptr failure_;      // the writer's error, if it had one
-  std::thread writer_;
+  std::thread writer_;              // not started: push() writes
 
   void stop();
   void write_loop();
+  /// Writes a chunk's texts; `c` is then empty, its room kept.
+  void write(Chunk& c);
 };
 
 /// A ChunkWriter target writing to `to` in pieces of 1 MiB (one large write
