@@ -51,8 +51,8 @@ struct PipelineOptions {
   CsvHeaders csv_headers = CsvHeaders::english; ///< CSV: the names of the fixed columns
   PipelineMode mode = PipelineMode::automatic;
   /// Automatic mode, an input not grouped by person: bytes of input
-  /// settled together in a wave; 0: an eighth of the input, within 4 MiB
-  /// and 128 MiB (JSON Lines), a quarter of that (CSV).
+  /// settled together in a wave; 0: a thirty-second of the input, within
+  /// 4 MiB and 128 MiB (JSON Lines; CSV: within 1 MiB and 32 MiB).
   std::uint64_t wave_bytes = 0;
   SettleOptions settle;  ///< as_of; no trace
   /// The language of the rejections' messages (JSON keys and codes stay English).

@@ -336,39 +336,68 @@ WaveOrder order_waves(const std::vector<Entry>& entries, std::uint32_t waves) {
   return order;
 }
 
-/// Reads the texts of `mine` (in input order) into `text` and makes their lines:
-/// records close together are read with one pread through `scratch` (kept
-/// between waves: grown, never shrunk, so zeroed once, not at every wave).
+/// Room for a wave's texts, one after another: kept between waves (grown,
+/// never shrunk) and never zeroed, as every byte of it that is read is
+/// written first.
+class WaveText {
+ public:
+  char* room_for(std::size_t n) {
+    if (n > room_) {
+      bytes_.reset();
+      room_ = n + n / 8;  // a wave a little larger than the last does not make it again
+      bytes_ = std::make_unique_for_overwrite<char[]>(room_);
+    }
+    return bytes_.get();
+  }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  std::size_t room_ = 0;
+};
+
+/// Reads the texts of `mine` (in input order) into `text` and makes their
+/// lines, on up to `threads` threads, each reading a slice of the records:
+/// records close together are read with one pread through the thread's
+/// `scratch` (kept between waves: grown, never shrunk, so zeroed once, not
+/// at every wave).
 void read_wave(const InputFile& in, const std::vector<Entry>& entries, std::span<const std::uint32_t> mine,
-               std::string& text, std::vector<Line>& lines, std::vector<char>& scratch) {
+               WaveText& text, std::vector<Line>& lines, std::vector<std::vector<char>>& scratch, unsigned threads) {
   constexpr std::uint64_t max_gap = 16u << 10, max_piece = 4u << 20;
   std::size_t total = 0;
   for (std::uint32_t i : mine) total += entries[i].length;
-  text.clear();
-  text.reserve(total);
-  for (std::size_t k = 0; k < mine.size();) {
-    const std::uint64_t from = entries[mine[k]].offset;
-    std::uint64_t to = from + entries[mine[k]].length;
-    std::size_t end = k + 1;
-    while (end < mine.size()) {
-      const Entry& e = entries[mine[end]];
-      if (e.offset - to > max_gap || e.offset + e.length - from > max_piece) break;
-      to = e.offset + e.length;
-      ++end;
-    }
-    if (scratch.size() < to - from) scratch.resize(to - from);
-    in.read_at(from, scratch.data(), to - from);
-    for (; k < end; ++k) {
-      const Entry& e = entries[mine[k]];
-      text.append(scratch.data() + (e.offset - from), e.length);
-    }
-  }
-  lines.clear();
+  char* const base = text.room_for(total);
+  lines.resize(mine.size());
   std::size_t at = 0;
-  for (std::uint32_t i : mine) {
-    lines.push_back(Line{std::string_view(text).substr(at, entries[i].length), entries[i].line, entries[i].offset});
-    at += entries[i].length;
+  for (std::size_t k = 0; k < mine.size(); ++k) {
+    const Entry& e = entries[mine[k]];
+    lines[k] = Line{std::string_view(base + at, e.length), e.line, e.offset};
+    at += e.length;
   }
+  // Slices of at least 1,024 records: a thread for fewer costs more than it saves.
+  const std::size_t slices = std::clamp<std::size_t>(mine.size() / 1024, 1, std::max(1u, threads));
+  if (scratch.size() < slices) scratch.resize(slices);
+  auto work = [&](std::size_t t) {
+    std::vector<char>& piece = scratch[t];
+    const std::size_t last = mine.size() * (t + 1) / slices;
+    for (std::size_t k = mine.size() * t / slices; k < last;) {
+      const std::uint64_t from = entries[mine[k]].offset;
+      std::uint64_t to = from + entries[mine[k]].length;
+      std::size_t end = k + 1;
+      while (end < last) {
+        const Entry& e = entries[mine[end]];
+        if (e.offset - to > max_gap || e.offset + e.length - from > max_piece) break;
+        to = e.offset + e.length;
+        ++end;
+      }
+      if (piece.size() < to - from) piece.resize(to - from);
+      in.read_at(from, piece.data(), to - from);
+      for (; k < end; ++k) {
+        const Entry& e = entries[mine[k]];
+        std::memcpy(base + (lines[k].text.data() - base), piece.data() + (e.offset - from), e.length);
+      }
+    }
+  };
+  run_slices(slices, work);
 }
 
 /// Settles, formats and spills the records of one wave. The spill is
@@ -390,7 +419,7 @@ class WaveSettler {
   }
 
   void settle(std::vector<Entry>& entries, std::span<const std::uint32_t> mine) {
-    read_wave(in_, entries, mine, text_, lines_, scratch_);
+    read_wave(in_, entries, mine, text_, lines_, scratch_, threads_);
     records_.resize(mine.size());  // each as default-constructed (the last wave left them so)
     std::atomic<bool> differ{false};
     each_in_slices(mine.size(), format_.readers(), [&](std::size_t t, std::size_t k) {
@@ -432,10 +461,10 @@ class WaveSettler {
   ChunkWriter writer_;
   std::uint64_t spilled_ = 0;
   BatchOptions batch_;
-  std::string text_;
+  WaveText text_;
   std::vector<Line> lines_;
   std::vector<Record> records_;
-  std::vector<char> scratch_;
+  std::vector<std::vector<char>> scratch_;  ///< read_wave's, a thread each
   std::vector<Chunk> texts_;  ///< spill(): a round's pieces of text
 
   /// Formats the outcomes and gives their text to the spill in order, in
@@ -564,12 +593,14 @@ class Merger {
   Chunk chunk_;
 };
 
-/// A wave's input, unless the options say: an eighth of the records' bytes, within [4 MiB, 128 MiB],
-/// for JSON Lines, which a wave holds about 4.5 times (its text, records and outcomes, as the
-/// whole-file mode); a format whose records are smaller for the same stays, a part of that.
+/// A wave's input, unless the options say: a thirty-second of the records' bytes, within [4 MiB,
+/// 128 MiB], for JSON Lines, which a wave holds about 4.5 times (its text, records and outcomes, as
+/// the whole-file mode); a format whose records are smaller for the same stays, a part of that (the
+/// same stays a wave). An eighth held twice the memory and ran slower at a million stays: more
+/// pages faulted in, and more of the output left to write after the last wave (bench/README.md).
 std::uint64_t wave_bytes_of(const PipelineOptions& o, const Index& index, const Format& format) {
   if (o.wave_bytes) return o.wave_bytes;
-  return std::clamp<std::uint64_t>(index.bytes / 8, 4u << 20, 128u << 20) / format.smaller();
+  return std::clamp<std::uint64_t>(index.bytes * format.smaller() / 32, 4u << 20, 128u << 20) / format.smaller();
 }
 
 }  // namespace
