@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -154,23 +155,29 @@ class JsonFormat final : public Format {
   JsonFormat(const PipelineOptions& o, unsigned threads, bool quick)
       : limits_(o.limits), readers_(readers_for(threads, o.limits)), quick_(quick) {}
 
+  /// A batch is seen (its ids noted in the index) on a thread beside this
+  /// one while the next is read and parsed: two batches' records, in turn.
   void scan(InputFile& in, const See& see) override {
     LineSource source(in.stream(), limits_.max_record_bytes);
     std::vector<Line> lines;
-    std::vector<Record> records;
-    std::vector<Found> found;
+    std::array<std::vector<Record>, 2> records;
+    std::array<std::vector<Found>, 2> found;
+    Beside seeing;
     bool more = true;
-    while (more) {
-      more = source.next_batch(lines, 32768);
-      records.clear();
-      records.resize(lines.size());  // made anew, not copies of a blank one
+    for (std::size_t turn = 0; more; turn ^= 1) {
+      more = source.next_batch(lines, 16384);  // two batches held: the room one of 32,768 took
+      std::vector<Record>& batch = records[turn];  // seen two batches ago: free again
+      batch.clear();
+      batch.resize(lines.size());  // made anew, not copies of a blank one
       each_in_slices(lines.size(), readers_.size(), [&](std::size_t t, std::size_t i) {
-        if (!ids_only(lines[i], records[i])) records[i] = readers_[t].read(lines[i].text, lines[i].number);
+        if (!ids_only(lines[i], batch[i])) batch[i] = readers_[t].read(lines[i].text, lines[i].number);
       });
-      found.clear();
-      for (const Line& l : lines) found.push_back(Found{l.offset, l.text.size(), l.number});
-      see(found, records);
+      std::vector<Found>& where = found[turn];
+      where.clear();
+      for (const Line& l : lines) where.push_back(Found{l.offset, l.text.size(), l.number});
+      seeing.run([&see, &where, &batch] { see(where, batch); });  // the batch before is seen first
     }
+    seeing.wait();
   }
   [[nodiscard]] std::size_t readers() const override { return readers_.size(); }
   [[nodiscard]] unsigned smaller() const override { return 1; }

@@ -7,6 +7,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "medsettle/pipeline.hpp"
@@ -40,6 +41,54 @@ void run_slices(std::size_t slices, Work& work) {
     if (e) std::rethrow_exception(e);
   }
 }
+
+/// Runs one task at a time on a thread beside the calling one, which goes
+/// on; if no thread can be started, the task runs at once on the calling
+/// thread. A task's error is rethrown by the next run() or wait().
+class Beside {
+ public:
+  /// Where the tasks run: beside (if a thread can be started), or here.
+  enum class Where { beside, here };
+  explicit Beside(Where where = Where::beside) : here_(where == Where::here) {}
+  Beside(const Beside&) = delete;
+  Beside& operator=(const Beside&) = delete;
+  ~Beside() {
+    if (thread_.joinable()) thread_.join();  // its error, if any, goes with the one that ends the run
+  }
+
+  /// Waits for the task before, then starts `task`.
+  template <class Task>
+  void run(const Task& task) {
+    wait();
+    auto guarded = [this, task] {
+      try {
+        task();
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    };
+    if (!here_) {
+      try {
+        thread_ = std::thread(guarded);
+        return;
+      } catch (const std::system_error&) {
+        // No thread to be had: run here.
+      }
+    }
+    guarded();  // its error kept for the next call, as a thread's
+  }
+
+  /// Waits for the task running, if any; rethrows its error.
+  void wait() {
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+ private:
+  bool here_;
+  std::thread thread_;
+  std::exception_ptr error_;
+};
 
 /// Calls each(t, i) for every i in [0, n) on up to `threads` threads (at
 /// least 256 items a thread), thread t taking a contiguous slice.
