@@ -454,8 +454,8 @@ class WaveSettler {
 
   /// The bytes of text given to the spill so far (written, or waiting to be).
   [[nodiscard]] std::uint64_t spilled() const noexcept { return spilled_; }
-  /// Everything given so far is in the spill, its writer going on; rethrows its write error.
-  void drain() { writer_.drain(); }
+  /// The first `bytes` given are in the spill, its writer going on; rethrows its write error.
+  void drain_to(std::uint64_t bytes) { writer_.drain_to(bytes); }
   /// Everything given is in the spill; rethrows its write error.
   void finish() { writer_.finish(); }
 
@@ -645,9 +645,11 @@ PipelineCounts settle_apart_reading(const Plan& plan, InputFile& in, std::ostrea
                                                 order.start[w + 1] - order.start[w]);
       settler.settle(index.entries, mine);
       wave_start.push_back(settler.spilled());
-      if (early && w + 1 < waves) {
-        settler.drain();  // the wave's texts in the spill
-        write_to(order.records[order.start[w + 1]]);
+      // A wave behind: the wave before this one was written to the spill
+      // while this one was settled, so waiting for its texts is short.
+      if (early && w >= 1) {
+        settler.drain_to(wave_start[w]);  // the texts of the waves before this one in the spill
+        write_to(order.records[order.start[w]]);
       }
       if (options.progress) options.progress({order.start[w + 1], in.size() * (w + 1) / waves, in.size()});
     }

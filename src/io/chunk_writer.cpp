@@ -30,12 +30,14 @@ void ChunkWriter::push(Chunk c) {
   if (!writer_.joinable()) {
     if (failure_) std::rethrow_exception(failure_);
     if (done_) throw std::logic_error("ChunkWriter: a chunk pushed after finish()");
+    const std::size_t size = c.out.size() + c.err.size();
     try {
       write(c);
     } catch (...) {
       failure_ = std::current_exception();
       throw;
     }
+    written_ += size;
     if (free_.size() < max_free) free_.push_back(std::move(c));
     return;
   }
@@ -49,9 +51,9 @@ void ChunkWriter::push(Chunk c) {
   changed_.notify_all();
 }
 
-void ChunkWriter::drain() {
+void ChunkWriter::drain_to(std::uint64_t bytes) {
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return (queue_.empty() && !writing_) || failure_; });
+  changed_.wait(lock, [&] { return written_ >= bytes || (queue_.empty() && !writing_) || failure_; });
   if (failure_) std::rethrow_exception(failure_);
 }
 
@@ -91,6 +93,7 @@ void ChunkWriter::write_loop() {
     lock.lock();
     writing_ = false;
     waiting_ -= size;
+    written_ += size;
     if (free_.size() < max_free) free_.push_back(std::move(c));
     changed_.notify_all();
   }

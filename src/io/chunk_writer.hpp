@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -40,9 +41,9 @@ class ChunkWriter {
   Chunk recycled();
   /// Queues a chunk to be written after those pushed before.
   void push(Chunk c);
-  /// Waits until everything pushed so far is written, the writer going on;
-  /// rethrows a write error.
-  void drain();
+  /// Waits until the first `bytes` of text pushed (both outputs' together)
+  /// are written, the writer going on; rethrows a write error.
+  void drain_to(std::uint64_t bytes);
   /// Everything pushed is written; rethrows a write error.
   void finish();
 
@@ -55,6 +56,7 @@ class ChunkWriter {
   std::condition_variable changed_;
   std::deque<Chunk> queue_, free_;  // to write; written, their room kept for reuse
   std::size_t waiting_ = 0;         // bytes in queue_
+  std::uint64_t written_ = 0;       // bytes written
   bool writing_ = false;            // the writer holds a chunk taken from queue_
   bool done_ = false;
   std::exception_ptr failure_;      // the writer's error, if it had one

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -39,20 +40,39 @@ TEST_P(ChunkWriterBoth, WritesEachOutputInTheOrderPushed) {
   EXPECT_EQ(err, want_err);  // r0, r3, ..., r99: 34 lines
 }
 
-TEST_P(ChunkWriterBoth, DrainLeavesEverythingPushedWrittenAndGoesOn) {
-  std::string out;
-  ChunkWriter writer([&](const std::string& t) { out += t; }, [](const std::string&) {}, GetParam());
-  writer.push(Chunk{"one\n", ""});
-  writer.push(Chunk{"two\n", ""});
-  writer.drain();
-  EXPECT_EQ(out, "one\ntwo\n");  // read on this thread: drain() waited for the writer
+TEST_P(ChunkWriterBoth, DrainToWaitsForThatMuchTextAndGoesOn) {
+  std::mutex m;  // the writer's thread appends while this one reads
+  std::string out, err;
+  auto text = [&] {
+    std::lock_guard lock(m);
+    return out + "|" + err;
+  };
+  ChunkWriter writer(
+      [&](const std::string& t) {
+        std::lock_guard lock(m);
+        out += t;
+      },
+      [&](const std::string& t) {
+        std::lock_guard lock(m);
+        err += t;
+      },
+      GetParam());
+  writer.push(Chunk{"one\n", "e1\n"});  // 4 + 3 bytes: both outputs count
+  writer.push(Chunk{"two\n", ""});      // bytes 8 to 11
+  writer.drain_to(7);
+  EXPECT_EQ(text().substr(0, 4), "one\n");  // the first chunk at least
+  EXPECT_NE(text().find("e1\n"), std::string::npos);
+  writer.drain_to(11);
+  EXPECT_EQ(text(), "one\ntwo\n|e1\n");
+  // More than was ever pushed: returns once everything pushed is written.
+  writer.drain_to(1000);
   // A written chunk's room comes back, emptied.
   const Chunk again = writer.recycled();
   EXPECT_TRUE(again.out.empty());
   EXPECT_GE(again.out.capacity(), 4u);
   writer.push(Chunk{"three\n", ""});
   writer.finish();
-  EXPECT_EQ(out, "one\ntwo\nthree\n");
+  EXPECT_EQ(text(), "one\ntwo\nthree\n|e1\n");
 }
 
 TEST_P(ChunkWriterBoth, AWriteErrorStopsTheWritingAndIsRethrown) {
@@ -69,7 +89,7 @@ TEST_P(ChunkWriterBoth, AWriteErrorStopsTheWritingAndIsRethrown) {
   bool thrown = false;
   try {
     writer.push(Chunk{"bad\n", ""});
-    writer.drain();
+    writer.drain_to(9);  // "good\n" and "bad\n"
   } catch (const std::runtime_error& e) {
     thrown = true;
     EXPECT_STREQ(e.what(), "disk full");
