@@ -85,7 +85,7 @@ MEDSETTLE_API PipelineCounts settle_file(const Plan& plan, InputFile& in, std::o
 /// (OutputFile::discard) and the input is settled in waves of persons from
 /// its start (the worst case, a person found apart on the last line, settles
 /// and writes the input twice). In waves of persons, the outcomes' text is
-/// written as soon as every record before it is settled, not after the
+/// written a wave after every record before it is settled, not after the
 /// last wave. The outputs must be as opened (anything written to them
 /// before would be dropped too) and are not committed.
 MEDSETTLE_API PipelineCounts settle_file(const Plan& plan, InputFile& in, OutputFile& out, OutputFile& errors,

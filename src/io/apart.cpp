@@ -617,9 +617,10 @@ namespace {
 /// settle_apart, the JSON Lines records' ids read without the parser where
 /// they are plain (`quick`): throws QuickIdsDiffer if a record's differ
 /// from the parser's, before writing anything unless `early`. With
-/// `early`, the texts are written as the waves allow: persons are put in
-/// waves in order of their first record, so every record before the first
-/// of wave w + 1 is of wave w or one before it.
+/// `early`, the texts are written as the waves allow, a wave behind: persons
+/// are put in waves in order of their first record, so every record before
+/// the first of wave w + 1 is of wave w or one before it, and is written
+/// after wave w + 1.
 PipelineCounts settle_apart_reading(const Plan& plan, InputFile& in, std::ostream& out, std::ostream& errors,
                                     const PipelineOptions& options, unsigned threads, bool quick, bool early) {
   std::unique_ptr<Format> format;

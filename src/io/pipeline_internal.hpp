@@ -118,8 +118,8 @@ PipelineCounts settle_apart(const Plan& plan, InputFile& in, std::ostream& out, 
                             const PipelineOptions& options, unsigned threads);
 
 /// As above, to files a command opened: when both are written through
-/// temporary files (OutputFile::atomic), each wave's texts are written as
-/// soon as every record before them is settled, not all after the last wave
+/// temporary files (OutputFile::atomic), each wave's texts are written a
+/// wave after every record before them is settled, not all after the last wave
 /// (an input whose first pass must be made again empties them first).
 PipelineCounts settle_apart(const Plan& plan, InputFile& in, OutputFile& out, OutputFile& errors,
                             const PipelineOptions& options, unsigned threads);
