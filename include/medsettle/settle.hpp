@@ -139,7 +139,12 @@ class MEDSETTLE_API LedgerBook {
 struct BatchOptions {
   SettleOptions settle;
   /// Persons are partitioned across threads (at most max_batch_threads, and
-  /// at most one per person); the result does not depend on it.
+  /// at most one per person); the result does not depend on it. The calling
+  /// thread settles too; the others are the library's standing workers,
+  /// started when first needed and kept, idle, for the process's life (as
+  /// many as the most threads any call has asked for, less one; calls made
+  /// at once share them, and a call's calling thread does any part of it no
+  /// worker is free to take).
   unsigned threads = 1;
   /// Kept ledgers to settle against (not owned); none: every person starts empty.
   LedgerBook* ledgers = nullptr;

@@ -56,6 +56,11 @@ struct StreamCounts {
 /// record without a person or a discharge date) is not held while the
 /// current person's records wait: only its rejection, packed (about 30
 /// bytes plus its message's arguments).
+/// JSON Lines: the next wave's lines are read from `in` on another thread
+/// while `sink` takes this wave's outcomes, so `sink` must not use `in`
+/// (`progress` may: it is called with no read running). An output tied to
+/// `in` (as std::cout to std::cin) is flushed on the calling thread before
+/// each read instead, and tied again at the end.
 /// Throws NotGroupedError if a person's records are not consecutive.
 MEDSETTLE_API StreamCounts settle_stream(const Plan& plan, std::istream& in, const StreamOptions& options,
                            const std::function<void(const Outcome&)>& sink);

@@ -14,6 +14,7 @@
 #include "core/result_arena.hpp"
 #include "core/text.hpp"
 #include "core/validation.hpp"
+#include "core/workers.hpp"
 #include "medsettle/settle.hpp"
 
 namespace medsettle {
@@ -255,9 +256,9 @@ Placement place(std::span<const Record* const> records, std::span<Outcome> out, 
 }
 
 /// Runs `work(from, to)` over ranges of persons with about the same number
-/// of records each, on up to `threads` threads (the calling thread among
-/// them). A thread that cannot be started leaves its range to the calling
-/// thread; an exception in any range is rethrown here after all have ended.
+/// of records each, on up to `threads` threads: the calling thread and the
+/// standing workers (core/workers.hpp); the calling thread does any range no
+/// worker takes. An exception in any range is rethrown here after all have ended.
 template <class Work>
 void run_partitioned(std::size_t persons, std::size_t records, const std::vector<std::size_t>& start,
                      unsigned threads, Work work) {
@@ -272,28 +273,8 @@ void run_partitioned(std::size_t persons, std::size_t records, const std::vector
     ranges.emplace_back(from, to);
     from = to;
   }
-  std::vector<std::exception_ptr> errors(ranges.size());
-  auto guarded = [&](std::size_t r) {
-    try {
-      work(ranges[r].first, ranges[r].second);
-    } catch (...) {
-      errors[r] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> pool;
-  std::vector<std::size_t> here{0};
-  for (std::size_t r = 1; r < ranges.size(); ++r) {
-    try {
-      pool.emplace_back(guarded, r);
-    } catch (const std::system_error&) {
-      here.push_back(r);  // no thread to be had: this thread does it
-    }
-  }
-  for (std::size_t r : here) guarded(r);
-  for (auto& th : pool) th.join();
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+  auto range = [&](std::size_t r) { work(ranges[r].first, ranges[r].second); };
+  run_tasks(ranges.size(), static_cast<unsigned>(ranges.size() - 1), range);
 }
 
 }  // namespace

@@ -14,31 +14,55 @@ bool blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::str
 
 bool LineSource::fill() {
   if (eof_) return false;
-  if (capacity_ - size_ < block_size) {
-    const std::size_t capacity = std::max(size_ + block_size, 2 * capacity_);
+  Room& r = room();
+  if (r.capacity - size_ < block_size) {
+    const std::size_t capacity = std::max(size_ + block_size, 2 * r.capacity);
     auto grown = std::make_unique_for_overwrite<char[]>(capacity);
-    if (size_ > 0) std::memcpy(grown.get(), buf_.get(), size_);
-    buf_ = std::move(grown);
-    capacity_ = capacity;
+    if (size_ > 0) std::memcpy(grown.get(), r.buf.get(), size_);
+    r.buf = std::move(grown);
+    r.capacity = capacity;
   }
-  in_.read(buf_.get() + size_, static_cast<std::streamsize>(block_size));
+  in_.read(r.buf.get() + size_, static_cast<std::streamsize>(block_size));
   auto got = static_cast<std::size_t>(in_.gcount());
   size_ += got;
   if (got == 0) eof_ = true;
   return got > 0;
 }
 
+void LineSource::begin_batch() {
+  const std::size_t left = size_ - pos_;
+  if (!rooms_in_turn_) {
+    // The last batch's lines are done with: what is left moves to the front.
+    Room& r = room();
+    if (pos_ > 0 && left > 0) std::memmove(r.buf.get(), r.buf.get() + pos_, left);
+    r.store.clear();
+  } else {
+    // The batch before keeps its room: this one takes the other, starting
+    // with what was read and not yet made lines. The lines of the batch
+    // before that are done with.
+    const Room& last = room();
+    Room& next = rooms_[turn_ ^ 1];
+    if (next.capacity < left + block_size) {
+      const std::size_t capacity = std::max(left + block_size, last.capacity);
+      next.buf.reset();  // its old block freed before the larger one is taken
+      next.capacity = 0;
+      next.buf = std::make_unique_for_overwrite<char[]>(capacity);
+      next.capacity = capacity;
+    }
+    if (left > 0) std::memcpy(next.buf.get(), last.buf.get() + pos_, left);
+    next.store.clear();
+    turn_ ^= 1;
+  }
+  size_ = left;
+  base_ += pos_;
+  pos_ = 0;
+}
+
 bool LineSource::next_batch(std::vector<Line>& lines, std::size_t max_lines) {
   lines.clear();
-  store_.clear();
   spans_.clear();
-  // The last batch's lines are done with: what is left moves to the front.
-  if (pos_ > 0) {
-    if (size_ > pos_) std::memmove(buf_.get(), buf_.get() + pos_, size_ - pos_);
-    size_ -= pos_;
-    base_ += pos_;
-    pos_ = 0;
-  }
+  begin_batch();
+  std::string& store = room().store;
   while (spans_.size() < max_lines) {
     // Find the end of the next line, reading more as needed.
     std::size_t nl;
@@ -47,9 +71,9 @@ bool LineSource::next_batch(std::vector<Line>& lines, std::size_t max_lines) {
     bool dropped_text = false;  // the dropped part of an over-long line held more than blanks
     std::string overlong;  // the first max_+1 bytes of an over-long line
     while (true) {
-      const void* hit = size_ > pos_ ? std::memchr(buf_.get() + pos_, '\n', size_ - pos_) : nullptr;
+      const void* hit = size_ > pos_ ? std::memchr(room().buf.get() + pos_, '\n', size_ - pos_) : nullptr;
       if (hit) {
-        nl = static_cast<std::size_t>(static_cast<const char*>(hit) - buf_.get());
+        nl = static_cast<std::size_t>(static_cast<const char*>(hit) - room().buf.get());
         break;
       }
       if (size_ - pos_ > max_ + 1 + 3) {
@@ -89,16 +113,16 @@ bool LineSource::next_batch(std::vector<Line>& lines, std::size_t max_lines) {
     const bool is_blank = blank(text) && (!too_long || (!dropped_text && tail_blank));
     if (text.size() > max_ + 1) text = text.substr(0, max_ + 1);
     if (!is_blank && too_long) {
-      spans_.push_back(Span{store_.size(), text.size(), number_, start, true});
-      store_.append(text);
+      spans_.push_back(Span{store.size(), text.size(), number_, start, true});
+      store.append(text);
     } else if (!is_blank) {
-      spans_.push_back(Span{static_cast<std::size_t>(text.data() - buf_.get()), text.size(), number_, start, false});
+      spans_.push_back(Span{static_cast<std::size_t>(text.data() - room().buf.get()), text.size(), number_, start, false});
     }
     pos_ = had_newline ? nl + 1 : size_;
     if (!had_newline) break;  // the last line had no line end
   }
   for (const Span& s : spans_) {
-    const std::string_view from = s.held ? std::string_view(store_) : read();
+    const std::string_view from = s.held ? std::string_view(store) : read();
     lines.push_back(Line{from.substr(s.offset, s.size), s.number, s.input_offset});
   }
   bool more = !(eof_ && pos_ >= size_);

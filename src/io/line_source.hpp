@@ -2,6 +2,7 @@
 // stream in large blocks. Internal to the readers.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <istream>
 #include <memory>
@@ -12,7 +13,7 @@
 namespace medsettle::detail {
 
 struct Line {
-  std::string_view text;  ///< without the line end; valid until the next batch
+  std::string_view text;  ///< without the line end; valid until the batch after the next
   std::uint64_t number;   ///< 1-based physical line
   std::uint64_t offset = 0;  ///< where `text` starts in the input: its bytes are the input's from there
 };
@@ -22,38 +23,60 @@ struct Line {
 /// or a carriage return are not records; a last line without a line end is
 /// still a record. A line longer than `max_bytes` is cut to max_bytes + 1
 /// bytes (so the reader rejects it as too long) and never held whole.
+///
+/// With Keep::two_batches a batch's lines stay valid while the next batch
+/// is read (they are kept in one of two buffers, in turn), so that a caller
+/// may read the next batch on another thread while it works on this one
+/// (not both at once).
 class LineSource {
  public:
+  /// The batches whose lines are valid: the last one, or also the one before.
+  enum class Keep { last_batch, two_batches };
   // The limit is kept below SIZE_MAX - 4 so that max_ + 4 cannot wrap (a
   // caller asking for "no limit" with SIZE_MAX would otherwise see every line
   // cut to nothing and dropped as blank).
-  LineSource(std::istream& in, std::size_t max_bytes)
-      : in_(in), max_(max_bytes < SIZE_MAX - 4 ? max_bytes : SIZE_MAX - 5) {}
+  LineSource(std::istream& in, std::size_t max_bytes, Keep keep = Keep::last_batch)
+      : in_(in), max_(max_bytes < SIZE_MAX - 4 ? max_bytes : SIZE_MAX - 5), rooms_in_turn_(keep == Keep::two_batches) {}
 
-  /// Fills `lines` with up to `max_lines` records; false when the input is exhausted.
+  /// Fills `lines` with up to `max_lines` records; false when the input is
+  /// exhausted. With Keep::two_batches the lines of the batch before stay
+  /// valid until the next call.
   bool next_batch(std::vector<Line>& lines, std::size_t max_lines);
 
  private:
-  /// A kept line: where its text is (in buf_, or in store_ if `held`).
+  /// A kept line: where its text is (in the buffer, or in the store if `held`).
   struct Span {
     std::size_t offset, size;
     std::uint64_t number, input_offset;
     bool held;
   };
+  /// Where a batch's text is kept: the input read (never zero-filled) and
+  /// the kept parts of the batch's over-long lines.
+  struct Room {
+    std::unique_ptr<char[]> buf;
+    std::size_t capacity = 0;
+    std::string store;
+  };
   std::istream& in_;
   std::size_t max_;
-  // The input from base_ on, read into buf_[0, size_): a batch's lines are
-  // views of it (it is compacted when the next batch starts, and never
-  // zero-filled). pos_: where the next line starts.
-  std::unique_ptr<char[]> buf_;
-  std::size_t capacity_ = 0, size_ = 0, pos_ = 0;
-  std::uint64_t base_ = 0;  ///< where buf_ starts in the input
+  bool rooms_in_turn_;
+  // Keep::two_batches: two rooms in turn, a batch read into rooms_[turn_],
+  // starting with what the batch before left unread in the other one (whose
+  // lines stay valid); else one room, what is left moved to its front.
+  // The input from base_ on is in room().buf[0, size_); pos_: where the next
+  // line starts.
+  std::array<Room, 2> rooms_;
+  std::size_t turn_ = 0;
+  std::size_t size_ = 0, pos_ = 0;
+  std::uint64_t base_ = 0;  ///< where the current buffer starts in the input
   bool eof_ = false, first_ = true;
   std::uint64_t number_ = 0;
-  std::string store_;       ///< the kept parts of a batch's over-long lines
   std::vector<Span> spans_;
+  Room& room() noexcept { return rooms_[turn_]; }
   bool fill();
-  [[nodiscard]] std::string_view read() const noexcept { return {buf_.get(), size_}; }
+  /// Makes the room for a batch, keeping what was read and not yet made lines.
+  void begin_batch();
+  [[nodiscard]] std::string_view read() const noexcept { return {rooms_[turn_].buf.get(), size_}; }
 };
 
 }  // namespace medsettle::detail

@@ -2,92 +2,55 @@
 #pragma once
 
 #include <algorithm>
-#include <exception>
+#include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <utility>
 #include <vector>
 
+#include "core/workers.hpp"
 #include "medsettle/pipeline.hpp"
 
 namespace medsettle::detail {
 
-/// Runs work(0..slices-1) on threads, slice 0 here; a thread that cannot
-/// start leaves its slice here too. The first error is rethrown here.
+/// Runs work(0..slices-1), each slice once: on the calling thread and on
+/// the standing workers (core/workers.hpp), which the calling thread does
+/// not wait to start; if none can be had, all here. The error of the
+/// lowest-numbered slice that threw is rethrown here.
 template <class Work>
 void run_slices(std::size_t slices, Work& work) {
-  std::vector<std::exception_ptr> errors(slices);
-  auto guarded = [&](std::size_t t) {
-    try {
-      work(t);
-    } catch (...) {
-      errors[t] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> pool;
-  std::vector<std::size_t> here{0};
-  for (std::size_t t = 1; t < slices; ++t) {
-    try {
-      pool.emplace_back(guarded, t);
-    } catch (const std::system_error&) {
-      here.push_back(t);
-    }
-  }
-  for (std::size_t t : here) guarded(t);
-  for (auto& th : pool) th.join();
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+  run_tasks(slices, static_cast<unsigned>(slices > 0 ? slices - 1 : 0), work);
 }
 
 /// Runs one task at a time on a thread beside the calling one, which goes
 /// on; if no thread can be started, the task runs at once on the calling
-/// thread. A task's error is rethrown by the next run() or wait().
+/// thread. A task's error is rethrown by the next run() or wait(). The
+/// thread is started by the first run() and kept, waiting, until the
+/// destructor: a thread started per task was often scheduled late
+/// (core/workers.hpp).
 class Beside {
  public:
   /// Where the tasks run: beside (if a thread can be started), or here.
   enum class Where { beside, here };
-  explicit Beside(Where where = Where::beside) : here_(where == Where::here) {}
+  explicit Beside(Where where = Where::beside);
   Beside(const Beside&) = delete;
   Beside& operator=(const Beside&) = delete;
-  ~Beside() {
-    if (thread_.joinable()) thread_.join();  // its error, if any, goes with the one that ends the run
-  }
+  ~Beside();  ///< waits for the task running, if any (its error goes with the one that ends the run)
 
   /// Waits for the task before, then starts `task`.
   template <class Task>
   void run(const Task& task) {
-    wait();
-    auto guarded = [this, task] {
-      try {
-        task();
-      } catch (...) {
-        error_ = std::current_exception();
-      }
-    };
-    if (!here_) {
-      try {
-        thread_ = std::thread(guarded);
-        return;
-      } catch (const std::system_error&) {
-        // No thread to be had: run here.
-      }
-    }
-    guarded();  // its error kept for the next call, as a thread's
+    start(std::function<void()>(task));
   }
 
   /// Waits for the task running, if any; rethrows its error.
-  void wait() {
-    if (thread_.joinable()) thread_.join();
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-  }
+  void wait();
 
  private:
-  bool here_;
-  std::thread thread_;
-  std::exception_ptr error_;
+  struct State;
+  std::unique_ptr<State> state_;
+  void start(std::function<void()> task);
 };
 
 /// Calls each(t, i) for every i in [0, n) on up to `threads` threads (at

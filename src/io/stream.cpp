@@ -282,13 +282,39 @@ StreamCounts detail::settle_stream_waves_expecting(const Plan& plan, std::istrea
   } else {
     std::vector<JsonStayReader> readers;
     for (unsigned t = 0; t < std::max(1u, options.batch.threads); ++t) readers.emplace_back(options.limits);
-    detail::LineSource source(in, options.limits.max_record_bytes);
-    std::vector<detail::Line> lines;
-    bool more = true;
-    while (more) {
-      more = source.next_batch(lines, size);
-      waves.parse(readers, lines, !more);
+    // The next wave's lines are read on a thread beside this one while
+    // this wave is parsed, settled and passed on (the source keeps a
+    // batch's lines while it reads the next). A stream tied to an output (std::cin to std::cout) would flush that
+    // output from the reading thread while a sink may write to it here: it
+    // is untied for the run and flushed here before each read instead.
+    struct Untied {
+      std::istream& in;
+      std::ostream* tied = in.tie(nullptr);
+      ~Untied() { in.tie(tied); }
+      void flush() const {
+        if (tied) tied->flush();
+      }
+    } untied{in};
+    detail::LineSource source(in, options.limits.max_record_bytes, detail::LineSource::Keep::two_batches);
+    std::array<std::vector<detail::Line>, 2> lines;
+    untied.flush();
+    bool more = source.next_batch(lines[0], size);
+    bool more_after = false;
+    detail::Beside ahead;  // after what its task uses: its destructor waits for the task
+    for (std::size_t turn = 0;; turn ^= 1) {
+      const bool last = !more;
+      if (!last) {
+        untied.flush();
+        ahead.run([&source, &next = lines[turn ^ 1], &more_after, size] { more_after = source.next_batch(next, size); });
+      }
+      waves.parse(readers, lines[turn], last);
+      if (!last) {
+        ahead.wait();
+        more = more_after;
+      }
+      // No read is running: the progress callback may look at the input (the pipeline's, at its offset).
       if (options.progress) options.progress(waves.counts().read);
+      if (last) break;
     }
   }
   return waves.counts();

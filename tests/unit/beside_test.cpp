@@ -1,6 +1,7 @@
 // detail::Beside (src/io/pipeline_internal.hpp): one task at a time on a
-// thread beside the caller, or here when no thread can be had; a task's
-// error comes back from the next run() or wait().
+// thread beside the caller (one thread for the object's life), or here when
+// no thread can be had; a task's error comes back from the next run() or
+// wait().
 #include "io/pipeline_internal.hpp"
 
 #include <gtest/gtest.h>
@@ -58,6 +59,20 @@ TEST_P(BesideBoth, AnErrorComesBackFromTheNextRunOrWait) {
   EXPECT_EQ(after, 1);
   beside.run([] { throw std::logic_error("second"); });
   EXPECT_THROW(beside.wait(), std::logic_error);
+}
+
+TEST(Beside, ItsTasksRunOnOneThreadKeptForItsLife) {
+  // The thread is started once, not per task: every task sees the same
+  // thread, and it is not the caller's.
+  std::vector<std::thread::id> ran_on;
+  Beside beside;
+  for (int i = 0; i < 20; ++i) beside.run([&ran_on] { ran_on.push_back(std::this_thread::get_id()); });
+  beside.wait();
+  ASSERT_EQ(ran_on.size(), 20u);
+  for (const auto& id : ran_on) {
+    EXPECT_EQ(id, ran_on.front());
+    EXPECT_NE(id, std::this_thread::get_id());
+  }
 }
 
 TEST(Beside, TheDestructorWaitsForTheTask) {

@@ -4,8 +4,10 @@
 // line. Checked against the rules applied by hand to the same text.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "io/line_source.hpp"
@@ -75,4 +77,40 @@ TEST(LineSource, ABatchIsViewsOfWhatWasReadWhateverItsSize) {
       if (got[k].text.size() <= max_bytes) EXPECT_EQ(input.substr(got[k].offset, got[k].text.size()), got[k].text);
     }
   }
+}
+
+TEST(LineSource, KeepingTwoBatchesTheLastStaysValidWhileTheNextIsReadElsewhere) {
+  // Keep::two_batches, as the stream uses it: batch n + 1 is read on another
+  // thread while batch n's views are compared with copies made when it was
+  // read. 2,000 lines of about 600 bytes (1.2 MB: more than a block), every
+  // 50th over-long (kept apart, in the batch's store), batches of 64.
+  constexpr std::size_t max_bytes = 1000;
+  std::string input;
+  for (int i = 0; i < 2000; ++i) {
+    input += i % 50 == 7 ? std::string(3000, 'x') : "{\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(580, 'b') + "\"}";
+    input += '\n';
+  }
+  std::istringstream in(input);
+  LineSource source(in, max_bytes, LineSource::Keep::two_batches);
+  std::array<std::vector<Line>, 2> batches;
+  bool more = source.next_batch(batches[0], 64);
+  std::size_t seen = 0;
+  for (std::size_t turn = 0;; turn ^= 1) {
+    std::vector<std::string> copies;
+    for (const Line& l : batches[turn]) copies.emplace_back(l.text);
+    bool more_after = false;
+    std::thread next;
+    if (more) next = std::thread([&] { more_after = source.next_batch(batches[turn ^ 1], 64); });
+    if (next.joinable()) next.join();  // the next batch read: this one's views must still hold
+    ASSERT_EQ(batches[turn].size(), copies.size());
+    for (std::size_t k = 0; k < copies.size(); ++k) {
+      EXPECT_EQ(batches[turn][k].text, copies[k]) << "line " << batches[turn][k].number;
+      const std::size_t i = batches[turn][k].number - 1;
+      EXPECT_EQ(copies[k].size(), i % 50 == 7 ? max_bytes + 1 : 595 + std::to_string(i).size()) << "line " << i + 1;
+    }
+    seen += copies.size();
+    if (!more) break;
+    more = more_after;
+  }
+  EXPECT_EQ(seen, 2000u);
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "medsettle/record_stream.hpp"
 #include "medsettle/stream.hpp"
@@ -176,6 +177,57 @@ TEST(Stream, RecordsNotGroupedAreRefused) {
 TEST(Stream, GroupedInputIsRecognised) {
   std::istringstream in(grouped("funing"));
   EXPECT_TRUE(grouped_by_person(in, InputFormat::jsonl));
+}
+
+namespace {
+
+/// An output that notes each flush's thread.
+class NotingBuffer final : public std::streambuf {
+ public:
+  std::string text;
+  std::vector<std::thread::id> flushed_on;
+
+ protected:
+  int overflow(int c) override {
+    if (c != traits_type::eof()) text.push_back(static_cast<char>(c));
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    text.append(s, static_cast<std::size_t>(n));
+    return n;
+  }
+  int sync() override {
+    flushed_on.push_back(std::this_thread::get_id());
+    return 0;
+  }
+};
+
+}  // namespace
+
+TEST(Stream, AnInputTiedToTheSinksOutputIsFlushedOnTheCallingThread) {
+  // settle_stream reads the next wave's lines on a thread beside the one
+  // settling. An input tied to an output (as std::cin to std::cout) flushes
+  // that output before each read: done from the reading thread while the
+  // sink writes to it here, that would race. The output is flushed on this
+  // thread instead, before each wave's read (funing, grouped, waves of 3:
+  // more than one flush), every outcome is there in order, and the tie is
+  // given back.
+  Plan plan = Plan::load_file(std::string(MEDSETTLE_RULES_DIR) + "/funing.yaml");
+  const std::string text = grouped("funing");
+  std::string expected;
+  for (const auto& o : settle_batch(plan, read_jsonl(text))) expected += render(plan, o);
+  NotingBuffer buffer;
+  std::ostream out(&buffer);
+  std::istringstream in(text);
+  in.tie(&out);
+  StreamOptions options;
+  options.wave_records = 3;
+  options.batch.threads = 2;
+  settle_stream(plan, in, options, [&](const Outcome& o) { out << render(plan, o); });
+  EXPECT_EQ(buffer.text, expected);
+  EXPECT_GT(buffer.flushed_on.size(), 1u);
+  for (const auto& id : buffer.flushed_on) EXPECT_EQ(id, std::this_thread::get_id());
+  EXPECT_EQ(in.tie(), &out);
 }
 
 TEST(Stream, WavesCarryEveryOutcomeInInputOrderAndStayBounded) {

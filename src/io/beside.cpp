@@ -1,0 +1,93 @@
+// detail::Beside (pipeline_internal.hpp): one task at a time on a thread
+// kept for the object's life.
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "io/pipeline_internal.hpp"
+
+namespace medsettle::detail {
+
+struct Beside::State {
+  bool here = false;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::function<void()> task;  ///< the task given and not yet ended (empty: none)
+  std::exception_ptr error;    ///< the error of the last task, until given
+  bool stop = false;
+  std::thread thread;  ///< started by the first task, if it can be
+
+  /// Runs `t`, keeping its error.
+  void guarded(const std::function<void()>& t) {
+    try {
+      t();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+
+  void work() {
+    std::unique_lock lock(mutex);
+    while (true) {
+      changed.wait(lock, [&] { return stop || task; });
+      if (!task) return;  // stopped, nothing left
+      const std::function<void()> t = task;
+      lock.unlock();
+      std::exception_ptr e;
+      try {
+        t();
+      } catch (...) {
+        e = std::current_exception();
+      }
+      lock.lock();
+      if (e) error = e;
+      task = nullptr;
+      changed.notify_all();
+    }
+  }
+};
+
+Beside::Beside(Where where) : state_(std::make_unique<State>()) { state_->here = where == Where::here; }
+
+Beside::~Beside() {
+  State& s = *state_;
+  {
+    std::lock_guard lock(s.mutex);
+    s.stop = true;
+  }
+  s.changed.notify_all();
+  if (s.thread.joinable()) s.thread.join();  // after the task given, if any, has ended
+}
+
+void Beside::start(std::function<void()> task) {
+  wait();
+  State& s = *state_;
+  if (!s.here && !s.thread.joinable()) {
+    try {
+      s.thread = std::thread([&s] { s.work(); });
+    } catch (const std::system_error&) {
+      s.here = true;  // no thread to be had: every task runs here
+    }
+  }
+  if (s.here) {
+    s.guarded(task);  // its error kept for the next call, as a thread's
+    return;
+  }
+  {
+    std::lock_guard lock(s.mutex);
+    s.task = std::move(task);
+  }
+  s.changed.notify_all();
+}
+
+void Beside::wait() {
+  State& s = *state_;
+  std::unique_lock lock(s.mutex);
+  s.changed.wait(lock, [&] { return !s.task; });
+  if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
+}
+
+}  // namespace medsettle::detail
