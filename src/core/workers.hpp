@@ -2,7 +2,7 @@
 // ranges of persons, the file pipeline's slices). Internal.
 //
 // A thread started for each parallel part and joined after it was
-// scheduled late: on this 2-core machine a new thread often waited several
+// scheduled late: on a 2-core machine a new thread often waited several
 // milliseconds on the core of the thread that started it while the other
 // core was idle, and the caller waited for it (bench/README.md, "Standing
 // workers"). Workers that stay, waiting for tasks, are woken instead, and

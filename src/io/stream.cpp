@@ -284,9 +284,10 @@ StreamCounts detail::settle_stream_waves_expecting(const Plan& plan, std::istrea
     for (unsigned t = 0; t < std::max(1u, options.batch.threads); ++t) readers.emplace_back(options.limits);
     // The next wave's lines are read on a thread beside this one while
     // this wave is parsed, settled and passed on (the source keeps a
-    // batch's lines while it reads the next). A stream tied to an output (std::cin to std::cout) would flush that
-    // output from the reading thread while a sink may write to it here: it
-    // is untied for the run and flushed here before each read instead.
+    // batch's lines while it reads the next). A stream tied to an output
+    // (std::cin to std::cout) would flush that output from the reading
+    // thread while a sink may write to it here: it is untied for the run
+    // and the output flushed here before each read instead.
     struct Untied {
       std::istream& in;
       std::ostream* tied = in.tie(nullptr);
