@@ -13,7 +13,7 @@
 namespace medsettle::detail {
 
 struct Line {
-  std::string_view text;  ///< without the line end; valid until the batch after the next
+  std::string_view text;  ///< without the line end; valid until the next batch (Keep::two_batches: the one after)
   std::uint64_t number;   ///< 1-based physical line
   std::uint64_t offset = 0;  ///< where `text` starts in the input: its bytes are the input's from there
 };
