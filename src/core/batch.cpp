@@ -5,8 +5,6 @@
 #include <map>
 #include <span>
 #include <stdexcept>
-#include <system_error>
-#include <thread>
 
 #include "core/engine_internal.hpp"
 #include "core/id_table.hpp"

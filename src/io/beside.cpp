@@ -20,13 +20,14 @@ struct Beside::State {
   bool stop = false;
   std::thread thread;  ///< started by the first task, if it can be
 
-  /// Runs `t`, keeping its error.
-  void guarded(const std::function<void()>& t) {
+  /// Runs the task given; its error, if any, is what it returns.
+  std::exception_ptr attempt() const {
     try {
-      t();
+      task();
     } catch (...) {
-      error = std::current_exception();
+      return std::current_exception();
     }
+    return nullptr;
   }
 
   void work() {
@@ -34,14 +35,10 @@ struct Beside::State {
     while (true) {
       changed.wait(lock, [&] { return stop || task; });
       if (!task) return;  // stopped, nothing left
-      const std::function<void()> t = task;
+      // Run outside the lock: only this thread changes `task` until it is
+      // emptied below (start() gives the next one after wait() saw it empty).
       lock.unlock();
-      std::exception_ptr e;
-      try {
-        t();
-      } catch (...) {
-        e = std::current_exception();
-      }
+      std::exception_ptr e = attempt();
       lock.lock();
       if (e) error = e;
       task = nullptr;
@@ -73,7 +70,9 @@ void Beside::start(std::function<void()> task) {
     }
   }
   if (s.here) {
-    s.guarded(task);  // its error kept for the next call, as a thread's
+    s.task = std::move(task);
+    s.error = s.attempt();  // kept for the next call, as a thread's (wait() left none)
+    s.task = nullptr;
     return;
   }
   {
