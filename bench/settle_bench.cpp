@@ -188,9 +188,13 @@ BENCHMARK_CAPTURE(BM_Engine_Batch, zhuzhou, "zhuzhou")->Arg(1)->Unit(benchmark::
 
 // ---- one stay ---------------------------------------------------------------
 
+/// How BM_SettleOne traces: not at all, the typed steps only
+/// (SettleOptions::trace_text false), or the steps with their texts.
+enum class Traced { no, typed, texts };
+
 /// One stay of each scheme: the first settled stay of a rural-poor person in
 /// the golden examples, with a fresh ledger each time.
-void BM_SettleOne(benchmark::State& state, const char* scheme, bool trace) {
+void BM_SettleOne(benchmark::State& state, const char* scheme, Traced trace) {
   const Plan& p = plan(scheme);
   auto recs = read_jsonl(slurp(std::string(MEDSETTLE_RULES_DIR) + "/../tests/golden/" + scheme + ".stays.jsonl"));
   const Stay* stay = nullptr;
@@ -208,7 +212,8 @@ void BM_SettleOne(benchmark::State& state, const char* scheme, bool trace) {
     return;
   }
   SettleOptions o;
-  o.trace = trace;
+  o.trace = trace != Traced::no;
+  o.trace_text = trace == Traced::texts;
   for (auto _ : state) {
     Ledger ledger(p);
     Outcome out = settle(p, *stay, ledger, o);
@@ -216,14 +221,16 @@ void BM_SettleOne(benchmark::State& state, const char* scheme, bool trace) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK_CAPTURE(BM_SettleOne, hunan, "hunan", false)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SettleOne, zhuzhou, "zhuzhou", false)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SettleOne, funing, "funing", false)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SettleOne, zhenba, "zhenba", false)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SettleOne, xuchang, "xuchang", false)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SettleOne, linxian, "linxian", false)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SettleOne, hunan_trace, "hunan", true)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SettleOne, funing_trace, "funing", true)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SettleOne, hunan, "hunan", Traced::no)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SettleOne, zhuzhou, "zhuzhou", Traced::no)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SettleOne, funing, "funing", Traced::no)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SettleOne, zhenba, "zhenba", Traced::no)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SettleOne, xuchang, "xuchang", Traced::no)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SettleOne, linxian, "linxian", Traced::no)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SettleOne, hunan_trace, "hunan", Traced::texts)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SettleOne, funing_trace, "funing", Traced::texts)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SettleOne, hunan_trace_typed, "hunan", Traced::typed)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SettleOne, funing_trace_typed, "funing", Traced::typed)->UseRealTime();
 
 // ---- rule files -------------------------------------------------------------
 

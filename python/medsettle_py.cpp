@@ -231,6 +231,7 @@ py::dict explain_stay(const Plan& plan, const Source& source, const std::string&
                  const std::optional<std::string>& as_of) {
   SettleOptions options;
   options.trace = true;
+  options.trace_text = false;  // the steps' texts are made below, from the typed steps
   options.as_of = date_arg(as_of, "as_of");
   std::optional<Outcome> outcome;
   {
@@ -247,7 +248,8 @@ py::dict explain_stay(const Plan& plan, const Source& source, const std::string&
   py::list steps;
   for (const TraceStep& t : s.trace->steps) {
     const std::string channel = t.channel < 0 ? std::string() : std::string(s.channel_info(t.channel).id);
-    steps.append(py::make_tuple(channel, t.kind, t.message, t.line, t.column, t.source));
+    steps.append(py::make_tuple(channel, std::string(step_name(t.data)), describe(s, t, Language::en), t.line,
+                                t.column, t.source));
   }
   std::string json;
   write_json_itemized(json, s);

@@ -23,6 +23,13 @@ namespace medsettle {
 
 struct SettleOptions {
   bool trace = false;  ///< attach the steps to the settlement (Settlement::trace)
+  /// With `trace`: also fill each TraceStep's texts (`kind`, the English
+  /// `message`, `chosen_by`) as the stay settles. False leaves them empty
+  /// and records only the typed steps: a trace then costs a small part of
+  /// one with its texts (bench/README.md, "Traces"), and the texts are made
+  /// when shown, from the steps, by step_name(), describe() and
+  /// describe_choice() (what `explain`, the C ABI and Python do).
+  bool trace_text = true;
   /// Settle under the version in force on this date instead of the
   /// discharge date (auditors' "as of" replays). The ledger year is still
   /// the discharge date's.

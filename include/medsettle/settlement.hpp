@@ -138,8 +138,13 @@ struct Settlement {
   }
 };
 
-/// A step of a settlement's trace as text in `language` (the English text
-/// is TraceStep::message).
+/// A step of a settlement's trace as text in `language` (in English, what
+/// TraceStep::message holds when SettleOptions::trace_text).
 [[nodiscard]] MEDSETTLE_API std::string describe(const Settlement& s, const TraceStep& step, Language language);
+
+/// What about the stay chose a step's value, as text ("hospital_level
+/// county", "when identity: dibao"; "" if nothing did): what
+/// TraceStep::chosen_by holds when SettleOptions::trace_text.
+[[nodiscard]] MEDSETTLE_API std::string describe_choice(const Settlement& s, const TraceStep& step);
 
 }  // namespace medsettle

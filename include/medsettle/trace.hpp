@@ -107,15 +107,19 @@ class MEDSETTLE_API Observer {
 };
 
 /// One recorded step of an explanation, citing the rule-file line it came from.
+/// `kind`, `message` and `chosen_by` are filled only with
+/// SettleOptions::trace_text (the default); step_name(data), describe() and
+/// describe_choice() give the same texts from the typed step either way.
 struct TraceStep {
   int channel = -1;            ///< index in the version's channel list; -1 for the stay
   std::string kind;            ///< step_name(data)
-  std::string message;         ///< readable text, in English
+  std::string message;         ///< readable text, in English: describe(settlement, step, Language::en)
   std::uint32_t line = 0, column = 0;  ///< in the rule file; 0 if none
   std::string source;          ///< the cited source of the rule value, if any
   StepData data;               ///< the typed step, to render in another language
   Choice choice;               ///< the stay's attribute that chose the value, if any
-  /// That choice as text ("hospital_level county", "when identity: dibao"); "" if none.
+  /// That choice as text ("hospital_level county", "when identity: dibao"); "" if none:
+  /// describe_choice(settlement, step).
   std::string chosen_by;
 };
 

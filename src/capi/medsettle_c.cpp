@@ -264,6 +264,7 @@ medsettle_status medsettle_settle_json(const medsettle_plan* plan, medsettle_led
     std::string text;
     SettleOptions options;
     options.trace = (flags & MEDSETTLE_TRACE) != 0;
+    options.trace_text = false;  // write_trace_json makes the texts from the typed steps
     const Outcome o = rec.rejection ? Outcome(*rec.rejection) : settle(plan->plan, rec.stay, ledger->ledger, options, 1);
     if (!o.settled()) {
       write_json(text, o.rejection());
@@ -294,6 +295,7 @@ medsettle_status medsettle_settle_batch_jsonl(const medsettle_plan* plan, const 
 
     BatchOptions options;
     options.settle.trace = (flags & MEDSETTLE_TRACE) != 0;
+    options.settle.trace_text = false;  // as in medsettle_settle_json
     options.threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
     const std::vector<Outcome> outcomes =
         settle_batch(plan->plan, read_jsonl(std::string_view(input ? input : "", len)), options);

@@ -21,6 +21,7 @@ int run_explain(const ExplainArgs& a) {
   const std::vector<Record> records = read_records(in, input_format(a.in_format, a.in));
   SettleOptions options;
   options.trace = true;
+  options.trace_text = false;  // the rendering makes the texts from the typed steps
   const std::optional<Outcome> o = settle_one_of(plan, records, a.stay_id, options);
   if (!o) throw UsageError(tr(N_("no stay '{}' in {}"), a.stay_id, in.name()));
   std::string out;

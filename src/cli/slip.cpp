@@ -86,6 +86,7 @@ std::pair<Stay, Settlement> settle_stay(const SlipArgs& a, const Plan& plan) {
   const std::vector<Record> records = read_records(in, input_format(a.in_format, a.in));
   SettleOptions options;
   options.trace = true;
+  options.trace_text = false;  // the slip makes the texts it shows from the typed steps
   const std::optional<Outcome> o = settle_one_of(plan, records, a.stay_id, options);
   if (!o) throw UsageError(tr(N_("no stay '{}' in {}"), a.stay_id, in.name()));
   if (!o->settled()) {

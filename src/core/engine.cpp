@@ -299,7 +299,7 @@ Outcome observed(const Plan& plan, const std::shared_ptr<const PlanData>& ref, c
     NoObserver none;
     return settle_stay(plan, ref, stay, ledger, options, line, cost, none);
   }
-  TraceRecorder recorder(options.observer, options.trace);
+  TraceRecorder recorder(options.observer, options.trace, options.trace_text);
   Observing obs(plan.data(), recorder);
   Outcome o = settle_stay(plan, ref, stay, ledger, options, line, cost, obs);
   if (o.settled() && options.trace) o.settlement().trace = recorder.finish(o.settlement(), stay);

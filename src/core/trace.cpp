@@ -2,6 +2,7 @@
 // catalogue (English ids, translated by gettext).
 #include <fmt/format.h>
 
+#include "core/conditions.hpp"
 #include "core/model.hpp"
 #include "core/text.hpp"
 #include "medsettle/settlement.hpp"
@@ -166,6 +167,10 @@ std::string describe(const Settlement& s, const TraceStep& t, Language language)
   const std::string_view id =
       t.channel >= 0 && s.rule_set ? s.channel_info(static_cast<std::size_t>(t.channel)).id : std::string_view{};
   return std::visit(StepText{s, id, language}, t.data).text(language);
+}
+
+std::string describe_choice(const Settlement& s, const TraceStep& t) {
+  return s.rule_set ? detail::choice_text(*s.rule_set, t.choice) : std::string{};
 }
 
 }  // namespace medsettle

@@ -5,7 +5,6 @@
 #include <memory>
 #include <vector>
 
-#include "core/conditions.hpp"
 #include "medsettle/settlement.hpp"
 #include "medsettle/trace.hpp"
 
@@ -13,29 +12,40 @@ namespace medsettle::detail {
 
 class TraceRecorder final : public Observer {
  public:
-  TraceRecorder(Observer* forward, bool record) : forward_(forward), record_(record) {}
+  /// `record`: keep the steps for finish(); `text`: and fill their texts there.
+  TraceRecorder(Observer* forward, bool record, bool text) : forward_(forward), record_(record), text_(text) {
+    if (record_) steps_.reserve(32);  // a stay of two to four channels takes 15 to 30 steps
+  }
   void on_step(const Step& s) override {
     if (forward_) forward_->on_step(s);
-    if (record_) steps_.push_back(TraceStep{s.channel, {}, {}, s.line, s.column, std::string(s.source), s.data, s.choice, {}});
+    if (!record_) return;
+    TraceStep& t = steps_.emplace_back();  // in place: no step built, moved and destroyed
+    t.channel = s.channel;
+    t.line = s.line;
+    t.column = s.column;
+    t.source.assign(s.source);
+    t.data = s.data;
+    t.choice = s.choice;
   }
-  /// The recorded steps, with their names and English text, for `s`.
+  /// The recorded steps for `s`, with their names and English texts if asked.
   std::shared_ptr<Trace> finish(const Settlement& s, const Stay& stay) {
     auto trace = std::make_shared<Trace>();
     trace->stay = StayAttributes{stay.hospital_level, stay.region,     stay.insurance,  stay.identities,
                                  stay.category,       stay.age,        stay.flags,      stay.diagnoses,
                                  stay.admitted,       stay.discharged, stay.referred_from};
     trace->steps = std::move(steps_);
+    if (!text_) return trace;
     for (TraceStep& t : trace->steps) {
       t.kind = step_name(t.data);
       t.message = describe(s, t, Language::en);
-      t.chosen_by = choice_text(*s.rule_set, t.choice);
+      t.chosen_by = describe_choice(s, t);
     }
     return trace;
   }
 
  private:
   Observer* forward_;
-  bool record_;
+  bool record_, text_;
   std::vector<TraceStep> steps_;
 };
 

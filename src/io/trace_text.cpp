@@ -104,10 +104,13 @@ void attributes_table(std::string& out, const StayAttributes& a, Language lang) 
   }
 }
 
-/// A step's text, led by the stay's attribute that chose its value.
+/// A step's text, led by the stay's attribute that chose its value. Made
+/// from the typed step, so a trace without texts (SettleOptions::trace_text)
+/// renders the same.
 std::string step_text(const Settlement& s, const TraceStep& st, Language lang) {
-  std::string text = lang == Language::en ? st.message : describe(s, st, lang);
-  return st.chosen_by.empty() ? text : chosen_by_text(st.chosen_by, lang) + " \u2192 " + text;
+  std::string text = describe(s, st, lang);
+  const std::string chosen_by = describe_choice(s, st);
+  return chosen_by.empty() ? text : chosen_by_text(chosen_by, lang) + " \u2192 " + text;
 }
 
 /// The steps: one row each; the source on a second row under the detail.
@@ -116,12 +119,13 @@ void steps_table(std::string& out, const Settlement& s, Language lang) {
   const std::string h_channel = translate(lang, N_("channel")), h_step = translate(lang, N_("step")),
                     h_rule = translate(lang, N_("rule")), stay = translate(lang, N_("(stay)"));
   std::size_t wname = display_width(h_channel), wkind = display_width(h_step), wline = display_width(h_rule);
-  std::vector<std::string> names, lines;
+  std::vector<std::string> names, kinds, lines;
   for (const auto& st : s.trace->steps) {
     names.push_back(st.channel < 0 ? stay : std::string(s.channel_info(static_cast<std::size_t>(st.channel)).name));
+    kinds.emplace_back(step_name(st.data));
     lines.push_back(st.line ? fmt::format("{}:{}", file, st.line) : "");
     wname = std::max(wname, display_width(names.back()));
-    wkind = std::max(wkind, display_width(st.kind));
+    wkind = std::max(wkind, display_width(kinds.back()));
     wline = std::max(wline, display_width(lines.back()));
   }
   out += "\n";
@@ -137,7 +141,7 @@ void steps_table(std::string& out, const Settlement& s, Language lang) {
   for (std::size_t i = 0; i < s.trace->steps.size(); ++i) {
     const auto& st = s.trace->steps[i];
     pad(out, std::to_string(i + 1), 4, true);
-    for (const Column& c : {Column{&names[i], wname}, Column{&st.kind, wkind}, Column{&lines[i], wline}}) {
+    for (const Column& c : {Column{&names[i], wname}, Column{&kinds[i], wkind}, Column{&lines[i], wline}}) {
       out += "  ";
       pad(out, *c.first, c.second);
     }
@@ -286,9 +290,9 @@ void write_trace_json(std::string& out, const Settlement& s, Language language) 
       if (st.channel < 0) out += "null";
       else write_json_string(out, s.channel_info(static_cast<std::size_t>(st.channel)).id);
       out += ",\"kind\":";
-      write_json_string(out, st.kind);
+      write_json_string(out, step_name(st.data));
       out += ",\"message\":";
-      write_json_string(out, language == Language::en ? st.message : describe(s, st, language));
+      write_json_string(out, describe(s, st, language));
       if (st.line) {
         fmt::format_to(std::back_inserter(out), ",\"file\":");
         write_json_string(out, s.file());
@@ -300,8 +304,8 @@ void write_trace_json(std::string& out, const Settlement& s, Language language) 
       if (st.source.empty()) out += "null";
       else write_json_string(out, st.source);
       out += ",\"chosen_by\":";
-      if (st.chosen_by.empty()) out += "null";
-      else write_json_string(out, st.chosen_by);
+      if (const std::string chosen_by = describe_choice(s, st); chosen_by.empty()) out += "null";
+      else write_json_string(out, chosen_by);
       out += '}';
     }
   }

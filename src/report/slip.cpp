@@ -121,7 +121,8 @@ std::string choices(const Settlement& s, std::uint16_t index) {
   if (!s.trace) return {};
   for (const TraceStep& t : s.trace->steps) {
     if (t.channel != index) continue;
-    std::string_view rest = t.chosen_by;
+    const std::string chosen_by = describe_choice(s, t);
+    std::string_view rest = chosen_by;
     while (!rest.empty()) {  // "hospital_level county; when ..." is two choices
       const std::size_t cut = rest.find("; when ");
       const std::string part(rest.substr(0, cut));

@@ -142,12 +142,15 @@ zts_cpu=$(kv zen_traced_sequential_stays_per_cpu_s "$WORK/zen.txt")
 ztb_cpu=$(kv zen_traced_batched_stays_per_cpu_s "$WORK/zen.txt")
 mt=$(kv medsettle_traced_stays_per_s "$WORK/make_inputs.txt")
 mt_cpu=$(kv medsettle_traced_stays_per_cpu_s "$WORK/make_inputs.txt")
+mtt=$(kv medsettle_traced_texts_stays_per_s "$WORK/make_inputs.txt")
+mtt_cpu=$(kv medsettle_traced_texts_stays_per_cpu_s "$WORK/make_inputs.txt")
 if [ "$ztb" -gt "$zts" ]; then zent=$ztb; zent_cpu=$ztb_cpu; zent_which=batched; else zent=$zts; zent_cpu=$zts_cpu; zent_which=sequential; fi
 echo
 echo "  traced, the first $NT of the stays:"
 row "ZEN, evaluate(ctx, { trace: true }), sequential ($(kv zen_traced_nodes_per_stay "$WORK/zen.txt") nodes/stay)" "$zts" "$zts_cpu"
 row "ZEN, traced, Promise.all over person chains, chunks of 1,000" "$ztb" "$ztb_cpu"
 row "medsettle settle_batch, trace on ($(kv medsettle_traced_steps_per_stay "$WORK/make_inputs.txt") steps/stay), best of $REPEAT" "$mt" "$mt_cpu"
+row "medsettle settle_batch, trace on with its texts (trace_text), best of $REPEAT" "$mtt" "$mtt_cpu"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 echo
 echo "  ZEN's figure: the $zen_which variant, $zen stays/s"
@@ -156,12 +159,14 @@ echo "  ratio medsettle / ZEN, in-process (buckets):    $(ratio "$mb" "$zen") x 
 echo "  ratio medsettle / ZEN, end to end:              $(ratio "$cli_rate" "$zen") x  (per CPU-second: $(ratio "$cli_cpu_rate" "$zen_cpu") x)"
 echo "  ZEN's traced figure: the $zent_which variant, $zent stays/s"
 echo "  ratio medsettle / ZEN, traced (fee lines):      $(ratio "$mt" "$zent") x  (per CPU-second: $(ratio "$mt_cpu" "$zent_cpu") x)"
+echo "  ratio medsettle / ZEN, traced with texts:       $(ratio "$mtt" "$zent") x  (per CPU-second: $(ratio "$mtt_cpu" "$zent_cpu") x)"
 echo "  mismatches (amounts, ZEN vs medsettle): sequential $m_seq, batched $m_bat; traced $m_tseq, $m_tbat; edge cases $edge_m, $edge_mb, $edge_mt"
 echo "  mismatches (stays, hard-coded baseline vs medsettle): $(kv baseline_mismatches "$WORK/make_inputs.txt"); edge cases $edge_base"
-echo "  medsettle settle_batch re-runs differing from the first settlement: $(kv medsettle_inprocess_mismatches "$WORK/make_inputs.txt"), $(kv medsettle_inprocess_buckets_mismatches "$WORK/make_inputs.txt"), traced $(kv medsettle_traced_mismatches "$WORK/make_inputs.txt") (stays without a trace: $(kv medsettle_traced_untraced "$WORK/make_inputs.txt"))"
+echo "  medsettle settle_batch re-runs differing from the first settlement: $(kv medsettle_inprocess_mismatches "$WORK/make_inputs.txt"), $(kv medsettle_inprocess_buckets_mismatches "$WORK/make_inputs.txt"), traced $(kv medsettle_traced_mismatches "$WORK/make_inputs.txt"), $(kv medsettle_traced_texts_mismatches "$WORK/make_inputs.txt") (stays without a trace: $(kv medsettle_traced_untraced "$WORK/make_inputs.txt"), $(kv medsettle_traced_texts_untraced "$WORK/make_inputs.txt"))"
 
 total=$((m_seq + m_bat + m_tseq + m_tbat + edge_m + edge_mb + edge_mt + edge_base + $(kv baseline_mismatches "$WORK/make_inputs.txt")))
 total=$((total + $(kv medsettle_traced_mismatches "$WORK/make_inputs.txt") + $(kv medsettle_traced_untraced "$WORK/make_inputs.txt")))
+total=$((total + $(kv medsettle_traced_texts_mismatches "$WORK/make_inputs.txt") + $(kv medsettle_traced_texts_untraced "$WORK/make_inputs.txt")))
 if [ "$total" -ne 0 ] || [ "$n_seq" -ne "$N" ] || [ "$n_bat" -ne "$N" ] || [ "$n_tseq" -ne "$NT" ] || [ "$n_tbat" -ne "$NT" ]; then
   echo "MISMATCHES"
   exit 1

@@ -20,9 +20,11 @@
 // is what ZEN gets) and the hard-coded baseline, best of --repeat runs each
 // (wall time, and separately the process's CPU time). With --traced N (N > 0)
 // it also times settle_batch with the trace on (SettleOptions::trace: every
-// step of every channel recorded as a typed step with its English message, the
-// rule-file line and the cited source, what `explain` prints) on the first N
-// of those stays, the ones run.mjs traces with ZEN.
+// step of every channel recorded as a typed step with the rule-file line, the
+// cited source and what about the stay chose its value, what `explain`, the C
+// ABI and Python render) on the first N of those stays, the ones run.mjs
+// traces with ZEN; and again with each step's English texts filled as it is
+// recorded (SettleOptions::trace_text, the library's default).
 // Timings go to standard output as `key=value` lines for compare.sh.
 #include <algorithm>
 #include <array>
@@ -267,7 +269,9 @@ int main(int argc, char** argv) {
   }
   records.clear();
   outcomes.clear();
-  auto time_batch = [&](const std::vector<Record>& input, const char* key, bool trace = false) {
+  enum class Traced { no, typed, texts };
+  auto time_batch = [&](const std::vector<Record>& input, const char* key, Traced traced_as = Traced::no) {
+    const bool trace = traced_as != Traced::no;
     double best = 1e300, best_cpu = 1e300;
     std::size_t differences = 0, untraced = 0, steps = 0;
     for (int r = 0; r < repeat; ++r) {
@@ -275,6 +279,7 @@ int main(int argc, char** argv) {
       medsettle::BatchOptions opt;
       opt.threads = 1;
       opt.settle.trace = trace;
+      opt.settle.trace_text = traced_as == Traced::texts;
       const std::clock_t c0 = std::clock();
       const auto t0 = std::chrono::steady_clock::now();
       std::vector<Outcome> got = medsettle::settle_batch(plan, std::move(copy), opt);
@@ -303,7 +308,8 @@ int main(int argc, char** argv) {
   if (traced > 0) {
     const std::vector<Record> first(as_given.begin(),
                                     as_given.begin() + static_cast<std::ptrdiff_t>(std::min(traced, as_given.size())));
-    time_batch(first, "medsettle_traced", true);
+    time_batch(first, "medsettle_traced", Traced::typed);
+    time_batch(first, "medsettle_traced_texts", Traced::texts);
   }
 
   // The hard-coded C++ baseline on the bucket form: the floor.
