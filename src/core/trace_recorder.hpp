@@ -2,6 +2,7 @@
 // it on to the caller's observer, if any). Internal.
 #pragma once
 
+#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -10,12 +11,31 @@
 
 namespace medsettle::detail {
 
+/// Where a thread records the steps of the settlement it traces, kept from
+/// one settlement to the next so that recording allocates no list; finish()
+/// moves the steps into a list of their exact size (a trace kept in a batch
+/// holds no unused room: bench/README.md, "Traces").
+inline std::vector<TraceStep>& recording_room() {
+  thread_local std::vector<TraceStep> room;
+  return room;
+}
+
 class TraceRecorder final : public Observer {
  public:
   /// `record`: keep the steps for finish(); `text`: and fill their texts there.
   TraceRecorder(Observer* forward, bool record, bool text) : forward_(forward), record_(record), text_(text) {
-    if (record_) steps_.reserve(32);  // a stay of two to four channels takes 15 to 30 steps
+    if (!record_) return;
+    steps_.swap(recording_room());  // empty if another recorder on this thread holds it (an observer settling)
+    steps_.clear();
+    steps_.reserve(32);  // a stay of two to four channels takes 15 to 30 steps
   }
+  ~TraceRecorder() override {
+    if (!record_) return;
+    steps_.clear();
+    if (steps_.capacity() > recording_room().capacity()) steps_.swap(recording_room());
+  }
+  TraceRecorder(const TraceRecorder&) = delete;
+  TraceRecorder& operator=(const TraceRecorder&) = delete;
   void on_step(const Step& s) override {
     if (forward_) forward_->on_step(s);
     if (!record_) return;
@@ -33,7 +53,8 @@ class TraceRecorder final : public Observer {
     trace->stay = StayAttributes{stay.hospital_level, stay.region,     stay.insurance,  stay.identities,
                                  stay.category,       stay.age,        stay.flags,      stay.diagnoses,
                                  stay.admitted,       stay.discharged, stay.referred_from};
-    trace->steps = std::move(steps_);
+    trace->steps.assign(std::make_move_iterator(steps_.begin()), std::make_move_iterator(steps_.end()));
+    steps_.clear();
     if (!text_) return trace;
     for (TraceStep& t : trace->steps) {
       t.kind = step_name(t.data);

@@ -1,4 +1,4 @@
-// Shared by the unit tests that read back a file they had written.
+// Shared by the unit tests that read a file whole (one they wrote, or an example's).
 #pragma once
 
 #include <fstream>

@@ -6,8 +6,6 @@
 // Checked on every settled stay of the six schemes' golden examples.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,17 +13,13 @@
 #include "medsettle/plan.hpp"
 #include "medsettle/reader.hpp"
 #include "medsettle/writer.hpp"
+#include "test_files.hpp"
 
 using namespace medsettle;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test_files::text_of;
 
 std::vector<Outcome> traced(const Plan& plan, const std::vector<Record>& records, bool texts) {
   BatchOptions o;
@@ -40,7 +34,7 @@ TEST_P(TraceTexts, TypedStepsGiveTheTextsTheRecorderFills) {
   const std::string scheme = GetParam();
   const Plan plan = Plan::load_file(std::string(MEDSETTLE_RULES_DIR) + "/" + scheme + ".yaml");
   const std::vector<Record> records =
-      read_jsonl(slurp(std::string(MEDSETTLE_GOLDEN_DIR) + "/" + scheme + ".stays.jsonl"));
+      read_jsonl(text_of(std::string(MEDSETTLE_GOLDEN_DIR) + "/" + scheme + ".stays.jsonl"));
   const std::vector<Outcome> with = traced(plan, records, true), without = traced(plan, records, false);
   ASSERT_EQ(with.size(), without.size());
   std::size_t stays = 0, steps = 0, chosen = 0;
@@ -96,7 +90,7 @@ INSTANTIATE_TEST_SUITE_P(EachScheme, TraceTexts,
 TEST(TraceTexts, AWorkedStaysStepsTextsFromTheTypedSteps) {
   const Plan plan = Plan::load_file(std::string(MEDSETTLE_RULES_DIR) + "/hunan.yaml");
   const std::vector<Record> records =
-      read_jsonl(slurp(std::string(MEDSETTLE_GOLDEN_DIR) + "/hunan.stays.jsonl"));
+      read_jsonl(text_of(std::string(MEDSETTLE_GOLDEN_DIR) + "/hunan.stays.jsonl"));
   const std::vector<Outcome> out = traced(plan, records, false);
   const Settlement* s = nullptr;
   for (const Outcome& o : out) {
