@@ -305,6 +305,8 @@ Language slip_language(const std::string& tag) {
 py::tuple slip_of(const Plan& plan, const Source& source, const std::string& stay_id,
                   const std::optional<std::string>& as_of, const std::string& language) {
   SettleOptions options;
+  options.trace = true;        // the slip says what chose each channel's values, as `medsettle slip` does
+  options.trace_text = false;  // from the typed steps
   options.as_of = date_arg(as_of, "as_of");
   const Language lang = slip_language(language);
   std::optional<Outcome> outcome;

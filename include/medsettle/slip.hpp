@@ -13,7 +13,9 @@ namespace medsettle {
 /// The settlement slip of `stay`, settled as `s`: one self-contained HTML
 /// page (inline CSS and an inline SVG waterfall chart, no script, nothing
 /// fetched) with the hospital (level and region), the patient, the dates,
-/// the bill's buckets, each channel with what it paid and why in one line,
+/// the bill's buckets, each channel with what it paid and why in one line
+/// (with what about the stay chose its values if `s` carries a trace:
+/// SettleOptions::trace, as `medsettle slip` and Python's `plan.slip` settle),
 /// what the patient pays, the rule set, its version and digest, and a
 /// waterfall from the total to the patient's share. Labels are in
 /// `language` (translate(); English where the catalogue has no

@@ -210,7 +210,7 @@ def test_a_float_amount_in_a_dataframe_is_refused_with_its_row():
 
 # ---- the settlement slip ----------------------------------------------------
 
-def test_the_slip_of_a_settlement_holds_its_figures():
+def test_the_slip_of_a_settlement_holds_its_figures(tmp_path):
     # S7294443 (hunan.worked.md): total 933.82, basic 586.78, critical_illness 207.79, funds 826.53,
     # patient 107.29. Jupyter shows the slip (an iframe holding the page).
     plan = medsettle.builtin()
@@ -230,6 +230,16 @@ def test_the_slip_of_a_settlement_holds_its_figures():
     assert "<h1>一站式结算单</h1>" in slip.html and "<h1>One-stop settlement slip</h1>" in english.html
     inherited = subprocess.run(["sh", "-c", 'echo "${LANGUAGE-unset}"'], capture_output=True, text=True).stdout
     assert inherited.strip() == os.environ.get("LANGUAGE", "unset")
+    # What chose basic's values: the person is registered_poor (the rural_poor adjustment's condition), the
+    # hospital a township one (hunan.worked.md); the same page as the command's, byte for byte.
+    worked = plan.slip(GOLDEN / "hunan.stays.jsonl", "S7294443", language="en")
+    assert "(when identity: registered_poor, dibao, tekun, poor_disabled; hospital_level township)" in worked.html
+    command = os.environ.get("MEDSETTLE_COMMAND")
+    if command:
+        page = tmp_path / "slip.html"
+        subprocess.run([command, "--lang", "en", "slip", "--in", str(GOLDEN / "hunan.stays.jsonl"), "--stay-id",
+                        "S7294443", "--html", str(page)], check=True, capture_output=True)
+        assert page.read_text(encoding="utf-8") == worked.html
     with pytest.raises(ValueError, match="T1 is rejected: bad_value"):
         plan.slip({**ONE, "region": "mars"})
     with pytest.raises(ValueError, match="language"):
