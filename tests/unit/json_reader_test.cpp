@@ -947,6 +947,27 @@ TEST(JsonLines, RecordsThroughReadJsonl) {
   EXPECT_EQ(again[2].line, 5u);
 }
 
+// read_jsonl(string_view) reads the text in place: exactly the view's bytes,
+// whatever follows them in memory, and the room it makes first for the
+// records is capped by the text's size.
+TEST(JsonLines, ReadingTextInMemoryReadsTheViewOnly) {
+  const std::string s1 = stay().str();
+  const std::string s2 = stay().set("stay_id", R"("S-0002")").str();
+  const std::string all = s1 + "\n" + s2 + "\n";
+  // The view ends inside the second record: its part is a broken line, not S-0002.
+  std::vector<Record> recs = read_jsonl(std::string_view(all).substr(0, s1.size() + 1 + 20));
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].stay.stay_id, "S-0001");
+  EXPECT_TRUE(Rejected(recs[1], ErrorCode::not_json, "", 2));
+  EXPECT_TRUE(read_jsonl(std::string_view(all).substr(0, 0)).empty());
+  // A megabyte of blank lines: 1,048,576 lines, no record, and room made for
+  // at most 1,048,576 / 256 + 1 = 4,097 records (2 MB), not a million (520 MB).
+  const std::string blank(1u << 20, '\n');
+  const std::vector<Record> none = read_jsonl(std::string_view(blank));
+  EXPECT_TRUE(none.empty());
+  EXPECT_LE(none.capacity(), 4'097u);
+}
+
 TEST(JsonLines, OverlongRecordRejected) {
   // A record longer than max_record_bytes is not_json; the next line still reads.
   const std::string ok = stay().str();
