@@ -23,19 +23,20 @@ namespace medsettle {
 
 struct SettleOptions {
   bool trace = false;  ///< attach the steps to the settlement (Settlement::trace)
-  /// With `trace`: also fill each TraceStep's texts (`kind`, the English
-  /// `message`, `chosen_by`) as the stay settles. False leaves them empty
-  /// and records only the typed steps: a trace then costs a small part of
-  /// one with its texts (bench/README.md, "Traces"), and the texts are made
-  /// when shown, from the steps, by step_name(), describe() and
-  /// describe_choice() (what `explain`, the C ABI and Python do).
-  bool trace_text = true;
   /// Settle under the version in force on this date instead of the
   /// discharge date (auditors' "as of" replays). The ledger year is still
   /// the discharge date's.
   std::optional<Date> as_of;
   /// Receives every step as it happens (with or without `trace`). Not owned.
   Observer* observer = nullptr;
+  /// With `trace`: also fill each TraceStep's texts (`kind`, the English
+  /// `message`, `chosen_by`) as the stay settles. False leaves them empty
+  /// and records only the typed steps: a trace then costs a small part of
+  /// one with its texts (bench/README.md, "Traces"), and the texts are made
+  /// when shown, from the steps, by step_name(), describe() and
+  /// describe_choice() (what `explain`, the C ABI and Python do).
+  /// (Last, so that a struct filled in order as before still means the same.)
+  bool trace_text = true;
 };
 
 /// A settled stay, or why it was rejected: failure is ordinary data.

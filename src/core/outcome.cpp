@@ -6,6 +6,7 @@
 
 #include "core/hot.hpp"
 #include "core/result_arena.hpp"
+#include "core/thread_end.hpp"
 #include "medsettle/settle.hpp"
 
 namespace medsettle {
@@ -27,20 +28,17 @@ constexpr std::size_t spare_list_limit = 64, spare_text_limit = 256;
 struct Spares {
   Settlement* item[spare_count];
   unsigned count;
-  bool registered;  // the closer below is in place
+  bool registered;  // close_spares is to be called when the thread ends
   bool closed;      // the thread is ending: nothing more is kept
 };
 constinit thread_local Spares spares{};
 
 /// Frees the spares when the thread ends; after it, settlements are freed
 /// as they go.
-struct SparesCloser {
-  SparesCloser() noexcept { spares.registered = true; }
-  ~SparesCloser() {
-    spares.closed = true;
-    while (spares.count) delete spares.item[--spares.count];
-  }
-};
+void close_spares() noexcept {
+  spares.closed = true;
+  while (spares.count) delete spares.item[--spares.count];
+}
 
 /// Whether a settlement's lists are on the heap and it is small enough to keep.
 MEDSETTLE_HOT bool keepable(const Settlement& s) noexcept {
@@ -78,8 +76,8 @@ MEDSETTLE_HOT void recycle(Settlement* s) noexcept {
     return;
   }
   if (!spares.registered) {
-    thread_local SparesCloser closer;  // made on first use, destroyed when the thread ends
-    (void)closer;
+    detail::close_at_thread_end<close_spares>();
+    spares.registered = true;
   }
   empty_for_reuse(*s);
   spares.item[spares.count++] = s;

@@ -1,10 +1,15 @@
 // The steps of a settlement as text: one message per step kind, in the
 // catalogue (English ids, translated by gettext).
+#include <new>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "core/conditions.hpp"
 #include "core/model.hpp"
 #include "core/text.hpp"
+#include "core/thread_end.hpp"
+#include "core/trace_recorder.hpp"
 #include "medsettle/settlement.hpp"
 
 namespace medsettle {
@@ -167,6 +172,49 @@ std::string describe(const Settlement& s, const TraceStep& t, Language language)
   const std::string_view id =
       t.channel >= 0 && s.rule_set ? s.channel_info(static_cast<std::size_t>(t.channel)).id : std::string_view{};
   return std::visit(StepText{s, id, language}, t.data).text(language);
+}
+
+namespace {
+
+// The recording room (core/trace_recorder.hpp). Trivially destructible, so
+// usable at any point of the thread's life, as the spare settlements are
+// (core/outcome.cpp): a settlement traced in the destructor of another
+// thread-local object, or of a static one at exit, finds no list that is
+// gone.
+struct RecordingRoom {
+  std::vector<TraceStep>* list;  // on the heap, or null
+  bool registered;               // close_room is to be called when the thread ends
+  bool closed;                   // the thread is ending: nothing more is kept
+};
+constinit thread_local RecordingRoom room{};
+
+/// Frees the room's list when the thread ends; after it, recorders use lists of their own.
+void close_room() noexcept {
+  room.closed = true;
+  delete room.list;
+  room.list = nullptr;
+}
+
+}  // namespace
+
+std::vector<TraceStep> detail::take_recording_room() noexcept {
+  std::vector<TraceStep> list;
+  if (room.list) list.swap(*room.list);
+  return list;
+}
+
+void detail::keep_recording_room(std::vector<TraceStep>&& list) noexcept {
+  list.clear();
+  if (room.closed) return;
+  if (!room.list) {
+    if (!room.registered) {
+      close_at_thread_end<close_room>();
+      room.registered = true;
+    }
+    room.list = new (std::nothrow) std::vector<TraceStep>();
+    if (!room.list) return;
+  }
+  if (list.capacity() > room.list->capacity()) room.list->swap(list);
 }
 
 std::string describe_choice(const Settlement& s, const TraceStep& t) {

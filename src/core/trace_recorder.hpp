@@ -11,28 +11,27 @@
 
 namespace medsettle::detail {
 
-/// Where a thread records the steps of the settlement it traces, kept from
-/// one settlement to the next so that recording allocates no list; finish()
-/// moves the steps into a list of their exact size (a trace kept in a batch
-/// holds no unused room: bench/README.md, "Traces").
-inline std::vector<TraceStep>& recording_room() {
-  thread_local std::vector<TraceStep> room;
-  return room;
-}
+/// The list a thread records the steps of a traced settlement into, kept
+/// from one settlement to the next so that recording allocates no list
+/// (finish() moves the steps into a list of their exact size: a trace kept
+/// in a batch holds no unused room; bench/README.md, "Traces").
+/// take_recording_room() hands it out emptied (an empty list if another
+/// recorder on this thread has it, or the thread is ending);
+/// keep_recording_room() takes a list back if it has more room. Usable at
+/// any point of the thread's life (src/core/trace.cpp).
+std::vector<TraceStep> take_recording_room() noexcept;
+void keep_recording_room(std::vector<TraceStep>&& list) noexcept;
 
 class TraceRecorder final : public Observer {
  public:
   /// `record`: keep the steps for finish(); `text`: and fill their texts there.
   TraceRecorder(Observer* forward, bool record, bool text) : forward_(forward), record_(record), text_(text) {
     if (!record_) return;
-    steps_.swap(recording_room());  // empty if another recorder on this thread holds it (an observer settling)
-    steps_.clear();
+    steps_ = take_recording_room();
     steps_.reserve(32);  // a stay of two to four channels takes 15 to 30 steps
   }
   ~TraceRecorder() override {
-    if (!record_) return;
-    steps_.clear();
-    if (steps_.capacity() > recording_room().capacity()) steps_.swap(recording_room());
+    if (record_) keep_recording_room(std::move(steps_));
   }
   TraceRecorder(const TraceRecorder&) = delete;
   TraceRecorder& operator=(const TraceRecorder&) = delete;

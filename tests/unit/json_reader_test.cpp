@@ -960,6 +960,7 @@ TEST(JsonLines, ReadingTextInMemoryReadsTheViewOnly) {
   EXPECT_EQ(recs[0].stay.stay_id, "S-0001");
   EXPECT_TRUE(Rejected(recs[1], ErrorCode::not_json, "", 2));
   EXPECT_TRUE(read_jsonl(std::string_view(all).substr(0, 0)).empty());
+  EXPECT_TRUE(read_jsonl(std::string_view{}).empty());  // no text at all: a null pointer
   // A megabyte of blank lines: 1,048,576 lines, no record, and room made for
   // at most 1,048,576 / 256 + 1 = 4,097 records (2 MB), not a million (520 MB).
   const std::string blank(1u << 20, '\n');

@@ -6,7 +6,11 @@
 // Checked on every settled stay of the six schemes' golden examples.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "medsettle/engine.hpp"
@@ -127,6 +131,100 @@ TEST(TraceTexts, AWorkedStaysStepsTextsFromTheTypedSteps) {
             "patient pays 30211.12 (in_scope 0.00 + pre_selfpay 5000.00 + over_limit 0.00 + full_selfpay 25211.12); "
             "funds 395191.96, hospital 0.00");
   EXPECT_EQ(describe_choice(*s, *result), "");
+}
+
+/// The English texts of a settlement's steps, made from its typed steps.
+std::vector<std::string> texts_of(const Settlement& s) {
+  std::vector<std::string> out;
+  for (const TraceStep& t : s.trace->steps) out.push_back(describe(s, t, Language::en));
+  return out;
+}
+
+struct WorkedStays {
+  Plan plan = Plan::load_file(std::string(MEDSETTLE_RULES_DIR) + "/hunan.yaml");
+  std::vector<Record> records = read_jsonl(text_of(std::string(MEDSETTLE_GOLDEN_DIR) + "/hunan.stays.jsonl"));
+  const Stay& stay(std::string_view id) const {
+    for (const Record& r : records) {
+      if (r.stay.stay_id == id) return r.stay;
+    }
+    throw std::runtime_error("no stay " + std::string(id));
+  }
+  /// The stay settled alone on a new ledger, traced without texts.
+  Outcome traced(std::string_view id, Observer* observer = nullptr) const {
+    SettleOptions o;
+    o.trace = true;
+    o.trace_text = false;
+    o.observer = observer;
+    Ledger ledger(plan);
+    return settle(plan, stay(id), ledger, o);
+  }
+};
+
+// The recorder keeps the list it records into from one settlement to the
+// next on its thread. An observer that settles another stay, traced, from
+// inside a step, and one that throws halfway, take nothing from the
+// settlement being traced, nor from the next one.
+TEST(TraceRecording, AnObserverSettlingInsideAStepOrThrowingLosesNoStep) {
+  const WorkedStays w;
+  const Outcome first = w.traced("S5493475");
+  const Outcome second = w.traced("S7294443");
+  ASSERT_TRUE(first.settled() && second.settled());
+  const std::vector<std::string> want_first = texts_of(first.settlement()), want_second = texts_of(second.settlement());
+  ASSERT_GT(want_first.size(), 10u);
+  ASSERT_GT(want_second.size(), 10u);
+
+  struct Nested final : Observer {
+    const WorkedStays& w;
+    int steps = 0;
+    std::optional<Outcome> inner;
+    explicit Nested(const WorkedStays& stays) : w(stays) {}
+    void on_step(const Step&) override {
+      if (++steps == 3) inner = w.traced("S7294443");  // a second recorder on this thread, while the first records
+    }
+  } nested(w);
+  const Outcome outer = w.traced("S5493475", &nested);
+  ASSERT_TRUE(outer.settled());
+  EXPECT_EQ(texts_of(outer.settlement()), want_first);
+  EXPECT_EQ(static_cast<std::size_t>(nested.steps), want_first.size());
+  ASSERT_TRUE(nested.inner && nested.inner->settled());
+  EXPECT_EQ(texts_of(nested.inner->settlement()), want_second);
+
+  struct Throwing final : Observer {
+    int steps = 0;
+    void on_step(const Step&) override {
+      if (++steps == 5) throw std::runtime_error("observer gave up");
+    }
+  } throwing;
+  EXPECT_THROW((void)w.traced("S5493475", &throwing), std::runtime_error);
+  EXPECT_EQ(throwing.steps, 5);
+  const Outcome after = w.traced("S7294443");
+  ASSERT_TRUE(after.settled());
+  EXPECT_EQ(texts_of(after.settlement()), want_second);  // none of the abandoned trace's five steps
+}
+
+// A settlement traced in the destructor of a thread-local object made
+// before the thread's first traced settlement: that destructor runs after
+// the recording room's closer, and the room must not be a list that is gone
+// (under ASan, .ci/run, a use after free if it were).
+TEST(TraceRecording, ASettlementTracedAsItsThreadEndsIsWhole) {
+  const WorkedStays w;
+  const Outcome reference = w.traced("S5493475");
+  ASSERT_TRUE(reference.settled());
+  std::vector<std::string> at_end;
+  std::thread([&] {
+    struct SettlesAtEnd {
+      const WorkedStays* stays;
+      std::vector<std::string>* texts;
+      ~SettlesAtEnd() {
+        const Outcome o = stays->traced("S5493475");
+        if (o.settled()) *texts = texts_of(o.settlement());
+      }
+    };
+    thread_local SettlesAtEnd settles{&w, &at_end};  // made first, so destroyed last
+    (void)settles;
+    ASSERT_TRUE(w.traced("S7294443").settled());  // the room made, and its closer
+  }).join();
+  EXPECT_EQ(at_end, texts_of(reference.settlement()));
 }
 
 }  // namespace
