@@ -1,5 +1,6 @@
 // The steps of a settlement as text: one message per step kind, in the
-// catalogue (English ids, translated by gettext).
+// catalogue (English ids, translated by gettext); and the list each thread
+// records traced steps into (core/trace_recorder.hpp).
 #include <new>
 #include <vector>
 

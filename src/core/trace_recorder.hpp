@@ -53,7 +53,6 @@ class TraceRecorder final : public Observer {
                                  stay.category,       stay.age,        stay.flags,      stay.diagnoses,
                                  stay.admitted,       stay.discharged, stay.referred_from};
     trace->steps.assign(std::make_move_iterator(steps_.begin()), std::make_move_iterator(steps_.end()));
-    steps_.clear();
     if (!text_) return trace;
     for (TraceStep& t : trace->steps) {
       t.kind = step_name(t.data);
