@@ -22,6 +22,10 @@
 
 namespace medsettle {
 
+namespace detail {
+struct ReaderAccess;
+}
+
 /// Limits that keep hostile input from exhausting memory.
 struct ReadLimits {
   std::size_t max_record_bytes = 64u << 20;  ///< longer records are rejected (not_json)
@@ -41,11 +45,18 @@ class MEDSETTLE_API JsonStayReader {
   /// Reads one record from `text` (one JSON value, without its line end).
   [[nodiscard]] Record read(std::string_view text, std::uint64_t line);
 
+  /// The same, into `into`, replacing all it held; the room of its fee
+  /// lines and diagnoses is reused, so that a caller reading record after
+  /// record into the same Record (or the same few) allocates nothing once
+  /// they have grown. What it reads is what read(text, line) returns.
+  void read(std::string_view text, std::uint64_t line, Record& into);
+
   /// Reads only the top-level `person_id` string of a record, cheaply.
   /// False if the record is not a JSON object or has no readable person_id.
   [[nodiscard]] bool peek_person(std::string_view text, std::string& person);
 
  private:
+  friend struct detail::ReaderAccess;  // the library's own line reader parses lines in place
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

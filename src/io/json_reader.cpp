@@ -832,9 +832,17 @@ struct ReaderState {
   Scratch scratch;
 };
 
-/// Reads one record into `rec`, a Record as default-constructed (read_jsonl
-/// reads each in its place in the list, not into one moved there).
-void read_record(ReaderState& state, std::string_view text, std::uint64_t line, Record& rec) {
+static_assert(detail::line_padding >= sj::SIMDJSON_PADDING);
+
+/// Reads one record into `rec`, a Record as default-constructed or emptied
+/// by clear_for_reading (read_jsonl reads each in its place in the list,
+/// not into one moved there). `padded`: line_padding readable bytes follow
+/// `text` (Line::padded), and it is parsed where it is; else it is copied
+/// into the reader's buffer, with room after it. The parser may read those
+/// bytes but what they hold does not change what it reads (simdjson's
+/// padding; the test "JsonLines.ReadInPlaceReadsAsACopyDoes" checks it
+/// with lines cut anywhere and text after them that would continue them).
+void read_record(ReaderState& state, std::string_view text, std::uint64_t line, Record& rec, bool padded = false) {
   rec.line = line;
   auto reject_not_json = [&](Message what) {
     rec = Record{};
@@ -845,11 +853,15 @@ void read_record(ReaderState& state, std::string_view text, std::uint64_t line, 
     reject_not_json(message(N_("not a JSON value: record longer than {} bytes"), state.limits.max_record_bytes));
     return;
   }
-  std::string& buf = state.buffer;
-  buf.assign(text);
-  buf.append(sj::SIMDJSON_PADDING, '\0');
+  const char* json = text.data();
+  if (!padded) {
+    std::string& buf = state.buffer;
+    buf.assign(text);
+    buf.append(sj::SIMDJSON_PADDING, '\0');
+    json = buf.data();
+  }
   try {
-    od::document doc = must(state.parser.iterate(buf.data(), text.size(), buf.size()));
+    od::document doc = must(state.parser.iterate(json, text.size(), text.size() + sj::SIMDJSON_PADDING));
     Walker w(rec, state.limits, state.scratch);
     auto type = doc.type();
     if (type.error()) not_json(type.error());
@@ -857,7 +869,7 @@ void read_record(ReaderState& state, std::string_view text, std::uint64_t line, 
       // JSON, but not an object? A broken line (`[1,2`, `nul`, `42 43`) is
       // not JSON at all. Rare, so a full DOM parse decides.
       sj::dom::parser dom;
-      if (auto e = dom.parse(buf.data(), text.size(), false).error(); e) not_json(e);
+      if (auto e = dom.parse(json, text.size(), false).error(); e) not_json(e);
       rec.rejection =
           detail::rejection(std::nullopt, line, ErrorCode::bad_type, {}, message(N_("a stay must be a JSON object")));
       return;
@@ -888,6 +900,36 @@ Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
   read_record(*impl_, text, line, rec);
   return rec;
 }
+
+void JsonStayReader::read(std::string_view text, std::uint64_t line, Record& into) {
+  detail::clear_for_reading(into);
+  read_record(*impl_, text, line, into);
+}
+
+void detail::clear_for_reading(Record& rec) {
+  // Lists of a usual size keep their room; a hostile record's thousands of
+  // lines are not held on to.
+  constexpr std::size_t kept_fees = 256, kept_diagnoses = 64;
+  std::vector<FeeLine> fees = std::move(rec.stay.fees);
+  std::vector<std::string> diagnoses = std::move(rec.stay.diagnoses);
+  rec = Record{};  // every other field as a new record's, whatever fields it gains
+  if (fees.capacity() <= kept_fees) {
+    fees.clear();
+    rec.stay.fees = std::move(fees);
+  }
+  if (diagnoses.capacity() <= kept_diagnoses) {
+    diagnoses.clear();
+    rec.stay.diagnoses = std::move(diagnoses);
+  }
+}
+
+struct detail::ReaderAccess {
+  static void read(JsonStayReader& reader, const Line& line, Record& rec) {
+    read_record(*reader.impl_, line.text, line.number, rec, line.padded);
+  }
+};
+
+void detail::read_line(JsonStayReader& reader, const Line& line, Record& rec) { ReaderAccess::read(reader, line, rec); }
 
 bool JsonStayReader::peek_person(std::string_view text, std::string& person) {
   std::string& buf = impl_->buffer;
@@ -937,15 +979,19 @@ class ViewBuffer final : public std::streambuf {
   }
 };
 
-/// The records of `in`, with room made for `expected` of them first.
+/// The records of `in`, with room made for `expected` of them first; each
+/// line parsed where the line source keeps it.
 std::vector<Record> read_all(std::istream& in, ReadLimits limits, std::size_t expected) {
-  ReaderState state;
-  state.limits = limits;
+  JsonStayReader reader(limits);
   std::vector<Record> out;
   out.reserve(expected);
-  for_each_json_line(
-      in, [&](std::string_view text, std::uint64_t line) { read_record(state, text, line, out.emplace_back()); },
-      limits.max_record_bytes);
+  detail::LineSource source(in, limits.max_record_bytes);
+  std::vector<detail::Line> lines;
+  bool more = true;
+  while (more) {
+    more = source.next_batch(lines, 4096);
+    for (const detail::Line& l : lines) detail::read_line(reader, l, out.emplace_back());
+  }
   return out;
 }
 

@@ -17,7 +17,7 @@ bool LineSource::fill() {
   Room& r = room();
   if (r.capacity - size_ < block_size) {
     const std::size_t capacity = std::max(size_ + block_size, 2 * r.capacity);
-    auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+    auto grown = std::make_unique_for_overwrite<char[]>(capacity + line_padding);
     if (size_ > 0) std::memcpy(grown.get(), r.buf.get(), size_);
     r.buf = std::move(grown);
     r.capacity = capacity;
@@ -25,6 +25,7 @@ bool LineSource::fill() {
   in_.read(r.buf.get() + size_, static_cast<std::streamsize>(block_size));
   auto got = static_cast<std::size_t>(in_.gcount());
   size_ += got;
+  std::memset(r.buf.get() + size_, 0, line_padding);  // a line's padding is set bytes (Line::padded)
   if (got == 0) eof_ = true;
   return got > 0;
 }
@@ -35,6 +36,7 @@ void LineSource::begin_batch() {
     // The last batch's lines are done with: what is left moves to the front.
     Room& r = room();
     if (pos_ > 0 && left > 0) std::memmove(r.buf.get(), r.buf.get() + pos_, left);
+    if (r.buf) std::memset(r.buf.get() + left, 0, line_padding);
     r.store.clear();
   } else {
     // The batch before keeps its room: this one takes the other, starting
@@ -46,10 +48,11 @@ void LineSource::begin_batch() {
       const std::size_t capacity = std::max(left + block_size, last.capacity);
       next.buf.reset();  // its old block freed before the larger one is taken
       next.capacity = 0;
-      next.buf = std::make_unique_for_overwrite<char[]>(capacity);
+      next.buf = std::make_unique_for_overwrite<char[]>(capacity + line_padding);
       next.capacity = capacity;
     }
     if (left > 0) std::memcpy(next.buf.get(), last.buf.get() + pos_, left);
+    std::memset(next.buf.get() + left, 0, line_padding);
     next.store.clear();
     turn_ ^= 1;
   }
@@ -123,7 +126,7 @@ bool LineSource::next_batch(std::vector<Line>& lines, std::size_t max_lines) {
   }
   for (const Span& s : spans_) {
     const std::string_view from = s.held ? std::string_view(store) : read();
-    lines.push_back(Line{from.substr(s.offset, s.size), s.number, s.input_offset});
+    lines.push_back(Line{from.substr(s.offset, s.size), s.number, s.input_offset, !s.held});
   }
   bool more = !(eof_ && pos_ >= size_);
   return more;

@@ -10,12 +10,25 @@
 #include <string_view>
 #include <vector>
 
+namespace medsettle {
+class JsonStayReader;
+struct Record;
+}  // namespace medsettle
+
 namespace medsettle::detail {
+
+/// The readable bytes a LineSource keeps after every line it does not hold
+/// apart (Line::padded): room for a parser that reads a little past the end
+/// of its text (simdjson's SIMDJSON_PADDING).
+inline constexpr std::size_t line_padding = 64;
 
 struct Line {
   std::string_view text;  ///< without the line end; valid until the next batch (Keep::two_batches: the one after)
   std::uint64_t number;   ///< 1-based physical line
   std::uint64_t offset = 0;  ///< where `text` starts in the input: its bytes are the input's from there
+  /// At least line_padding readable bytes (set: the input's, or zeros)
+  /// follow `text`, so that it can be parsed where it is.
+  bool padded = false;
 };
 
 /// The reading rules of SEMANTICS.md §2: a UTF-8 byte-order mark at the
@@ -53,7 +66,7 @@ class LineSource {
   /// Where a batch's text is kept: the input read (never zero-filled) and
   /// the kept parts of the batch's over-long lines.
   struct Room {
-    std::unique_ptr<char[]> buf;
+    std::unique_ptr<char[]> buf;  ///< capacity + line_padding bytes; the line_padding after the input read are zeros
     std::size_t capacity = 0;
     std::string store;
   };
@@ -78,5 +91,15 @@ class LineSource {
   void begin_batch();
   [[nodiscard]] std::string_view read() const noexcept { return {rooms_[turn_].buf.get(), size_}; }
 };
+
+/// Reads `line` into `rec` (as default-constructed, or emptied by
+/// clear_for_reading), where it is when it is padded (json_reader.cpp).
+void read_line(JsonStayReader& reader, const Line& line, Record& rec);
+
+/// Empties a record read before, for reading another into it: every field
+/// as a new Record's, its fee lines' and diagnoses' room kept (up to a
+/// usual size), so that reading into the same records again allocates
+/// nothing.
+void clear_for_reading(Record& rec);
 
 }  // namespace medsettle::detail

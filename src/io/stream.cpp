@@ -56,23 +56,30 @@ class Waves {
 
   /// Takes a wave of records read elsewhere (CSV), in input order; `last` if the input ends.
   void take(std::vector<Record>& wave, bool last) {
-    const std::size_t from = pending_.size();
-    for (Record& r : wave) pending_.push_back(std::move(r));
+    const std::size_t from = held_;
+    for (Record& r : wave) {
+      if (held_ < pending_.size()) pending_[held_] = std::move(r);
+      else pending_.push_back(std::move(r));
+      ++held_;
+    }
     wave.clear();
     scan(from, last);
   }
 
   /// Parses a wave of JSON lines straight into the pending records.
   void parse(std::vector<JsonStayReader>& readers, const std::vector<detail::Line>& lines, bool last) {
-    const std::size_t from = pending_.size();
-    pending_.resize(from + lines.size());
-    // Each record is parsed and its ids hashed on the parsing threads.
-    std::span<Record> items = std::span<Record>(pending_).subspan(from);
+    const std::size_t from = held_;
+    if (pending_.size() < from + lines.size()) pending_.resize(from + lines.size());
+    // Each record is parsed, into a spare record's room, and its ids hashed
+    // on the parsing threads.
+    std::span<Record> items = std::span<Record>(pending_).subspan(from, lines.size());
     ids_.resize(lines.size());
     detail::each_in_slices(lines.size(), readers.size(), [&](std::size_t t, std::size_t i) {
-      items[i] = readers[t].read(lines[i].text, lines[i].number);
+      detail::clear_for_reading(items[i]);
+      detail::read_line(readers[t], lines[i], items[i]);
       ids_[i] = hashed(items[i]);
     });
+    held_ = from + lines.size();
     scan(from, last, true);
     // After the first wave, when the input's records were not counted: the
     // input's bytes up to the end of its last line (blank lines, line ends
@@ -117,7 +124,11 @@ class Waves {
   detail::IdTable seen_ids_, done_persons_;
   std::string current_;
   std::uint64_t current_hash_ = 0;  ///< IdTable::hash(current_)
-  std::vector<Record> pending_;          ///< the records to settle, in input order
+  /// [0, held_): the records to settle, in input order; from held_ on,
+  /// spare records settled before, whose lists' room the next ones are read
+  /// into (clear_for_reading).
+  std::vector<Record> pending_;
+  std::size_t held_ = 0;
   std::vector<std::size_t> gaps_{0};     ///< gaps_[i]: decided outcomes just before pending_[i] (the last: after all)
   detail::HeldRejections decided_;       ///< the decided outcomes, in input order
   std::size_t run_start_ = 0;            ///< the current person's first record in pending_
@@ -150,18 +161,18 @@ class Waves {
   /// current person's run. `hashed_already`: ids_ holds the records'
   /// hashes (else they are hashed here).
   void scan(std::size_t from, bool last, bool hashed_already = false) {
-    counts_.read += pending_.size() - from;
+    counts_.read += held_ - from;
     // The id tables are large and reached at random: the ids are hashed
     // first, and each record's lookups load the slots of the record `ahead`
     // places on.
     constexpr std::size_t ahead = 12;
     if (!hashed_already) {
-      ids_.resize(pending_.size() - from);
-      for (std::size_t i = from; i < pending_.size(); ++i) ids_[i - from] = hashed(pending_[i]);
+      ids_.resize(held_ - from);
+      for (std::size_t i = from; i < held_; ++i) ids_[i - from] = hashed(pending_[i]);
     }
     std::size_t kept = from;
-    for (std::size_t i = from; i < pending_.size(); ++i) {
-      if (i + ahead < pending_.size()) {
+    for (std::size_t i = from; i < held_; ++i) {
+      if (i + ahead < held_) {
         const Record& next = pending_[i + ahead];
         if (next.has_stay_id) seen_ids_.prefetch(ids_[i + ahead - from].stay);
         if (next.has_person_id) done_persons_.prefetch(ids_[i + ahead - from].person);
@@ -181,14 +192,14 @@ class Waves {
         ++gaps_[kept];
         continue;
       }
-      if (kept != i) pending_[kept] = std::move(pending_[i]);
+      if (kept != i) std::swap(pending_[kept], pending_[i]);  // the decided one's room kept, as a spare
       ++kept;
       gaps_.push_back(0);
     }
-    pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(kept), pending_.end());
+    held_ = kept;
     // Everything before the current person's run is complete; with no
     // person yet (records without a readable person only), everything is.
-    const std::size_t cut = last || current_.empty() ? pending_.size() : run_start_;
+    const std::size_t cut = last || current_.empty() ? held_ : run_start_;
     if (cut == 0 && gaps_[0] == 0) return;
     settle_prefix(cut);
     run_start_ -= std::min(run_start_, cut);
@@ -216,14 +227,14 @@ class Waves {
       }
       flush();
     }
-    // The records and their outcomes are done with: emptied on the batch's
-    // threads (freeing them was a tenth of this thread's time), then taken
-    // out of the lists.
-    detail::each_in_slices(cut, std::max(1u, options_.batch.threads), [&](std::size_t, std::size_t k) {
-      pending_[k] = Record();
-      settled_[k] = Outcome();
-    });
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(cut));
+    // The outcomes are done with: emptied on the batch's threads (freeing
+    // them was a tenth of this thread's time). The records are kept as
+    // spares; the current person's run (a few records) moves to the front,
+    // swapped with the first of them.
+    detail::each_in_slices(cut, std::max(1u, options_.batch.threads),
+                           [&](std::size_t, std::size_t k) { settled_[k] = Outcome(); });
+    for (std::size_t k = 0; k < held_ - cut; ++k) std::swap(pending_[k], pending_[cut + k]);
+    held_ -= cut;
     gaps_.erase(gaps_.begin(), gaps_.begin() + static_cast<std::ptrdiff_t>(cut));
     gaps_[0] = 0;
   }

@@ -1107,3 +1107,122 @@ TEST(JsonGolden, ReaderAgreesWithErrorsFiles) {
   EXPECT_EQ(files, 6);
   EXPECT_GE(reading_rejections, 6 * 3);
 }
+
+namespace {
+
+// Every field of a record, as text, to compare two readings of one line.
+std::string shown(const Record& r) {
+  std::ostringstream o;
+  auto fen = [](Fen f) { return std::to_string(f.count()); };
+  o << "line " << r.line << " checked " << r.checked << " has " << r.has_stay_id << r.has_person_id;
+  if (r.rejection) {
+    const Rejection& j = *r.rejection;
+    o << " | rejected " << static_cast<int>(j.code) << ' ' << j.field << ' ' << j.message << " id "
+      << j.stay_id.value_or("-") << " line " << j.line;
+  }
+  const Stay& s = r.stay;
+  o << " | " << s.stay_id << ' ' << s.person_id << " ids " << int(s.identities.bits()) << " cat "
+    << static_cast<int>(s.category) << " age " << s.age << " ins " << static_cast<int>(s.insurance) << " level "
+    << static_cast<int>(s.hospital_level) << " region " << static_cast<int>(s.region) << " dates "
+    << s.admitted.days() << ' ' << s.discharged.days() << " flags " << int(s.flags.bits()) << " from "
+    << s.referred_from.value_or("-") << " dx";
+  for (const auto& d : s.diagnoses) o << ' ' << d;
+  o << " fees";
+  for (const FeeLine& f : s.fees) {
+    o << " [" << static_cast<int>(f.category) << ' ' << fen(f.amount) << ' ' << fen(f.over_limit) << ' '
+      << (f.selfpay_ratio ? std::to_string(f.selfpay_ratio->ten_thousandths()) : "-") << ' ' << f.code << ' '
+      << f.name << ']';
+  }
+  if (s.buckets) {
+    const Buckets& b = *s.buckets;
+    o << " buckets " << fen(b.total) << ' ' << fen(b.full_selfpay) << ' ' << fen(b.over_limit) << ' '
+      << fen(b.pre_selfpay) << ' ' << fen(b.in_scope);
+  }
+  if (s.prior) {
+    o << " prior";
+    for (const PriorEntry& p : *s.prior) o << ' ' << p.channel << ' ' << fen(p.accumulated) << ' ' << fen(p.paid) << ' ' << p.grants;
+  }
+  o << " | texts " << r.admitted_text << ' ' << r.discharged_text;
+  if (r.discharged_date) o << " date " << r.discharged_date->days();
+  return o.str();
+}
+
+}  // namespace
+
+// The library reads a line where its line source keeps it (no copy), and a
+// text given to JsonStayReader::read from a copy; a record read into a
+// Record that held another reuses its lists' room. All three must read
+// every line alike, also one cut anywhere, whatever follows it in memory:
+// the parser reads a little past a text's end (simdjson's padding), where a
+// line in place has its line end and then the next line, and a copy has a
+// line end and zeros. Here every prefix of records whose values end in
+// numbers, atoms, strings, lists and objects, each followed by lines that
+// would continue a cut number or atom, ended by LF, by CRLF or by nothing.
+TEST(JsonLines, ReadInPlaceReadsAsACopyDoes) {
+  const std::vector<std::string> records = {
+      stay().str(),
+      stay().set("age", "56").set("prior", R"({"basic": {"accumulated": "10.00", "paid": "5.00", "grants": 1}})")
+          .set("referred_from", R"("S-0000")").drop("fees")
+          .set("buckets", R"({"total": "100.00", "full_selfpay": "0", "over_limit": "0", "pre_selfpay": "0", "in_scope": "100.00"})")
+          .str(),
+      R"({"stay_id": "S-9", "person_id": "P-9", "age": 12345, "flags": [], "x": true, "y": null, "z": false, "w": -1.5e3})",
+  };
+  // A Record that held a stay with every list and optional field, read into again.
+  JsonStayReader reader;
+  Record reused = reader.read(records[1], 7);
+  ASSERT_TRUE(reused.stay.prior && reused.stay.buckets && reused.stay.referred_from) << shown(reused);
+  const std::vector<std::string> after = {"", "1234567890}", "e5}", "rue}", "ull}", "\"x\"}", "]}", "0.5]}"};
+  std::size_t compared = 0;
+  for (const std::string& rec : records) {
+    for (std::size_t cut = 0; cut <= rec.size(); ++cut) {
+      const std::string text = rec.substr(0, cut);
+      if (text.find_first_not_of(" ") == std::string::npos) continue;  // a blank line is not a record
+      const Record copied = reader.read(text, 1);
+      const std::string want = shown(copied);
+      reader.read(text, 1, reused);
+      ASSERT_EQ(shown(reused), want) << "reused, cut at " << cut << ": " << text;
+      for (const std::string& next : after) {
+        for (const char* end : {"\n", "\r\n", ""}) {
+          const std::string all = text + end + next;
+          // With no line end the next text continues the line: only the view's cut is the record.
+          const std::string_view view = *end ? std::string_view(all) : std::string_view(all).substr(0, text.size());
+          const std::vector<Record> in_place = read_jsonl(view);
+          ASSERT_FALSE(in_place.empty());
+          ASSERT_EQ(shown(in_place[0]), want) << "in place, cut at " << cut << ", then '" << end << next << "': " << text;
+          ++compared;
+        }
+      }
+    }
+  }
+  // 3 records of 375 + 393 + 122 bytes... every cut of each, 8 texts after, 3 line ends.
+  EXPECT_GT(compared, 20'000u);
+}
+
+// A Record read into again keeps the room of its fee lines and diagnoses
+// (nothing allocated for the next stay of no more lines), but not the room
+// of a hostile record's thousands of lines.
+TEST(JsonLines, ReadingIntoARecordKeepsItsListsRoom) {
+  JsonStayReader reader;
+  Record rec;
+  reader.read(stay().str(), 1, rec);
+  ASSERT_FALSE(rec.rejection.has_value());
+  ASSERT_EQ(rec.stay.fees.size(), 4u);
+  const FeeLine* fees_at = rec.stay.fees.data();
+  const std::string* diagnoses_at = rec.stay.diagnoses.data();
+  // Three fee lines and one diagnosis: they fit in the room of four and one.
+  reader.read(stay().set("fees", fees({kFeeA, kFeeB, kFeeC})).set("stay_id", R"("S-0002")").str(), 2, rec);
+  ASSERT_FALSE(rec.rejection.has_value());
+  EXPECT_EQ(rec.stay.stay_id, "S-0002");
+  EXPECT_EQ(rec.line, 2u);
+  EXPECT_EQ(rec.stay.fees.size(), 3u);
+  EXPECT_EQ(rec.stay.fees.data(), fees_at);
+  EXPECT_EQ(rec.stay.diagnoses.data(), diagnoses_at);
+  // 1,000 fee lines: read, then their room (more than 256 lines) let go.
+  std::vector<std::string> many(1000, kFeeA);
+  reader.read(stay().set("fees", fees(many)).str(), 3, rec);
+  ASSERT_FALSE(rec.rejection.has_value());
+  EXPECT_EQ(rec.stay.fees.size(), 1000u);
+  reader.read(stay().str(), 4, rec);
+  EXPECT_EQ(rec.stay.fees.size(), 4u);
+  EXPECT_LE(rec.stay.fees.capacity(), 256u);
+}
