@@ -170,7 +170,7 @@ class JsonFormat final : public Format {
       batch.clear();
       batch.resize(lines.size());  // made anew, not copies of a blank one
       each_in_slices(lines.size(), readers_.size(), [&](std::size_t t, std::size_t i) {
-        if (!ids_only(lines[i], batch[i])) batch[i] = readers_[t].read(lines[i].text, lines[i].number);
+        if (!ids_only(lines[i], batch[i])) read_line(readers_[t], lines[i], batch[i]);  // where the line is
       });
       std::vector<Found>& where = found[turn];
       where.clear();

@@ -233,8 +233,10 @@ class Waves {
     // swapped with the first of them.
     detail::each_in_slices(cut, std::max(1u, options_.batch.threads),
                            [&](std::size_t, std::size_t k) { settled_[k] = Outcome(); });
-    for (std::size_t k = 0; k < held_ - cut; ++k) std::swap(pending_[k], pending_[cut + k]);
-    held_ -= cut;
+    if (cut > 0) {
+      for (std::size_t k = 0; k < held_ - cut; ++k) std::swap(pending_[k], pending_[cut + k]);
+      held_ -= cut;
+    }
     gaps_.erase(gaps_.begin(), gaps_.begin() + static_cast<std::ptrdiff_t>(cut));
     gaps_[0] = 0;
   }
