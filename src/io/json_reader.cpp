@@ -957,15 +957,25 @@ bool JsonStayReader::peek_person(std::string_view text, std::string& person) {
   return false;
 }
 
-void for_each_json_line(std::istream& in, const std::function<void(std::string_view, std::uint64_t)>& sink,
-                        std::size_t max_record_bytes) {
+namespace {
+
+/// Calls each(line) for every record line of `in`, in batches of 4,096.
+template <class Each>
+void each_line(std::istream& in, std::size_t max_record_bytes, Each each) {
   detail::LineSource source(in, max_record_bytes);
   std::vector<detail::Line> lines;
   bool more = true;
   while (more) {
     more = source.next_batch(lines, 4096);
-    for (const auto& l : lines) sink(l.text, l.number);
+    for (const detail::Line& l : lines) each(l);
   }
+}
+
+}  // namespace
+
+void for_each_json_line(std::istream& in, const std::function<void(std::string_view, std::uint64_t)>& sink,
+                        std::size_t max_record_bytes) {
+  each_line(in, max_record_bytes, [&](const detail::Line& l) { sink(l.text, l.number); });
 }
 
 namespace {
@@ -985,13 +995,7 @@ std::vector<Record> read_all(std::istream& in, ReadLimits limits, std::size_t ex
   JsonStayReader reader(limits);
   std::vector<Record> out;
   out.reserve(expected);
-  detail::LineSource source(in, limits.max_record_bytes);
-  std::vector<detail::Line> lines;
-  bool more = true;
-  while (more) {
-    more = source.next_batch(lines, 4096);
-    for (const detail::Line& l : lines) detail::read_line(reader, l, out.emplace_back());
-  }
+  each_line(in, limits.max_record_bytes, [&](const detail::Line& l) { detail::read_line(reader, l, out.emplace_back()); });
   return out;
 }
 
