@@ -1226,3 +1226,73 @@ TEST(JsonLines, ReadingIntoARecordKeepsItsListsRoom) {
   EXPECT_EQ(rec.stay.fees.size(), 4u);
   EXPECT_LE(rec.stay.fees.capacity(), 256u);
 }
+
+// A Record read into again keeps the room of its fee lines and diagnoses.
+// A next record that gives fewer, none, null, a wrong type, or is no object
+// at all must read exactly as it does into a new Record: nothing of the
+// last stay's lists may remain (and a reader that wrote over the kept
+// items, as tried on 2026-12-07, must clear what it did not write).
+TEST(JsonLines, ReadingIntoARecordLeavesNothingOfTheLastLists) {
+  // The last stay: 6 fee lines (one with code and name, longer than a short
+  // string's room) and 3 diagnoses, read into the record before each text.
+  const std::string last =
+      stay().set("diagnoses", R"(["C16.9", "E11.9", "I10"])")
+          .set("fees", fees({kFeeA, kFeeB, kFeeC, kFeeA, kFeeB,
+                             R"({"category": "A", "amount": "1.00", "code": "a-rather-long-item-code-0001", "name": "a rather long item name"})"}))
+          .str();
+  const std::vector<std::string> next = {
+      stay().str(),                                             // 4 lines, 1 diagnosis
+      stay().set("fees", fees({kFeeB})).str(),                  // 1 line
+      stay().set("fees", "[]").str(),                           // none
+      stay().drop("fees").set("buckets", kBuckets).str(),       // bucket form: no fee lines
+      stay().set("fees", "null").set("buckets", kBuckets).str(),  // null counts as absent
+      stay().drop("fees").str(),                                // rejected: fees missing
+      stay().set("fees", "5").str(),                            // rejected: not a list
+      stay().set("diagnoses", "null").str(),                    // rejected: diagnoses missing
+      stay().set("diagnoses", "[]").str(),                      // rejected: no diagnosis
+      stay().set("diagnoses", R"(["", "E11.9"])").str(),       // rejected: an empty code
+      R"([1, 2])",                                              // JSON, not an object
+      R"("x")",
+      R"({"stay_id": )",                                        // not JSON
+  };
+  JsonStayReader reader;
+  for (const std::string& text : next) {
+    Record reused;
+    reader.read(last, 1, reused);
+    ASSERT_FALSE(reused.rejection.has_value()) << shown(reused);
+    ASSERT_EQ(reused.stay.fees.size(), 6u);
+    ASSERT_EQ(reused.stay.diagnoses.size(), 3u);
+    reader.read(text, 2, reused);
+    EXPECT_EQ(shown(reused), shown(reader.read(text, 2))) << text;
+  }
+}
+
+// A fee line's category and amount written with escapes read as plain ones,
+// and a string that is no amount is named as it reads unescaped (a reader
+// that took plain strings from the document's bytes, tried on 2026-12-07,
+// must still unescape the others).
+TEST(JsonRead, FeeStringsWithEscapesReadAsPlainOnes) {
+  const Record plain = read(stay().set("fees", fees({R"({"category": "B", "amount": "123.40", "over_limit": "3.00"})"})));
+  ASSERT_FALSE(plain.rejection.has_value());
+  // \u0042 is B, \u0033 is 3, \u002e is '.': the same line.
+  const Record escaped =
+      read(stay().set("fees", fees({R"({"category": "\u0042", "amount": "12\u0033.40", "over_limit": "\u0033\u002e00"})"})));
+  ASSERT_FALSE(escaped.rejection.has_value()) << escaped.rejection->message;
+  EXPECT_EQ(shown(escaped), shown(plain));
+  ASSERT_EQ(escaped.stay.fees.size(), 1u);
+  EXPECT_EQ(escaped.stay.fees[0].category, FeeCategory::B);
+  EXPECT_EQ(escaped.stay.fees[0].amount, Fen(12340));  // 123.40 yuan
+  EXPECT_EQ(escaped.stay.fees[0].over_limit, Fen(300));
+  // An escaped quote or backslash is no amount and no category: rejected as the text reads.
+  const Record quote = read(stay().set("fees", fees({R"({"category": "A", "amount": "12\"3"})"})));
+  ASSERT_TRUE(quote.rejection.has_value());
+  EXPECT_EQ(quote.rejection->field, "fees[0].amount");
+  EXPECT_NE(quote.rejection->message.find("12\"3"), std::string::npos) << quote.rejection->message;
+  const Record slash = read(stay().set("fees", fees({R"({"category": "\\", "amount": "1.00"})"})));
+  ASSERT_TRUE(slash.rejection.has_value());
+  EXPECT_EQ(slash.rejection->field, "fees[0].category");
+  EXPECT_NE(slash.rejection->message.find("'\\'"), std::string::npos) << slash.rejection->message;
+  // A category and an amount followed by spaces and line ends before the next token.
+  const Record spaced = read(stay().set("fees", "[{\"category\" : \"B\" \r\n , \"amount\" : \"123.40\" \t, \"over_limit\":\"3.00\"  }]"));
+  EXPECT_EQ(shown(spaced), shown(plain));
+}
