@@ -1,21 +1,44 @@
 #include "core/result_arena.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 
 namespace medsettle {
 
-namespace {
+void ResultArena::Free::operator()(std::byte* p) const noexcept { std::free(p); }
+
+ResultArena::Bytes ResultArena::new_block(std::size_t bytes) {
+  auto* p = static_cast<std::byte*>(std::malloc(bytes));
+  if (!p) throw std::bad_alloc();
+  return Bytes(p);
+}
+
+/// A chunk is one aligned huge page where transparent huge pages are on
+/// (or on for advised memory, Debian's default): a large batch writes its
+/// settlements into fresh chunks, and with 4 KiB pages it took a page fault
+/// for every 4 KiB it wrote (bench/README.md, "A large batch's page faults").
+/// The advice is a hint: where it fails or huge pages are off, the chunk is
+/// ordinary memory.
+ResultArena::Bytes ResultArena::new_chunk() {
+  auto* p = static_cast<std::byte*>(std::aligned_alloc(chunk_bytes, chunk_bytes));
+  if (!p) throw std::bad_alloc();
+  ::madvise(p, chunk_bytes, MADV_HUGEPAGE);
+  return Bytes(p);
+}
 
 /// Chunks of arenas that have gone, kept for the next ones (at most
 /// ResultArena::cached_bytes of them).
 struct ChunkCache {
   std::mutex mutex;
-  std::vector<std::unique_ptr<std::byte[]>> chunks;
+  std::vector<ResultArena::Bytes> chunks;
 
-  std::unique_ptr<std::byte[]> take() {
+  ResultArena::Bytes take() {
     {
       std::lock_guard lock(mutex);
       if (!chunks.empty()) {
@@ -24,9 +47,9 @@ struct ChunkCache {
         return c;
       }
     }
-    return std::make_unique_for_overwrite<std::byte[]>(ResultArena::chunk_bytes);
+    return ResultArena::new_chunk();
   }
-  void give(std::unique_ptr<std::byte[]> chunk) noexcept {
+  void give(ResultArena::Bytes chunk) noexcept {
     std::lock_guard lock(mutex);
     if (chunks.size() * ResultArena::chunk_bytes >= ResultArena::cached_bytes) return;  // freed here
     try {
@@ -35,6 +58,8 @@ struct ChunkCache {
     }
   }
 };
+
+namespace {
 
 ChunkCache& cache() {
   static auto* c = new ChunkCache;  // never destroyed: arenas may go after static destruction has begun
@@ -62,13 +87,13 @@ void* ResultArena::take(std::size_t bytes, std::size_t align) {
   // A list larger than a quarter of a chunk has a block of its own. (A
   // push_back that throws frees the new block and changes nothing.)
   if (bytes > chunk_ / 4) {
-    blocks_.push_back(Block{std::make_unique_for_overwrite<std::byte[]>(bytes), bytes});
+    blocks_.push_back(Block{new_block(bytes), bytes});
     return blocks_.back().memory.get();
   }
   if (void* p = bump(bytes, align)) return p;
   blocks_.push_back(chunk_ == chunk_bytes ? Block{cache().take(), chunk_bytes}
-                                          : Block{std::make_unique_for_overwrite<std::byte[]>(chunk_), chunk_});
-  at_ = blocks_.back().memory.get();  // aligned for any type (operator new[])
+                                          : Block{new_block(chunk_), chunk_});
+  at_ = blocks_.back().memory.get();  // aligned for any type (malloc)
   end_ = at_ + chunk_;
   std::byte* p = at_;
   at_ += bytes;

@@ -18,7 +18,8 @@ namespace medsettle {
 
 class ResultArena {
  public:
-  static constexpr std::size_t chunk_bytes = std::size_t{1} << 20;
+  /// A full chunk: one huge page, where the kernel gives them (see take()).
+  static constexpr std::size_t chunk_bytes = std::size_t{2} << 20;
   /// The most memory of freed arenas the process keeps for the next ones.
   static constexpr std::size_t cached_bytes = std::size_t{256} << 20;
 
@@ -42,10 +43,18 @@ class ResultArena {
   void seal() noexcept { sealed_ = true; }
 
  private:
+  struct Free {
+    void operator()(std::byte* p) const noexcept;
+  };
+  /// Memory from the C heap (a full chunk: aligned to its size).
+  using Bytes = std::unique_ptr<std::byte[], Free>;
+  static Bytes new_block(std::size_t bytes);
+  static Bytes new_chunk();
   struct Block {
-    std::unique_ptr<std::byte[]> memory;
+    Bytes memory;
     std::size_t size = 0;
   };
+  friend struct ChunkCache;
   void* take(std::size_t bytes, std::size_t align);
   void* allocate_locked(std::size_t bytes, std::size_t align);
   /// A small list in the current chunk (allocate()'s common case, inline;
