@@ -3,11 +3,11 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <new>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <new>
 
 namespace medsettle {
 
@@ -69,7 +69,7 @@ ChunkCache& cache() {
 }  // namespace
 
 ResultArena::ResultArena(std::size_t expected) noexcept
-    : chunk_(std::clamp<std::size_t>(expected, std::size_t{4} << 10, chunk_bytes)) {}
+    : chunk_(expected >= full_chunk_from ? chunk_bytes : std::max<std::size_t>(expected, std::size_t{4} << 10)) {}
 
 ResultArena::~ResultArena() {
   for (Block& b : blocks_) {

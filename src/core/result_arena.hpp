@@ -18,14 +18,17 @@ namespace medsettle {
 
 class ResultArena {
  public:
-  /// A full chunk: one huge page, where the kernel gives them (see take()).
+  /// A full chunk: one huge page, where the kernel gives them (new_chunk()).
   static constexpr std::size_t chunk_bytes = std::size_t{2} << 20;
+  /// An arena expected to take this much or more has full chunks, from the
+  /// cache below (1 MiB: the size of a full chunk until they became huge pages).
+  static constexpr std::size_t full_chunk_from = std::size_t{1} << 20;
   /// The most memory of freed arenas the process keeps for the next ones.
   static constexpr std::size_t cached_bytes = std::size_t{256} << 20;
 
   /// `expected`: about how many bytes the arena's lists will take. A small
-  /// batch gets small chunks, so that a settlement kept from it does not
-  /// keep a whole chunk alive for nothing.
+  /// batch gets small chunks (of `expected` bytes, at least 4 KiB), so that
+  /// a settlement kept from it does not keep a whole chunk alive for nothing.
   explicit ResultArena(std::size_t expected) noexcept;
   ResultArena(const ResultArena&) = delete;
   ResultArena& operator=(const ResultArena&) = delete;

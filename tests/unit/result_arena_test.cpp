@@ -51,6 +51,17 @@ TEST(ResultArena, AListLargerThanAQuarterChunkHasABlockOfItsOwn) {
   EXPECT_TRUE(large + 600'000 <= small || large >= small + ResultArena::chunk_bytes);
 }
 
+TEST(ResultArena, AnArenaExpectedToTakeAMebibyteHasFullChunks) {
+  // 1,048,576 bytes expected (a batch's range of 1,024 stays): full chunks, cached and aligned.
+  ResultArena arena(ResultArena::full_chunk_from);
+  const void* p = arena.allocate(16, 16);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % ResultArena::chunk_bytes, 0u);
+  // 1,500 lists of 1,000 bytes: 1,500,000 bytes, in the one chunk of 2,097,152 (a 1 MiB chunk would need two).
+  std::set<std::uintptr_t> chunks{chunk_of(p)};
+  for (int i = 0; i < 1500; ++i) chunks.insert(chunk_of(arena.allocate(1000, 8)));
+  EXPECT_EQ(chunks.size(), 1u);
+}
+
 TEST(ResultArena, ASmallBatchsArenaHasSmallChunks) {
   ResultArena arena(8 << 10);  // a batch of about 8 stays: chunks of 8 KiB
   const auto* first = static_cast<const std::byte*>(arena.allocate(1000, 8));
