@@ -77,7 +77,8 @@ inline Paid settle(const medsettle::Stay& stay, Ledger& led) {
     int level;
     bool out_of_province, rural_poor, dibao_or_tekun, nine_major;
   } s{static_cast<int>(stay.hospital_level), stay.region == medsettle::Region::out_of_province,
-      (stay.identities & 0x0F) != 0, (stay.identities & 0x06) != 0,
+      // 0x0F: registered_poor, dibao, tekun, poor_disabled; 0x06: dibao, tekun (Identity's bits)
+      (stay.identities.bits() & 0x0F) != 0, (stay.identities.bits() & 0x06) != 0,
       !stay.diagnoses.empty() && nine_major(stay.diagnoses.front(), stay.age)};
   Paid out;
   auto take = [&](int nb, const int* buckets, std::int64_t x) {

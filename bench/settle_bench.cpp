@@ -201,7 +201,7 @@ void BM_SettleOne(benchmark::State& state, const char* scheme, Traced trace) {
   auto recs = read_jsonl(slurp(std::string(MEDSETTLE_RULES_DIR) + "/../tests/golden/" + scheme + ".stays.jsonl"));
   const Stay* stay = nullptr;
   for (const Record& r : recs) {
-    if (!r.rejection && (r.stay.identities & 0x0F) && !r.stay.referred_from && !r.stay.prior &&
+    if (!r.rejection && (r.stay.identities.bits() & 0x0F) && !r.stay.referred_from && !r.stay.prior &&
         p.version_on(r.stay.discharged)) {
       stay = &r.stay;
       break;
