@@ -16,7 +16,6 @@
 // as long as ordinary ones under the unseeded std::hash).
 #pragma once
 
-#include <sys/mman.h>
 #include <sys/random.h>
 
 #include <cstdint>
@@ -33,6 +32,8 @@
 #include <vector>
 
 #include <bits/hash_bytes.h>  // std::_Hash_bytes: the library's own string hash, with a seed
+
+#include "core/huge_pages.hpp"
 
 namespace medsettle::detail {
 
@@ -163,12 +164,9 @@ class IdTable {
   /// Zeroed slots; 2 MiB aligned and advised as huge pages from 4 MiB on.
   static std::unique_ptr<Slot[], Release> allocate(std::size_t capacity) {
     static_assert(std::is_trivially_copyable_v<Slot>);
-    constexpr std::size_t huge = std::size_t{2} << 20;
-    const std::size_t bytes = capacity * sizeof(Slot), rounded = (bytes + huge - 1) / huge * huge;
-    const bool large = bytes >= 2 * huge;
-    void* p = large ? std::aligned_alloc(huge, rounded) : std::malloc(bytes);
+    const std::size_t bytes = capacity * sizeof(Slot);
+    void* p = bytes >= 2 * huge_page_bytes ? allocate_huge(bytes) : std::malloc(bytes);
     if (!p) throw std::bad_alloc();
-    if (large) ::madvise(p, rounded, MADV_HUGEPAGE);  // a hint: its failure is harmless
     std::memset(p, 0, bytes);  // a free slot is all zero bits (a null key pointer)
     return std::unique_ptr<Slot[], Release>(static_cast<Slot*>(p));
   }

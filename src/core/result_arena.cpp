@@ -1,7 +1,5 @@
 #include "core/result_arena.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -9,27 +7,27 @@
 #include <mutex>
 #include <new>
 
+#include "core/huge_pages.hpp"
+
 namespace medsettle {
 
 void ResultArena::Free::operator()(std::byte* p) const noexcept { std::free(p); }
 
-ResultArena::Bytes ResultArena::new_block(std::size_t bytes) {
+namespace {
+
+static_assert(ResultArena::chunk_bytes == detail::huge_page_bytes, "a full chunk is one huge page");
+
+ResultArena::Bytes new_block(std::size_t bytes) {
   auto* p = static_cast<std::byte*>(std::malloc(bytes));
   if (!p) throw std::bad_alloc();
-  return Bytes(p);
+  return ResultArena::Bytes(p);
 }
 
-/// A chunk is one aligned huge page where transparent huge pages are on
-/// (or on for advised memory, Debian's default): a large batch writes its
-/// settlements into fresh chunks, and with 4 KiB pages it took a page fault
-/// for every 4 KiB it wrote (bench/README.md, "A large batch's page faults").
-/// The advice is a hint: where it fails or huge pages are off, the chunk is
-/// ordinary memory.
-ResultArena::Bytes ResultArena::new_chunk() {
-  auto* p = static_cast<std::byte*>(std::aligned_alloc(chunk_bytes, chunk_bytes));
-  if (!p) throw std::bad_alloc();
-  ::madvise(p, chunk_bytes, MADV_HUGEPAGE);
-  return Bytes(p);
+/// A full chunk is one huge page: a large batch writes its settlements into
+/// fresh chunks, and with 4 KiB pages it took a page fault for every 4 KiB
+/// it wrote (bench/README.md, "A large batch's page faults").
+ResultArena::Bytes new_chunk() {
+  return ResultArena::Bytes(static_cast<std::byte*>(detail::allocate_huge(ResultArena::chunk_bytes)));
 }
 
 /// Chunks of arenas that have gone, kept for the next ones (at most
@@ -47,7 +45,7 @@ struct ChunkCache {
         return c;
       }
     }
-    return ResultArena::new_chunk();
+    return new_chunk();
   }
   void give(ResultArena::Bytes chunk) noexcept {
     std::lock_guard lock(mutex);
@@ -58,8 +56,6 @@ struct ChunkCache {
     }
   }
 };
-
-namespace {
 
 ChunkCache& cache() {
   static auto* c = new ChunkCache;  // never destroyed: arenas may go after static destruction has begun

@@ -18,7 +18,7 @@ namespace medsettle {
 
 class ResultArena {
  public:
-  /// A full chunk: one huge page, where the kernel gives them (new_chunk()).
+  /// A full chunk: one huge page, where the kernel gives them (core/huge_pages.hpp).
   static constexpr std::size_t chunk_bytes = std::size_t{2} << 20;
   /// An arena expected to take this much or more has full chunks, from the
   /// cache below (1 MiB: the size of a full chunk until they became huge pages).
@@ -45,19 +45,17 @@ class ResultArena {
   /// The batch's thread is done with the arena (ArenaScope's end).
   void seal() noexcept { sealed_ = true; }
 
- private:
   struct Free {
     void operator()(std::byte* p) const noexcept;
   };
   /// Memory from the C heap (a full chunk: aligned to its size).
   using Bytes = std::unique_ptr<std::byte[], Free>;
-  static Bytes new_block(std::size_t bytes);
-  static Bytes new_chunk();
+
+ private:
   struct Block {
     Bytes memory;
     std::size_t size = 0;
   };
-  friend struct ChunkCache;
   void* take(std::size_t bytes, std::size_t align);
   void* allocate_locked(std::size_t bytes, std::size_t align);
   /// A small list in the current chunk (allocate()'s common case, inline;
