@@ -159,34 +159,31 @@ Decimal split_decimal(std::string_view t, std::size_t max_frac) {
   return d;
 }
 
-/// The usual amount in one pass: up to 13 digits without a leading zero,
-/// then perhaps a point and one or two digits, at most 10^12 yuan. Anything
-/// else (false) goes the long way, which names what is wrong with it.
-bool plain_amount(std::string_view t, std::int64_t& fen) noexcept {
+}  // namespace
+
+std::size_t detail::plain_fen_prefix(std::string_view t, Fen& fen) noexcept {
   std::size_t i = 0;
   std::int64_t yuan = 0;
   while (i < t.size() && i < 14 && is_digit(t[i])) yuan = yuan * 10 + (t[i++] - '0');
-  if (i == 0 || i > 13 || (i > 1 && t[0] == '0')) return false;
+  if (i == 0 || i > 13 || (i > 1 && t[0] == '0')) return 0;
   std::int64_t cents = 0;
-  if (i < t.size()) {
-    const std::size_t decimals = t.size() - i - 1;
-    if (t[i] != '.' || decimals == 0 || decimals > 2) return false;
-    for (std::size_t j = i + 1; j < t.size(); ++j) {
-      if (!is_digit(t[j])) return false;
-      cents = cents * 10 + (t[j] - '0');
-    }
-    if (decimals == 1) cents *= 10;
+  if (i + 1 < t.size() && t[i] == '.' && is_digit(t[i + 1])) {
+    cents = (t[i + 1] - '0') * 10;
+    i += 2;
+    if (i < t.size() && is_digit(t[i])) cents += t[i++] - '0';
   }
-  fen = yuan * 100 + cents;
-  return fen <= max_amount.count();
+  const std::int64_t total = yuan * 100 + cents;
+  if (total > max_amount.count()) return 0;
+  fen = Fen(total);
+  return i;
 }
-
-}  // namespace
 
 AmountParse parse_amount(std::string_view text) noexcept {
   AmountParse out;
-  if (std::int64_t fen = 0; plain_amount(text, fen)) {
-    out.value = Fen(fen);
+  // The usual amount in one pass; anything else goes the long way, which
+  // names what is wrong with it.
+  if (Fen fen{}; !text.empty() && detail::plain_fen_prefix(text, fen) == text.size()) {
+    out.value = fen;
     return out;
   }
   if (!text.empty() && text.front() == '-') {

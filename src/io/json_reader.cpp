@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "core/fen_text.hpp"
 #include "core/text.hpp"
 #include "core/validation.hpp"
 #include "io/json_names.hpp"
@@ -64,6 +65,54 @@ bool json_number(std::string_view t) {
 }
 
 bool non_finite(std::string_view t) { return t == "NaN" || t == "Infinity" || t == "-Infinity"; }
+
+/// The bytes of a record from a point to its end, matched piece by piece:
+/// each match moves on only when the whole piece is there.
+struct Bytes {
+  const char* at;
+  const char* end;
+
+  bool literal(std::string_view s) {
+    if (static_cast<std::size_t>(end - at) < s.size() || std::memcmp(at, s.data(), s.size()) != 0) return false;
+    at += s.size();
+    return true;
+  }
+  /// An amount in its usual form (detail::plain_fen_prefix), as a string
+  /// (`"12.30"`) or a JSON number (`12.3`). A number's end is left to the
+  /// next match (a `,` or `}` must follow it there).
+  bool plain_fen(Fen& fen) {
+    const bool quoted = at < end && *at == '"';
+    const char* from = at + (quoted ? 1 : 0);
+    const std::size_t n = detail::plain_fen_prefix(std::string_view(from, static_cast<std::size_t>(end - from)), fen);
+    if (n == 0) return false;
+    if (quoted) {
+      if (from + n == end || from[n] != '"') return false;
+      at = from + n + 1;
+    } else {
+      at = from + n;
+    }
+    return true;
+  }
+  /// A value of digits and points only, as a string (`"0.30"`) or a JSON
+  /// number (`0.3`): its text. A number's end is left to the next match.
+  bool plain_number(std::string_view& text) {
+    constexpr std::ptrdiff_t longest = 24;
+    const bool quoted = at < end && *at == '"';
+    const char* from = at + (quoted ? 1 : 0);
+    const char* to = from;
+    while (to < end && to - from <= longest && ((*to >= '0' && *to <= '9') || *to == '.')) ++to;
+    if (to == from || to - from > longest) return false;
+    text = std::string_view(from, static_cast<std::size_t>(to - from));
+    if (quoted) {
+      if (to == end || *to != '"') return false;
+      at = to + 1;
+    } else {
+      if (!json_number(text)) return false;
+      at = to;
+    }
+    return true;
+  }
+};
 
 std::string_view type_name(od::json_type t) { return detail::json_type_name(t); }
 
@@ -199,7 +248,10 @@ struct Scratch {
 
 class Walker {
  public:
-  Walker(Record& rec, const ReadLimits& limits, Scratch& scratch) : rec_(rec), limits_(limits), scratch_(scratch) {
+  /// `end`: where the record's text ends (the document may be followed by
+  /// the next line's bytes).
+  Walker(Record& rec, const ReadLimits& limits, Scratch& scratch, const char* end)
+      : rec_(rec), limits_(limits), scratch_(scratch), end_(end) {
     scratch_.keys.clear();  // a record that was not JSON may have left some
   }
 
@@ -225,6 +277,8 @@ class Walker {
   Record& rec_;
   const ReadLimits& limits_;
   Scratch& scratch_;
+  const char* end_;
+  std::vector<FeeLine>* fees_ = nullptr;  // where the fee lines being read go
   std::optional<ErrorCode> code_;
   std::string field_;
   Message what_;
@@ -268,6 +322,7 @@ class Walker {
   bool person_field(Key key, const Path& path, od::value v);
   bool cost_field(Key key, const Path& path, od::value v);
   void fee(od::value v, std::size_t index);
+  bool plain_fee(od::value& v);
   void buckets(od::value v);
   void prior(od::value v);
   bool is_null(od::value& v) { return kind(v) == od::json_type::null; }
@@ -638,10 +693,16 @@ bool Walker::cost_field(Key key, const Path& path, od::value v) {
     // engine's pass over them needs more than it saves to move them once
     // (reading them straight into the stay's list made every settle() 40%
     // slower, the baseline benchmark over the same records 2.4x).
-    std::vector<FeeLine>& lines = scratch_.fees;
+    // A record read into again keeps its block (clear_for_reading): its
+    // lines are read straight into that block, where they would have been
+    // moved to (a longer list grows it).
+    std::vector<FeeLine>& lines = st.fees.capacity() != 0 ? st.fees : scratch_.fees;
     lines.clear();
-    want_list(v, path, limits_.max_fee_lines, [&](od::value x, std::size_t i) { fee(x, i); });
-    st.fees.assign(std::make_move_iterator(lines.begin()), std::make_move_iterator(lines.end()));
+    fees_ = &lines;
+    want_list(v, path, limits_.max_fee_lines, [&](od::value x, std::size_t i) {
+      if (failed() || !plain_fee(x)) fee(x, i);
+    });
+    if (&lines != &st.fees) st.fees.assign(std::make_move_iterator(lines.begin()), std::make_move_iterator(lines.end()));
   } else if (key == Key::buckets) {
     seen_buckets_ = true;
     buckets(v);
@@ -657,7 +718,7 @@ void Walker::fee(od::value v, std::size_t index) {
   static constexpr std::array<KeyName, 6> names{"category", "amount", "over_limit", "selfpay_ratio",
                                                          "code",     "name"};
   Path base("fees", index);
-  FeeLine& line = scratch_.fees.emplace_back();
+  FeeLine& line = fees_->emplace_back();
   bool has_category = false, has_amount = false, has_over = false;
   std::optional<Rate> ratio;
   bool ok = want_object(v, base, names, [&](int slot, std::string_view, const Path& path, od::value& x) {
@@ -708,7 +769,7 @@ void Walker::fee(od::value v, std::size_t index) {
     }
   });
   if (!ok) {
-    scratch_.fees.pop_back();
+    fees_->pop_back();
     return;
   }
   if (!has_category) {
@@ -728,6 +789,49 @@ void Walker::fee(od::value v, std::size_t index) {
     if (auto p = detail::check_fee_across(index, line, false)) fail(std::move(*p));
   }
   line.selfpay_ratio = ratio;
+}
+
+/// A fee line written as the command writes it and as most exports do, read
+/// from the document's bytes without walking its values one by one:
+/// `{"category":"A","amount":"12.34"}`, then perhaps `"over_limit"` and then
+/// `"selfpay_ratio"`, in that order, with no spaces and no escapes, each
+/// amount and the rate a string or a number of digits and points. Taken only
+/// when the line is a valid one; false, with nothing read, for anything else
+/// (other keys or order, spaces, nulls, a value the parsers refuse, a line
+/// that breaks a rule), which fee() then reads the long way and names what is
+/// wrong with it.
+///
+/// Why this is safe: the bytes matched are a complete object with no
+/// backslash inside its strings, so the parser's own view of them (stage 1
+/// found its `{` outside any string) is the same tokens, which the list's
+/// iteration skips as a value left unread; the match never reads past the
+/// record's end (`end_`); every value goes through the same checks as in
+/// fee(): plain_fen_prefix (parse_amount's usual form), parse_rate and
+/// fee_across_holds.
+bool Walker::plain_fee(od::value& v) {
+  Bytes b{v.raw_json_token().data(), end_};
+  if (!b.literal(R"({"category":")") || b.at == b.end || *b.at < 'A' || *b.at > 'C') return false;
+  const auto category = static_cast<FeeCategory>(*b.at - 'A');
+  ++b.at;
+  Fen amount{}, over{};
+  std::string_view ratio;
+  if (!b.literal(R"(","amount":)") || !b.plain_fen(amount)) return false;
+  if (b.literal(R"(,"over_limit":)") && !b.plain_fen(over)) return false;
+  const bool has_ratio = b.literal(R"(,"selfpay_ratio":)");
+  if (has_ratio && !b.plain_number(ratio)) return false;
+  if (!b.literal("}")) return false;
+  const RateParse r = has_ratio ? parse_rate(ratio) : RateParse{};
+  if (!r) return false;
+  FeeLine& line = fees_->emplace_back();
+  line.category = category;
+  line.amount = amount;
+  line.over_limit = over;
+  if (!detail::fee_across_holds(line, has_ratio)) {
+    fees_->pop_back();
+    return false;
+  }
+  if (has_ratio) line.selfpay_ratio = r.value;
+  return true;
 }
 
 void Walker::buckets(od::value v) {
@@ -862,7 +966,7 @@ void read_record(ReaderState& state, std::string_view text, std::uint64_t line, 
   }
   try {
     od::document doc = must(state.parser.iterate(json, text.size(), text.size() + sj::SIMDJSON_PADDING));
-    Walker w(rec, state.limits, state.scratch);
+    Walker w(rec, state.limits, state.scratch, json + text.size());
     auto type = doc.type();
     if (type.error()) not_json(type.error());
     if (type.value_unsafe() != od::json_type::object) {

@@ -1166,6 +1166,12 @@ TEST(JsonLines, ReadInPlaceReadsAsACopyDoes) {
           .set("buckets", R"({"total": "100.00", "full_selfpay": "0", "over_limit": "0", "pre_selfpay": "0", "in_scope": "100.00"})")
           .str(),
       R"({"stay_id": "S-9", "person_id": "P-9", "age": 12345, "flags": [], "x": true, "y": null, "z": false, "w": -1.5e3})",
+      // Written without spaces, as the command writes stays: its fee lines
+      // are read from the document's bytes (a cut inside one must not let
+      // that reading run on into the text after the record).
+      R"({"stay_id":"S-2","person_id":"P-2","age":40,"hospital_level":"county","region":"in_county",)"
+      R"("admitted":"2024-01-01","discharged":"2024-01-03","diagnoses":["A09"],"fees":[{"category":"A","amount":"12.34"},)"
+      R"({"category":"B","amount":56.7,"over_limit":"1.00","selfpay_ratio":"0.1"},{"category":"C","amount":0}]})",
   };
   // A Record that held a stay with every list and optional field, read into again.
   JsonStayReader reader;
@@ -1194,8 +1200,93 @@ TEST(JsonLines, ReadInPlaceReadsAsACopyDoes) {
       }
     }
   }
-  // 3 records of 375 + 393 + 122 bytes... every cut of each, 8 texts after, 3 line ends.
-  EXPECT_GT(compared, 20'000u);
+  // 4 records of 375 + 393 + 122 + 325 bytes... every cut of each, 8 texts after, 3 line ends.
+  EXPECT_GT(compared, 28'000u);
+}
+
+// A fee line written without spaces is read from the document's bytes
+// (json_reader.cpp, Walker::plain_fee); any other way of writing the same
+// line is walked value by value. The two must read the same: the same lines,
+// and for a line that breaks a rule the same rejection (code, field and
+// message). Each line here is read in the middle of the example's list, once
+// as written and once with a space after its `{`, which sends it the long way.
+TEST(JsonLines, FeeLinesWithoutSpacesReadAsSpacedOnesDo) {
+  const std::vector<std::string> lines = {
+      // read: 1234 fen; 50 fen, over the limit 25, self-pay ratio 0.3 = 3000/10000
+      R"({"category":"A","amount":"12.34"})",
+      R"({"category":"B","amount":"0.5","over_limit":"0.25","selfpay_ratio":"0.3"})",
+      R"({"category":"B","amount":12.3,"over_limit":0,"selfpay_ratio":0.1})",
+      R"({"category":"C","amount":"0"})",
+      R"({"category":"C","amount":"1000000000000.00"})",                 // 10^12 yuan, the most (the stay's total is above it)
+      R"({"category":"A","amount":"1.00","over_limit":"1.00"})",          // over the limit = amount
+      // rejected, or read the long way
+      R"({"category":"C","amount":"1000000000000.01"})",                  // above 10^12 yuan
+      R"({"category":"A","amount":"99999999999999"})",                    // 14 digits
+      R"({"category":"A","amount":"12.345"})",                            // 3 decimals
+      R"({"category":"A","amount":12.345})",
+      R"({"category":"A","amount":"012"})",                               // leading zero
+      R"({"category":"A","amount":"-1.00"})",
+      R"({"category":"A","amount":"-0"})",
+      R"({"category":"A","amount":"1e3"})",
+      R"({"category":"A","amount":1e3})",
+      R"({"category":"A","amount":"12."})",
+      R"({"category":"A","amount":12.})",                                 // not JSON
+      R"({"category":"A","amount":"1.2.3"})",
+      R"({"category":"A","amount":""})",
+      R"({"category":"A","amount":"1.00"})",                         // an escape
+      R"({"category":"D","amount":"1.00"})",
+      R"({"category":"AB","amount":"1.00"})",
+      R"({"category":"A","amount":"1.00","over_limit":"2.00"})",          // over the limit > amount
+      R"({"category":"A","amount":"1.00","selfpay_ratio":"0.1"})",        // a ratio on an A line
+      R"({"category":"B","amount":"1.00","selfpay_ratio":"1.5"})",
+      R"({"category":"B","amount":"1.00","selfpay_ratio":"0.12345"})",
+      R"({"category":"B","amount":"1.00","selfpay_ratio":"-0.1"})",
+      R"({"category":"A","amount":"1.00","amount":"2.00"})",              // a key twice
+      R"({"category":"A"})",
+      R"({"amount":"1.00","category":"A"})",                              // another order
+      R"({"category":"A","amount":"1.00","code":"X1","name":"a name"})",
+      R"({"category":"A","amount":"1.00","x":1})",
+      R"({"category":"A","amount":null})",
+      R"({"category":"A","amount":"1.00","over_limit":null})",
+      R"({"category":"A","amount":"1.00"} )",
+      R"({"category":"A","amount":"1.00",})",                             // not JSON
+      R"({"category":"A","amount":"1.00")",                               // not JSON
+  };
+  std::size_t read_as_valid = 0, rejected = 0;
+  JsonStayReader reader;
+  Record into;
+  for (const std::string& line : lines) {
+    const std::string spaced = "{ " + line.substr(1);
+    const Record plain = reader.read(stay().set("fees", fees_third(line)).str(), 1);
+    const Record walked = reader.read(stay().set("fees", fees_third(spaced)).str(), 1);
+    ASSERT_EQ(shown(plain), shown(walked)) << line;
+    reader.read(stay().set("fees", fees_third(line)).str(), 1, into);  // into a record read into before
+    ASSERT_EQ(shown(into), shown(walked)) << line;
+    (plain.rejection ? rejected : read_as_valid) += 1;
+  }
+  // 5 of the first 6 (the 10^12 yuan line makes the stay's total too large),
+  // and 5 lines written another way: an escape, another order, code and
+  // name, a null, a space after the line.
+  EXPECT_EQ(read_as_valid, 10u);
+  EXPECT_EQ(rejected, lines.size() - 10);
+
+  // The values of the second line: 0.5 yuan = 50 fen, 0.25 = 25 fen, 0.3 = 3000 ten-thousandths.
+  const Record r = reader.read(stay().set("fees", fees_third(lines[1])).str(), 1);
+  ASSERT_FALSE(r.rejection.has_value()) << shown(r);
+  const FeeLine& f = r.stay.fees[2];
+  EXPECT_EQ(f.category, FeeCategory::B);
+  EXPECT_EQ(f.amount, Fen(50));
+  EXPECT_EQ(f.over_limit, Fen(25));
+  ASSERT_TRUE(f.selfpay_ratio.has_value());
+  EXPECT_EQ(f.selfpay_ratio->ten_thousandths(), 3000);
+  // A whole list without spaces: 12.34 + 56.70 + 0 yuan.
+  const Record all = reader.read(
+      stay().set("fees", R"([{"category":"A","amount":"12.34"},{"category":"B","amount":56.7},{"category":"C","amount":0}])").str(), 1);
+  ASSERT_FALSE(all.rejection.has_value()) << shown(all);
+  ASSERT_EQ(all.stay.fees.size(), 3u);
+  EXPECT_EQ(all.stay.fees[0].amount, Fen(1234));
+  EXPECT_EQ(all.stay.fees[1].amount, Fen(5670));
+  EXPECT_EQ(all.stay.fees[2].amount, Fen(0));
 }
 
 // A Record read into again keeps the room of its fee lines and diagnoses
