@@ -325,7 +325,10 @@ class Walker {
   bool plain_fee(od::value& v);
   void buckets(od::value v);
   void prior(od::value v);
-  bool is_null(od::value& v) { return kind(v) == od::json_type::null; }
+  // kind(v) == null, from the value's first byte: simdjson types a value by
+  // it, and only null starts with 'n' (a broken literal such as `nul` is
+  // typed null too, and found out when it is skipped).
+  static bool is_null(od::value& v) { return *v.raw_json_token().data() == 'n'; }
   // The JSON type of a value; NaN and Infinity atoms count as numbers.
   static od::json_type kind(od::value& v) {
     auto t = v.type();

@@ -49,9 +49,9 @@ std::string grouped(const std::string& scheme) {
   return out;
 }
 
-std::string render(const Plan& plan, const Outcome& o) {
+std::string render(const Plan& /*plan*/, const Outcome& o) {
   std::string s;
-  if (o.settled()) write_json(s, plan, o.settlement());
+  if (o.settled()) write_json(s, o.settlement());
   else write_json(s, o.rejection());
   return s + "\n";
 }
