@@ -5,7 +5,12 @@
 //   default limits and under tiny ones;
 // - JsonStayReader::read of the whole input as one record never throws;
 // - a record read as valid is a stay SEMANTICS.md §2 allows, and
-//   peek_person (which settle_stream's grouping relies on) agrees with it.
+//   peek_person (which settle_stream's grouping relies on) agrees with it;
+// - a fee line written without spaces, which the reader takes from the
+//   document's bytes (Walker::plain_fee), reads as the same line with a
+//   space after its `{` does, which is walked value by value: the same
+//   stay, or the same rejection (for text that is not JSON, the same code).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
@@ -18,6 +23,48 @@
 using namespace medsettle;
 
 namespace {
+
+/// `text` with a space after every `{` that starts `{"category":`. In JSON
+/// such a `{` is never inside a string (its `"` would end the string, and
+/// `category` would follow it bare), so the record means the same; the
+/// space sends its fee lines the long way.
+std::string spaced_fee_lines(std::string_view text) {
+  static constexpr std::string_view start = R"({"category":)";
+  std::string out;
+  out.reserve(text.size() + 64);
+  std::size_t from = 0;
+  for (std::size_t at = text.find(start); at != std::string_view::npos; at = text.find(start, at + 1)) {
+    out.append(text.substr(from, at + 1 - from));
+    out += ' ';
+    from = at + 1;
+  }
+  out.append(text.substr(from));
+  return out;
+}
+
+void check_same_reading(const Record& plain, const Record& walked) {
+  FUZZ_CHECK(plain.rejection.has_value() == walked.rejection.has_value(),
+             std::string("fee lines without spaces: ") + (plain.rejection ? "rejected" : "read") +
+                 ", with spaces: " + (walked.rejection ? walked.rejection->message : "read"));
+  if (plain.rejection) {
+    const Rejection& a = *plain.rejection;
+    const Rejection& b = *walked.rejection;
+    FUZZ_CHECK(a.code == b.code, "fee lines without spaces: " + a.message + " / with spaces: " + b.message);
+    if (a.code != ErrorCode::not_json) {
+      FUZZ_CHECK(a.field == b.field && a.message == b.message,
+                 "fee lines without spaces: " + a.message + " / with spaces: " + b.message);
+    }
+    return;
+  }
+  const std::vector<FeeLine>& x = plain.stay.fees;
+  const std::vector<FeeLine>& y = walked.stay.fees;
+  FUZZ_CHECK(x.size() == y.size(), "fee lines without spaces: a different number of lines");
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    FUZZ_CHECK(x[i].category == y[i].category && x[i].amount == y[i].amount && x[i].over_limit == y[i].over_limit &&
+                   x[i].selfpay_ratio == y[i].selfpay_ratio && x[i].code == y[i].code && x[i].name == y[i].name,
+               "fee lines without spaces: line " + std::to_string(i) + " reads differently");
+  }
+}
 
 void check_records(std::string_view text, const ReadLimits& limits, const char* which) {
   const std::vector<std::uint64_t> want = fuzz::jsonl_record_lines(text);
@@ -61,6 +108,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string person;
     FUZZ_CHECK(reader.peek_person(text, person), "peek_person fails on a valid stay");
     FUZZ_CHECK(person == one.stay.person_id, "peek_person '" + person + "' != '" + one.stay.person_id + "'");
+  }
+  // The same records with their fee lines walked value by value: the whole
+  // input, and each of its first 64 lines.
+  if (text.find(R"({"category":)") != std::string_view::npos) {
+    check_same_reading(one, reader.read(spaced_fee_lines(text), 7));
+    std::size_t from = 0;
+    for (int n = 0; n < 64 && from < text.size(); ++n) {
+      const std::size_t end = std::min(text.find('\n', from), text.size());
+      const std::string_view line = text.substr(from, end - from);
+      if (line.find(R"({"category":)") != std::string_view::npos) {
+        check_same_reading(reader.read(line, 1), reader.read(spaced_fee_lines(line), 1));
+      }
+      from = end + 1;
+    }
   }
   // Reading the same text twice with one reader gives the same record.
   Record two = reader.read(text, 7);
