@@ -322,6 +322,7 @@ class Walker {
   bool person_field(Key key, const Path& path, od::value v);
   bool cost_field(Key key, const Path& path, od::value v);
   void fee(od::value v, std::size_t index);
+  FeeLine& new_fee_line();
   bool plain_fee(od::value& v);
   void buckets(od::value v);
   void prior(od::value v);
@@ -698,14 +699,13 @@ bool Walker::cost_field(Key key, const Path& path, od::value v) {
     // slower, the baseline benchmark over the same records 2.4x).
     // A record read into again keeps its block (clear_for_reading): its
     // lines are read straight into that block, where they would have been
-    // moved to (a longer list grows it).
-    std::vector<FeeLine>& lines = st.fees.capacity() != 0 ? st.fees : scratch_.fees;
-    lines.clear();
-    fees_ = &lines;
+    // moved to, as long as they fit (new_fee_line).
+    scratch_.fees.clear();
+    fees_ = st.fees.capacity() != 0 ? &st.fees : &scratch_.fees;
     want_list(v, path, limits_.max_fee_lines, [&](od::value x, std::size_t i) {
       if (failed() || !plain_fee(x)) fee(x, i);
     });
-    if (&lines != &st.fees) st.fees.assign(std::make_move_iterator(lines.begin()), std::make_move_iterator(lines.end()));
+    if (fees_ != &st.fees) st.fees.assign(std::make_move_iterator(fees_->begin()), std::make_move_iterator(fees_->end()));
   } else if (key == Key::buckets) {
     seen_buckets_ = true;
     buckets(v);
@@ -721,7 +721,7 @@ void Walker::fee(od::value v, std::size_t index) {
   static constexpr std::array<KeyName, 6> names{"category", "amount", "over_limit", "selfpay_ratio",
                                                          "code",     "name"};
   Path base("fees", index);
-  FeeLine& line = fees_->emplace_back();
+  FeeLine& line = new_fee_line();
   bool has_category = false, has_amount = false, has_over = false;
   std::optional<Rate> ratio;
   bool ok = want_object(v, base, names, [&](int slot, std::string_view, const Path& path, od::value& x) {
@@ -825,7 +825,7 @@ bool Walker::plain_fee(od::value& v) {
   if (!b.literal("}")) return false;
   const RateParse r = has_ratio ? parse_rate(ratio) : RateParse{};
   if (!r) return false;
-  FeeLine& line = fees_->emplace_back();
+  FeeLine& line = new_fee_line();
   line.category = category;
   line.amount = amount;
   line.over_limit = over;
@@ -835,6 +835,21 @@ bool Walker::plain_fee(od::value& v) {
   }
   if (has_ratio) line.selfpay_ratio = r.value;
   return true;
+}
+
+/// A new fee line at the end of the list being read. When the stay's own
+/// block is full, its lines move to the reader's list and the rest follow
+/// them there: the stay then gets a block of exactly their number, as a
+/// new record does, not one grown by doubling (which could pass the size
+/// clear_for_reading keeps, and be let go and allocated again each time).
+FeeLine& Walker::new_fee_line() {
+  std::vector<FeeLine>& own = rec_.stay.fees;
+  if (fees_ == &own && own.size() == own.capacity()) {
+    scratch_.fees.assign(std::make_move_iterator(own.begin()), std::make_move_iterator(own.end()));
+    own.clear();
+    fees_ = &scratch_.fees;
+  }
+  return fees_->emplace_back();
 }
 
 void Walker::buckets(od::value v) {

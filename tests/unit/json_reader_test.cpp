@@ -1318,6 +1318,31 @@ TEST(JsonLines, ReadingIntoARecordKeepsItsListsRoom) {
   EXPECT_LE(rec.stay.fees.capacity(), 256u);
 }
 
+// A list longer than the block a reused Record kept gets a block of exactly
+// its lines, as a new Record does, which is then kept in turn: 3 lines, then
+// 200 (a block of 200, not 3 doubled to 384, which is over the 256 kept and
+// would be let go), then 5 (read into the 200's block). The same whether a
+// line is read from the bytes (no spaces) or walked.
+TEST(JsonLines, ALongerListInAReusedRecordGetsAnExactBlock) {
+  for (const std::string& line : {kFeeA, std::string(R"({"category":"A","amount":"8123.40"})")}) {
+    JsonStayReader reader;
+    Record rec;
+    reader.read(stay().set("fees", fees({line, line, line})).str(), 1, rec);
+    ASSERT_FALSE(rec.rejection.has_value()) << shown(rec);
+    EXPECT_EQ(rec.stay.fees.capacity(), 3u);
+    reader.read(stay().set("fees", fees(std::vector<std::string>(200, line))).str(), 2, rec);
+    ASSERT_FALSE(rec.rejection.has_value()) << shown(rec);
+    ASSERT_EQ(rec.stay.fees.size(), 200u);
+    EXPECT_EQ(rec.stay.fees.capacity(), 200u) << line;
+    EXPECT_EQ(rec.stay.fees[199].amount, Fen(812340));
+    const FeeLine* kept = rec.stay.fees.data();
+    reader.read(stay().set("fees", fees(std::vector<std::string>(5, line))).str(), 3, rec);
+    ASSERT_FALSE(rec.rejection.has_value()) << shown(rec);
+    EXPECT_EQ(rec.stay.fees.size(), 5u);
+    EXPECT_EQ(rec.stay.fees.data(), kept) << line;
+  }
+}
+
 // A Record read into again keeps the room of its fee lines and diagnoses.
 // A next record that gives fewer, none, null, a wrong type, or is no object
 // at all must read exactly as it does into a new Record: nothing of the
