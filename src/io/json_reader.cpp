@@ -77,40 +77,33 @@ struct Bytes {
     at += s.size();
     return true;
   }
-  /// An amount in its usual form (detail::plain_fen_prefix), as a string
-  /// (`"12.30"`) or a JSON number (`12.3`). A number's end is left to the
-  /// next match (a `,` or `}` must follow it there).
-  bool plain_fen(Fen& fen) {
+  /// A value written as a string (`"12.30"`) or as a bare JSON number
+  /// (`12.3`) whose text `scan` takes: scan(rest, quoted) is the length of
+  /// the value's start it takes from the rest of the record, 0 for none. A
+  /// bare number's end is left to the next match (a `,` or `}` must follow).
+  template <class Scan>
+  bool quoted_or_bare(Scan scan) {
     const bool quoted = at < end && *at == '"';
     const char* from = at + (quoted ? 1 : 0);
-    const std::size_t n = detail::plain_fen_prefix(std::string_view(from, static_cast<std::size_t>(end - from)), fen);
+    const std::size_t n = scan(std::string_view(from, static_cast<std::size_t>(end - from)), quoted);
     if (n == 0) return false;
-    if (quoted) {
-      if (from + n == end || from[n] != '"') return false;
-      at = from + n + 1;
-    } else {
-      at = from + n;
-    }
+    if (quoted && (from + n == end || from[n] != '"')) return false;
+    at = from + n + (quoted ? 1 : 0);
     return true;
   }
-  /// A value of digits and points only, as a string (`"0.30"`) or a JSON
-  /// number (`0.3`): its text. A number's end is left to the next match.
+  /// An amount in its usual form (detail::plain_fen_prefix).
+  bool plain_fen(Fen& fen) {
+    return quoted_or_bare([&](std::string_view rest, bool) { return detail::plain_fen_prefix(rest, fen); });
+  }
+  /// A value of digits and points only (a rate, `"0.30"` or `0.3`): its text.
   bool plain_number(std::string_view& text) {
-    constexpr std::ptrdiff_t longest = 24;
-    const bool quoted = at < end && *at == '"';
-    const char* from = at + (quoted ? 1 : 0);
-    const char* to = from;
-    while (to < end && to - from <= longest && ((*to >= '0' && *to <= '9') || *to == '.')) ++to;
-    if (to == from || to - from > longest) return false;
-    text = std::string_view(from, static_cast<std::size_t>(to - from));
-    if (quoted) {
-      if (to == end || *to != '"') return false;
-      at = to + 1;
-    } else {
-      if (!json_number(text)) return false;
-      at = to;
-    }
-    return true;
+    return quoted_or_bare([&](std::string_view rest, bool quoted) -> std::size_t {
+      constexpr std::size_t longest = 24;
+      std::size_t n = 0;
+      while (n < rest.size() && n <= longest && ((rest[n] >= '0' && rest[n] <= '9') || rest[n] == '.')) ++n;
+      text = rest.substr(0, n);
+      return n > longest || (!quoted && !json_number(text)) ? 0 : n;
+    });
   }
 };
 
