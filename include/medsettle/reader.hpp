@@ -10,6 +10,7 @@
 #include <istream>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,24 @@ class MEDSETTLE_API JsonStayReader {
   /// record into the same Record (or the same few) allocates nothing once
   /// they have grown. What it reads is what read(text, line) returns.
   void read(std::string_view text, std::uint64_t line, Record& into);
+
+  /// Readable bytes read_in_place needs after a record's text.
+  static constexpr std::size_t padding = 64;
+
+  /// The same as read(text, line, into), without copying `text` first:
+  /// the record is parsed where it lies. The `padding` bytes after
+  /// `text`'s end must be readable memory of the same buffer (in a JSON
+  /// Lines text held in memory, the next lines, and room left after the
+  /// last one); what they hold does not change what is read. Reads what
+  /// read(text, line, into) reads.
+  void read_in_place(std::string_view text, std::uint64_t line, Record& into);
+
+  /// Reads texts[i], line first_line + i, into into[i] for each i, as
+  /// read_in_place(texts[i], first_line + i, into[i]) does, with the same
+  /// `padding` after each text; while one is read, the room of the record
+  /// read next is asked from memory. The two lists must be as long
+  /// (else UsageError, and nothing is read).
+  void read_in_place(std::span<const std::string_view> texts, std::uint64_t first_line, std::span<Record> into);
 
   /// Reads only the top-level `person_id` string of a record, cheaply.
   /// False if the record is not a JSON object or has no readable person_id.

@@ -947,7 +947,7 @@ struct ReaderState {
   Scratch scratch;
 };
 
-static_assert(detail::line_padding >= sj::SIMDJSON_PADDING);
+static_assert(detail::line_padding >= sj::SIMDJSON_PADDING && JsonStayReader::padding == detail::line_padding);
 
 /// Reads one record into `rec`, a Record as default-constructed or emptied
 /// by clear_for_reading (read_jsonl reads each in its place in the list,
@@ -1019,6 +1019,41 @@ Record JsonStayReader::read(std::string_view text, std::uint64_t line) {
 void JsonStayReader::read(std::string_view text, std::uint64_t line, Record& into) {
   detail::clear_for_reading(into);
   read_record(*impl_, text, line, into);
+}
+
+void JsonStayReader::read_in_place(std::string_view text, std::uint64_t line, Record& into) {
+  detail::clear_for_reading(into);
+  read_record(*impl_, text, line, into, true);
+}
+
+void JsonStayReader::read_in_place(std::span<const std::string_view> texts, std::uint64_t first_line,
+                                   std::span<Record> into) {
+  if (texts.size() != into.size()) {
+    throw UsageError(message(N_("read_in_place: {} texts for {} records"), texts.size(), into.size()));
+  }
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    detail::ask_ahead(into, i);
+    read_in_place(texts[i], first_line + i, into[i]);
+  }
+}
+
+void detail::ask_ahead(std::span<const Record> records, std::size_t i) noexcept {
+  // The record after the next, to be written (so that its lists' places
+  // are in the cache when the next one is asked for)...
+  if (i + 2 < records.size()) {
+    const char* p = reinterpret_cast<const char*>(&records[i + 2]);
+    for (std::size_t at = 0; at < sizeof(Record); at += 64) __builtin_prefetch(p + at, 1);
+  }
+  if (i + 1 >= records.size()) return;
+  // ...and the next one's fee lines and diagnoses, which clear_for_reading
+  // will empty.
+  const auto ask = [](const auto& list) {
+    const char* p = reinterpret_cast<const char*>(list.data());
+    const std::size_t bytes = list.size() * sizeof(list[0]);
+    for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at);
+  };
+  ask(records[i + 1].stay.fees);
+  ask(records[i + 1].stay.diagnoses);
 }
 
 void detail::clear_for_reading(Record& rec) {

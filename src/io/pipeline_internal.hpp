@@ -53,15 +53,23 @@ class Beside {
   void start(std::function<void()> task);
 };
 
-/// Calls each(t, i) for every i in [0, n) on up to `threads` threads (at
-/// least 256 items a thread), thread t taking a contiguous slice.
+/// Cuts [0, n) into contiguous slices, one for each of up to `threads`
+/// threads (at least 256 items a slice), and calls slice(t, begin, end) on
+/// thread t for its slice.
+template <class Slice>
+void in_slices(std::size_t n, std::size_t threads, Slice slice) {
+  const std::size_t slices = std::min(threads, std::max<std::size_t>(1, n / 256));
+  auto work = [&](std::size_t t) { slice(t, n * t / slices, n * (t + 1) / slices); };
+  run_slices(slices, work);  // a thread that cannot start leaves its slice to this one
+}
+
+/// Calls each(t, i) for every i in [0, n), thread t taking a contiguous
+/// slice (in_slices).
 template <class Each>
 void each_in_slices(std::size_t n, std::size_t threads, Each each) {
-  const std::size_t slices = std::min(threads, std::max<std::size_t>(1, n / 256));
-  auto work = [&](std::size_t t) {
-    for (std::size_t i = n * t / slices, end = n * (t + 1) / slices; i < end; ++i) each(t, i);
-  };
-  run_slices(slices, work);  // a thread that cannot start leaves its slice to this one
+  in_slices(n, threads, [&](std::size_t t, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) each(t, i);
+  });
 }
 
 /// The CSV options of a pipeline's output.

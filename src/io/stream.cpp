@@ -71,13 +71,18 @@ class Waves {
     const std::size_t from = held_;
     if (pending_.size() < from + lines.size()) pending_.resize(from + lines.size());
     // Each record is parsed, into a spare record's room, and its ids hashed
-    // on the parsing threads.
+    // on the parsing threads; each thread asks memory for its next records
+    // (ask_ahead) while it reads one.
     std::span<Record> items = std::span<Record>(pending_).subspan(from, lines.size());
     ids_.resize(lines.size());
-    detail::each_in_slices(lines.size(), readers.size(), [&](std::size_t t, std::size_t i) {
-      detail::clear_for_reading(items[i]);
-      detail::read_line(readers[t], lines[i], items[i]);
-      ids_[i] = hashed(items[i]);
+    detail::in_slices(lines.size(), readers.size(), [&](std::size_t t, std::size_t begin, std::size_t end) {
+      const std::span<const Record> mine = items.subspan(begin, end - begin);
+      for (std::size_t i = begin; i < end; ++i) {
+        detail::ask_ahead(mine, i - begin);
+        detail::clear_for_reading(items[i]);
+        detail::read_line(readers[t], lines[i], items[i]);
+        ids_[i] = hashed(items[i]);
+      }
     });
     held_ = from + lines.size();
     scan(from, last, true);

@@ -9,13 +9,17 @@
 // - a fee line written without spaces, which the reader takes from the
 //   document's bytes (Walker::plain_fee), reads as the same line with a
 //   space after its `{` does, which is walked value by value: the same
-//   stay, or the same rejection (for text that is not JSON, the same code).
+//   stay, or the same rejection (for text that is not JSON, the same code);
+// - a line read where it lies (JsonStayReader::read_in_place, one by one
+//   and as a list into records that held other lines) reads as the line
+//   copied does, whatever follows it.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "big_block_cache.hpp"  // see there: 1 MiB line buffers without ASan's mmap per call
 #include "fuzz_common.hpp"
@@ -63,6 +67,68 @@ void check_same_reading(const Record& plain, const Record& walked) {
     FUZZ_CHECK(x[i].category == y[i].category && x[i].amount == y[i].amount && x[i].over_limit == y[i].over_limit &&
                    x[i].selfpay_ratio == y[i].selfpay_ratio && x[i].code == y[i].code && x[i].name == y[i].name,
                "fee lines without spaces: line " + std::to_string(i) + " reads differently");
+  }
+}
+
+/// `a` and `b`, one line read two ways, read alike: the same line and
+/// rejection (code, field, message, stay id), or the same stay.
+void check_same_record(const Record& a, const Record& b, const std::string& what) {
+  FUZZ_CHECK(a.line == b.line && a.rejection.has_value() == b.rejection.has_value() && a.checked == b.checked &&
+                 a.has_stay_id == b.has_stay_id && a.has_person_id == b.has_person_id,
+             what + ": read differently (" + (a.rejection ? a.rejection->message : "read") + " / " +
+                 (b.rejection ? b.rejection->message : "read") + ")");
+  if (a.rejection) {
+    const Rejection& x = *a.rejection;
+    const Rejection& y = *b.rejection;
+    FUZZ_CHECK(x.code == y.code && x.field == y.field && x.message == y.message && x.stay_id == y.stay_id &&
+                   x.line == y.line,
+               what + ": " + x.message + " / " + y.message);
+    return;
+  }
+  const Stay& s = a.stay;
+  const Stay& t = b.stay;
+  FUZZ_CHECK(s.stay_id == t.stay_id && s.person_id == t.person_id && s.age == t.age && s.admitted == t.admitted &&
+                 s.discharged == t.discharged && s.diagnoses == t.diagnoses && s.identities == t.identities &&
+                 s.flags == t.flags && s.referred_from == t.referred_from && s.buckets == t.buckets &&
+                 s.prior.has_value() == t.prior.has_value() && (!s.prior || s.prior->size() == t.prior->size()) &&
+                 s.fees.size() == t.fees.size(),
+             what + ": the stays differ");
+  for (std::size_t i = 0; i < s.fees.size(); ++i) {
+    const FeeLine& x = s.fees[i];
+    const FeeLine& y = t.fees[i];
+    FUZZ_CHECK(x.category == y.category && x.amount == y.amount && x.over_limit == y.over_limit &&
+                   x.selfpay_ratio == y.selfpay_ratio && x.code == y.code && x.name == y.name,
+               what + ": fee line " + std::to_string(i) + " differs");
+  }
+}
+
+/// The input's first 64 lines, each read where it lies in a copy of the
+/// input with JsonStayReader::padding bytes after it (read_in_place, one by
+/// one and as a list, into records that held another line before), read as
+/// each line copied does (JsonStayReader::read).
+void check_in_place(std::string_view text) {
+  std::string buffer(text);
+  buffer.append(JsonStayReader::padding, '9');  // what the padding holds must not matter
+  std::vector<std::string_view> lines;
+  for (std::size_t from = 0; lines.size() < 64 && from < text.size();) {
+    const std::size_t end = std::min(text.find('\n', from), text.size());
+    lines.push_back(std::string_view(buffer).substr(from, end - from));
+    from = end + 1;
+  }
+  if (lines.empty()) return;
+  JsonStayReader reader;
+  std::vector<Record> one_by_one(lines.size()), listed(lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view other = lines[(i + 1) % lines.size()];
+    reader.read(other, 1, one_by_one[i]);
+    reader.read(other, 1, listed[i]);
+  }
+  reader.read_in_place(lines, 1, listed);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const Record copied = reader.read(std::string(lines[i]), i + 1);
+    reader.read_in_place(lines[i], i + 1, one_by_one[i]);
+    check_same_record(copied, one_by_one[i], "line " + std::to_string(i + 1) + " read in place");
+    check_same_record(copied, listed[i], "line " + std::to_string(i + 1) + " read in place in a list");
   }
 }
 
@@ -123,6 +189,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       from = end + 1;
     }
   }
+  check_in_place(text);
   // Reading the same text twice with one reader gives the same record.
   Record two = reader.read(text, 7);
   FUZZ_CHECK(two.rejection.has_value() == one.rejection.has_value(), "a reader is not stateless");

@@ -1147,6 +1147,17 @@ std::string shown(const Record& r) {
   return o.str();
 }
 
+// A stay with its optional fields (prior, buckets instead of fee lines, referred_from).
+std::string stay_with_prior_and_buckets() {
+  return stay()
+      .set("age", "56")
+      .set("prior", R"({"basic": {"accumulated": "10.00", "paid": "5.00", "grants": 1}})")
+      .set("referred_from", R"("S-0000")")
+      .drop("fees")
+      .set("buckets", R"({"total": "100.00", "full_selfpay": "0", "over_limit": "0", "pre_selfpay": "0", "in_scope": "100.00"})")
+      .str();
+}
+
 }  // namespace
 
 // The library reads a line where its line source keeps it (no copy), and a
@@ -1161,10 +1172,7 @@ std::string shown(const Record& r) {
 TEST(JsonLines, ReadInPlaceReadsAsACopyDoes) {
   const std::vector<std::string> records = {
       stay().str(),
-      stay().set("age", "56").set("prior", R"({"basic": {"accumulated": "10.00", "paid": "5.00", "grants": 1}})")
-          .set("referred_from", R"("S-0000")").drop("fees")
-          .set("buckets", R"({"total": "100.00", "full_selfpay": "0", "over_limit": "0", "pre_selfpay": "0", "in_scope": "100.00"})")
-          .str(),
+      stay_with_prior_and_buckets(),
       R"({"stay_id": "S-9", "person_id": "P-9", "age": 12345, "flags": [], "x": true, "y": null, "z": false, "w": -1.5e3})",
       // Written without spaces, as the command writes stays: its fee lines
       // are read from the document's bytes (a cut inside one must not let
@@ -1202,6 +1210,71 @@ TEST(JsonLines, ReadInPlaceReadsAsACopyDoes) {
   }
   // 4 records of 375 + 393 + 122 + 325 bytes... every cut of each, 8 texts after, 3 line ends.
   EXPECT_GT(compared, 28'000u);
+}
+
+// JsonStayReader::read_in_place reads a record where it lies in the
+// caller's buffer (one at a time, or a list of them into a list of records,
+// asking memory for the next records' room while it reads one); what
+// follows each text in the buffer (the next lines, then the padding, here
+// text that would continue a cut record) must not change what is read, nor
+// what the records read into held before. Each line read all three ways
+// must read as JsonStayReader::read(text, line) reads it.
+TEST(JsonLines, ReadInPlaceThroughTheApiReadsAsReadDoes) {
+  const std::vector<std::string> lines = {
+      stay().str(),
+      stay_with_prior_and_buckets(),
+      R"({"stay_id":"S-2","person_id":"P-2","age":40,"hospital_level":"county","region":"in_county",)"
+      R"("admitted":"2024-01-01","discharged":"2024-01-03","diagnoses":["A09","J18"],"fees":[{"category":"A","amount":"12.34"},)"
+      R"({"category":"B","amount":56.7,"over_limit":"1.00","selfpay_ratio":"0.1"},{"category":"C","amount":0}]})",
+      R"({"stay_id": "S-9", "person_id": "P-9", "age": 12345, "flags": [], "x": true})",  // rejected: an unknown field
+      R"({"stay_id":"S-3","person_id":"P-3","fees":[{"category":"A","amount":"1)",     // cut inside a fee line
+      R"([1,2])",                                                                        // not an object
+      R"({"stay_id":"S-4","person_id":"P-4","fees":[{"category":"Z","amount":"1.00"}]})",  // a bad category
+      R"({"stay_id":"S-5","person_id":"P-5","age":12)",                                  // cut inside a number
+  };
+  // The buffer: the lines, each ended by LF, then the padding, filled with
+  // text that would continue a cut number or string if it were read.
+  std::string buffer;
+  std::vector<std::string_view> texts;
+  std::vector<std::size_t> starts;
+  for (const std::string& l : lines) {
+    starts.push_back(buffer.size());
+    buffer += l + "\n";
+  }
+  while (buffer.size() < starts.back() + lines.back().size() + JsonStayReader::padding) buffer += "0.5\"}]}";
+  for (std::size_t i = 0; i < lines.size(); ++i) texts.push_back(std::string_view(buffer).substr(starts[i], lines[i].size()));
+
+  JsonStayReader reader;
+  std::vector<std::string> want;
+  for (std::size_t i = 0; i < lines.size(); ++i) want.push_back(shown(reader.read(lines[i], 10 + i)));
+  // Records that held other stays (the lines in another order) before each
+  // reading, so that the room asked for and emptied is another line's.
+  const auto held = [&](std::size_t shift) {
+    std::vector<Record> out(lines.size());
+    for (std::size_t i = 0; i < lines.size(); ++i) reader.read(lines[(i + shift) % lines.size()], 1, out[i]);
+    return out;
+  };
+  for (std::size_t shift = 0; shift < lines.size(); ++shift) {
+    std::vector<Record> one = held(shift);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      reader.read_in_place(texts[i], 10 + i, one[i]);
+      EXPECT_EQ(shown(one[i]), want[i]) << "one by one, after line " << (i + shift) % lines.size() << ": " << lines[i];
+    }
+    std::vector<Record> all = held(shift);
+    reader.read_in_place(texts, 10, all);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      EXPECT_EQ(shown(all[i]), want[i]) << "as a list, after line " << (i + shift) % lines.size() << ": " << lines[i];
+    }
+  }
+  // The first three lines read as stays, the rest as rejected.
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_FALSE(reader.read(lines[i], 1).rejection.has_value()) << lines[i];
+  for (std::size_t i = 3; i < lines.size(); ++i) EXPECT_TRUE(reader.read(lines[i], 1).rejection.has_value()) << lines[i];
+  // Two lists of different lengths: misuse, and nothing is read.
+  std::vector<Record> fewer = held(0);
+  fewer.pop_back();
+  const std::string before = shown(fewer[0]);
+  EXPECT_THROW(reader.read_in_place(texts, 10, fewer), UsageError);
+  EXPECT_EQ(shown(fewer[0]), before);
 }
 
 // A fee line written without spaces is read from the document's bytes
