@@ -59,8 +59,11 @@ class MEDSETTLE_API JsonStayReader {
   /// the record is parsed where it lies. The `padding` bytes after
   /// `text`'s end must be readable memory of the same buffer (in a JSON
   /// Lines text held in memory, the next lines, and room left after the
-  /// last one); what they hold does not change what is read. Reads what
-  /// read(text, line, into) reads.
+  /// last one), and what they hold does not change what is read. The
+  /// parser takes the first of them for part of the document, so the text
+  /// is parsed in place only when that byte is a line end, a space, a tab
+  /// or NUL (as after a line of JSON Lines); after anything else it is
+  /// copied first, as read() does. Reads what read(text, line, into) reads.
   void read_in_place(std::string_view text, std::uint64_t line, Record& into);
 
   /// Reads texts[i], line first_line + i, into into[i] for each i, as

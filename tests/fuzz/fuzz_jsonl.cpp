@@ -10,12 +10,14 @@
 //   document's bytes (Walker::plain_fee), reads as the same line with a
 //   space after its `{` does, which is walked value by value: the same
 //   stay, or the same rejection (for text that is not JSON, the same code);
-// - a line read where it lies (JsonStayReader::read_in_place, one by one
-//   and as a list into records that held other lines) reads as the line
-//   copied does, whatever follows it.
+// - a line, and a line short of its last byte, read where it lies
+//   (JsonStayReader::read_in_place, one by one and as a list into records
+//   that held other lines) reads as the same text copied does, whatever
+//   byte follows it, and nothing past its padding is read.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -70,11 +72,12 @@ void check_same_reading(const Record& plain, const Record& walked) {
   }
 }
 
-/// `a` and `b`, one line read two ways, read alike: the same line and
-/// rejection (code, field, message, stay id), or the same stay.
+/// `a` and `b`, one line read two ways, read alike: the same line, ids
+/// and rejection (code, field, message, stay id), or the same stay.
 void check_same_record(const Record& a, const Record& b, const std::string& what) {
   FUZZ_CHECK(a.line == b.line && a.rejection.has_value() == b.rejection.has_value() && a.checked == b.checked &&
-                 a.has_stay_id == b.has_stay_id && a.has_person_id == b.has_person_id,
+                 a.has_stay_id == b.has_stay_id && a.has_person_id == b.has_person_id &&
+                 a.stay.stay_id == b.stay.stay_id && a.stay.person_id == b.stay.person_id,
              what + ": read differently (" + (a.rejection ? a.rejection->message : "read") + " / " +
                  (b.rejection ? b.rejection->message : "read") + ")");
   if (a.rejection) {
@@ -87,12 +90,20 @@ void check_same_record(const Record& a, const Record& b, const std::string& what
   }
   const Stay& s = a.stay;
   const Stay& t = b.stay;
-  FUZZ_CHECK(s.stay_id == t.stay_id && s.person_id == t.person_id && s.age == t.age && s.admitted == t.admitted &&
+  FUZZ_CHECK(s.age == t.age && s.category == t.category && s.insurance == t.insurance &&
+                 s.hospital_level == t.hospital_level && s.region == t.region && s.admitted == t.admitted &&
                  s.discharged == t.discharged && s.diagnoses == t.diagnoses && s.identities == t.identities &&
                  s.flags == t.flags && s.referred_from == t.referred_from && s.buckets == t.buckets &&
-                 s.prior.has_value() == t.prior.has_value() && (!s.prior || s.prior->size() == t.prior->size()) &&
-                 s.fees.size() == t.fees.size(),
+                 a.admitted_text == b.admitted_text && a.discharged_text == b.discharged_text &&
+                 a.discharged_date == b.discharged_date && s.prior.has_value() == t.prior.has_value() &&
+                 (!s.prior || s.prior->size() == t.prior->size()) && s.fees.size() == t.fees.size(),
              what + ": the stays differ");
+  for (std::size_t i = 0; s.prior && i < s.prior->size(); ++i) {
+    const PriorEntry& x = (*s.prior)[i];
+    const PriorEntry& y = (*t.prior)[i];
+    FUZZ_CHECK(x.channel == y.channel && x.accumulated == y.accumulated && x.paid == y.paid && x.grants == y.grants,
+               what + ": prior entry " + std::to_string(i) + " differs");
+  }
   for (std::size_t i = 0; i < s.fees.size(); ++i) {
     const FeeLine& x = s.fees[i];
     const FeeLine& y = t.fees[i];
@@ -102,33 +113,45 @@ void check_same_record(const Record& a, const Record& b, const std::string& what
   }
 }
 
-/// The input's first 64 lines, each read where it lies in a copy of the
-/// input with JsonStayReader::padding bytes after it (read_in_place, one by
-/// one and as a list, into records that held another line before), read as
-/// each line copied does (JsonStayReader::read).
+/// Texts of the input read where they lie (read_in_place, one by one and
+/// as a list, into records that held another text before), read as each
+/// text copied does (JsonStayReader::read). The input is copied into a heap
+/// block of exactly its size and JsonStayReader::padding bytes, the padding
+/// filled with the input's own bytes, so that ASan sees a read past it.
+/// The texts: each of the first 64 lines (followed by its line end, or for
+/// the last by the padding), and each of them short of its last byte
+/// (followed by that byte: the byte after a text is the input's choice).
 void check_in_place(std::string_view text) {
-  std::string buffer(text);
-  buffer.append(JsonStayReader::padding, '9');  // what the padding holds must not matter
-  std::vector<std::string_view> lines;
+  if (text.empty()) return;
+  const std::size_t size = text.size() + JsonStayReader::padding;
+  const std::unique_ptr<char[]> buffer(new char[size]);
+  for (std::size_t k = 0; k < size; ++k) buffer[k] = text[k % text.size()];
+  const std::string_view all(buffer.get(), text.size());
+  std::vector<std::string_view> lines, shorter;
   for (std::size_t from = 0; lines.size() < 64 && from < text.size();) {
     const std::size_t end = std::min(text.find('\n', from), text.size());
-    lines.push_back(std::string_view(buffer).substr(from, end - from));
+    lines.push_back(all.substr(from, end - from));
+    if (end - from > 1) shorter.push_back(all.substr(from, end - from - 1));
     from = end + 1;
   }
-  if (lines.empty()) return;
   JsonStayReader reader;
-  std::vector<Record> one_by_one(lines.size()), listed(lines.size());
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const std::string_view other = lines[(i + 1) % lines.size()];
-    reader.read(other, 1, one_by_one[i]);
-    reader.read(other, 1, listed[i]);
-  }
-  reader.read_in_place(lines, 1, listed);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const Record copied = reader.read(std::string(lines[i]), i + 1);
-    reader.read_in_place(lines[i], i + 1, one_by_one[i]);
-    check_same_record(copied, one_by_one[i], "line " + std::to_string(i + 1) + " read in place");
-    check_same_record(copied, listed[i], "line " + std::to_string(i + 1) + " read in place in a list");
+  for (const std::vector<std::string_view>* texts : {&lines, &shorter}) {
+    const std::vector<std::string_view>& t = *texts;
+    if (t.empty()) continue;
+    const char* which = texts == &lines ? "line " : "line short of its last byte ";
+    std::vector<Record> one_by_one(t.size()), listed(t.size());
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      const std::string_view other = t[(i + 1) % t.size()];
+      reader.read(other, 1, one_by_one[i]);
+      reader.read(other, 1, listed[i]);
+    }
+    reader.read_in_place(t, 1, listed);
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      const Record copied = reader.read(std::string(t[i]), i + 1);
+      reader.read_in_place(t[i], i + 1, one_by_one[i]);
+      check_same_record(copied, one_by_one[i], which + std::to_string(i + 1) + " read in place");
+      check_same_record(copied, listed[i], which + std::to_string(i + 1) + " read in place in a list");
+    }
   }
 }
 
