@@ -287,9 +287,12 @@ const std::vector<std::string_view>& population_lines() {
 /// its read buffer) into a ring of 8,192 records kept from the waves
 /// before (the command's wave), so that the figure is the reader's and not
 /// the allocation of a million fresh records, as BM_ReadJsonl's is.
-/// BM_ReadJsonlIntoCopied: the same with JsonStayReader::read, which first
-/// copies each line into the reader's padded buffer.
-template <bool InPlace>
+/// BM_ReadJsonlIntoOneByOne: the same a line at a time (read_in_place of
+/// one line: no asking memory for the next records ahead).
+/// BM_ReadJsonlIntoCopied: a line at a time with JsonStayReader::read, which
+/// first copies each line into the reader's padded buffer.
+enum class Way { list_in_place, one_in_place, one_copied };
+template <Way How>
 void read_jsonl_into(benchmark::State& state) {
   const std::vector<std::string_view>& lines = population_lines();
   std::vector<Record> ring(8'192);
@@ -301,8 +304,10 @@ void read_jsonl_into(benchmark::State& state) {
     for (std::size_t from = 0; from < lines.size(); from += ring.size()) {
       const std::size_t n = std::min(ring.size(), lines.size() - from);
       const std::span<Record> wave = std::span<Record>(ring).first(n);
-      if constexpr (InPlace) {
+      if constexpr (How == Way::list_in_place) {
         reader.read_in_place(std::span<const std::string_view>(lines).subspan(from, n), from + 1, wave);
+      } else if constexpr (How == Way::one_in_place) {
+        for (std::size_t i = 0; i < n; ++i) reader.read_in_place(lines[from + i], from + i + 1, wave[i]);
       } else {
         for (std::size_t i = 0; i < n; ++i) reader.read(lines[from + i], from + i + 1, wave[i]);
       }
@@ -318,9 +323,11 @@ void read_jsonl_into(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * population().jsonl.size()));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
 }
-void BM_ReadJsonlInto(benchmark::State& state) { read_jsonl_into<true>(state); }
-void BM_ReadJsonlIntoCopied(benchmark::State& state) { read_jsonl_into<false>(state); }
+void BM_ReadJsonlInto(benchmark::State& state) { read_jsonl_into<Way::list_in_place>(state); }
+void BM_ReadJsonlIntoOneByOne(benchmark::State& state) { read_jsonl_into<Way::one_in_place>(state); }
+void BM_ReadJsonlIntoCopied(benchmark::State& state) { read_jsonl_into<Way::one_copied>(state); }
 BENCHMARK(BM_ReadJsonlIntoCopied)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ReadJsonlIntoOneByOne)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ReadJsonlInto)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_ReadCsv(benchmark::State& state) {
