@@ -206,14 +206,18 @@ void place_valid(const Record& rec, Key& key, std::deque<std::string>& texts) {
   }
 }
 
-Placement place(std::span<const Record* const> records, std::span<Outcome> out, const LedgerBook* book) {
+Placement place(std::span<const Record* const> records, std::span<Outcome> out, const LedgerBook* book,
+                Checked checked) {
   const std::size_t n = records.size();
   Placement pl;
   pl.keys.resize(n);
   pl.person_of.assign(n, Placement::none);
   // Duplicate stay ids: the first record in input order stands; later copies
-  // are rejected and count as no stay at all.
-  IdTable first(n), person_index(n / 2);  // room for a person per two records: no regrowing, mostly
+  // are rejected and count as no stay at all. Neither table is made for what
+  // the caller checked already (the stream's waves: both).
+  const bool look_up_ids = !checked.unique_ids, look_up_persons = !checked.grouped;
+  IdTable first(look_up_ids ? n : 0);
+  IdTable person_index(look_up_persons ? n / 2 : 0);  // room for a person per two records: no regrowing, mostly
   const std::string* last_person = nullptr;
   std::uint32_t last_number = Placement::none;
   for (std::size_t i = 0; i < n; ++i) {
@@ -231,7 +235,7 @@ Placement place(std::span<const Record* const> records, std::span<Outcome> out, 
         continue;
       }
     }
-    if (key.has_stay_id && !first.insert(rec.stay.stay_id, static_cast<std::uint32_t>(i)).second) {
+    if (look_up_ids && key.has_stay_id && !first.insert(rec.stay.stay_id, static_cast<std::uint32_t>(i)).second) {
       out[i] = record_rejection(rec, ErrorCode::duplicate_stay_id, "stay_id",
                                 message(N_("stay_id: '{}' already used by an earlier record"), rec.stay.stay_id));
       continue;
@@ -241,9 +245,12 @@ Placement place(std::span<const Record* const> records, std::span<Outcome> out, 
       out[i] = *rec.rejection;
       continue;
     }
-    // Inputs are mostly grouped by person: the previous record's person needs no look-up.
+    // Inputs are mostly grouped by person: the previous record's person needs
+    // no look-up; in grouped records, another person is a new one.
     if (!last_person || *last_person != rec.stay.person_id) {
-      last_number = person_index.insert(rec.stay.person_id, static_cast<std::uint32_t>(pl.count.size())).first;
+      last_number = look_up_persons
+                        ? person_index.insert(rec.stay.person_id, static_cast<std::uint32_t>(pl.count.size())).first
+                        : static_cast<std::uint32_t>(pl.count.size());
       if (last_number == pl.count.size()) pl.count.push_back(0);
       last_person = &rec.stay.person_id;
     }
@@ -286,11 +293,11 @@ std::optional<Rejection> unplaceable(const Record& rec, const LedgerBook* book) 
 }
 
 void settle_batch_into(const Plan& plan, std::span<const Record* const> records, std::span<Outcome> out,
-                       const BatchOptions& options) {
+                       const BatchOptions& options, Checked checked) {
   const std::size_t n = records.size();
   if (out.size() != n) throw std::invalid_argument("settle_batch_into: one outcome per record");
   if (n >= IdTable::max_values) throw std::length_error("settle_batch: more than 2^32 - 2 records");
-  Placement pl = place(records, out, options.ledgers);
+  Placement pl = place(records, out, options.ledgers, checked);
   const std::size_t persons = pl.count.size();
   // The records of each person, contiguous (a counting sort by person).
   std::vector<std::size_t> start(persons + 1, 0);

@@ -34,11 +34,23 @@ std::shared_ptr<const PlanData> private_reference(const std::shared_ptr<const Pl
 /// holds its stay id, else its own rejection. nullopt for any other record.
 std::optional<Rejection> unplaceable(const Record& rec, const LedgerBook* book);
 
+/// What a caller of settle_batch_into has made sure of already, so that
+/// the batch need not check it again.
+struct Checked {
+  /// No two of the records hold the same stay id (the caller decided the
+  /// duplicates, and left them out as null records).
+  bool unique_ids = false;
+  /// Each person's records are consecutive (no person comes back after
+  /// another's records).
+  bool grouped = false;
+};
+
 /// settle_batch over records the caller holds: `out[i]` receives the
 /// outcome of `*records[i]`. A null record is skipped, its outcome left as
 /// the caller put it (the stream's duplicates, decided before). The records
-/// must outlive the call; `out` has one element per record.
+/// must outlive the call; `out` has one element per record. What `checked`
+/// claims must hold: the batch relies on it.
 void settle_batch_into(const Plan& plan, std::span<const Record* const> records, std::span<Outcome> out,
-                       const BatchOptions& options);
+                       const BatchOptions& options, Checked checked = {});
 
 }  // namespace medsettle::detail

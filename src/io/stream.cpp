@@ -58,6 +58,9 @@ class Waves {
   void take(std::vector<Record>& wave, bool last) {
     const std::size_t from = held_;
     for (Record& r : wave) {
+      // A valid stay has both its ids, whoever built the record (as the
+      // batch takes it): the checks below count them.
+      if (!r.rejection) r.has_stay_id = r.has_person_id = true;
       if (held_ < pending_.size()) pending_[held_] = std::move(r);
       else pending_.push_back(std::move(r));
       ++held_;
@@ -217,7 +220,8 @@ class Waves {
     refs_.resize(cut);
     for (std::size_t k = 0; k < cut; ++k) refs_[k] = &pending_[k];
     settled_.resize(cut);  // every one as default-constructed (the last call left them so)
-    detail::settle_batch_into(plan_, refs_, settled_, options_.batch);
+    // scan() decided the duplicates and saw each person's records together.
+    detail::settle_batch_into(plan_, refs_, settled_, options_.batch, {.unique_ids = true, .grouped = true});
     const std::size_t slice = std::max<std::size_t>(1, options_.wave_records);
     if (std::all_of(gaps_.begin(), gaps_.begin() + static_cast<std::ptrdiff_t>(cut) + 1,
                     [](std::size_t g) { return g == 0; })) {

@@ -155,6 +155,50 @@ TEST_P(StreamEqualsBatch, RecordsMadeElsewhereToo) {
   }
 }
 
+TEST(Stream, RecordsMadeByHandWithoutTheirIdFlagsAreCheckedAsTheBatchChecksThem) {
+  // A valid stay has its stay id and person whoever built the record, flags
+  // or not (settle_batch places it by its fields). Hand-built records with
+  // has_stay_id and has_person_id left false: hunan's grouped stays, then a
+  // copy of the first stay at the end (a duplicate stay id, waves apart),
+  // then a stay of the first person again under a new stay id.
+  Plan plan = Plan::builtin();
+  std::vector<Record> records = read_jsonl(grouped("hunan"));
+  ASSERT_FALSE(records.front().rejection);
+  for (Record& r : records) {
+    if (!r.rejection) r.has_stay_id = r.has_person_id = false;
+  }
+  records.push_back(records.front());
+  std::string expected;
+  for (const auto& o : settle_batch(plan, records)) expected += render(plan, o);
+  // The copy is the batch's duplicate.
+  const std::vector<Outcome> batch = settle_batch(plan, records);
+  ASSERT_FALSE(batch.back().settled());
+  EXPECT_EQ(batch.back().rejection().code, ErrorCode::duplicate_stay_id);
+  for (std::size_t wave : {1u, 4u, 1000u}) {
+    StreamOptions options;
+    options.wave_records = wave;
+    options.batch.threads = 2;
+    std::size_t next = 0;
+    const RecordSource source = [&](std::vector<Record>& out, std::size_t max) {
+      for (std::size_t n = 0; n < max && next < records.size(); ++n) out.push_back(records[next++]);
+      return next < records.size();
+    };
+    std::string got;
+    (void)settle_record_waves(plan, source, options, [&](std::span<const Outcome> outcomes) {
+      for (const Outcome& o : outcomes) got += render(plan, o);
+    });
+    EXPECT_EQ(got, expected) << "wave " << wave;
+  }
+  // The first person's stays again, after others', under a new stay id: not grouped.
+  records.back().stay.stay_id += "-again";
+  const RecordSource again = [&](std::vector<Record>& out, std::size_t) {
+    out = records;
+    return false;
+  };
+  EXPECT_THROW((void)settle_record_waves(plan, again, StreamOptions{}, [](std::span<const Outcome>) {}),
+               NotGroupedError);
+}
+
 TEST(Stream, RecordsNotGroupedAreRefused) {
   // A person's record, another person's, then the first person's again (another stay id).
   Plan plan = Plan::builtin();
