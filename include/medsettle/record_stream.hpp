@@ -19,8 +19,11 @@ using RecordSource = std::function<bool(std::vector<Record>& wave, std::size_t m
 /// As settle_stream_waves, for records made elsewhere: grouped by person,
 /// read from `source` and settled a wave (`options.wave_records`) at a time,
 /// the outcomes passed to `sink` in input order. The result equals
-/// settle_batch on all the records. Throws NotGroupedError if a person's
-/// records are not consecutive (the waves passed on before stand). An
+/// settle_batch on all the records. A valid record (no `rejection`) counts
+/// its stay id and person whatever its `has_stay_id` and `has_person_id`
+/// say, as settle_batch counts them: a duplicate stay id is found however
+/// many waves apart. Throws NotGroupedError if a person's records are not
+/// consecutive (the waves passed on before stand). An
 /// exception from `source` ends the run and is rethrown. `options.format`
 /// and `options.limits` are not used.
 MEDSETTLE_API StreamCounts settle_record_waves(const Plan& plan, const RecordSource& source,

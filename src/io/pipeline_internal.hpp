@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -61,6 +62,56 @@ void in_slices(std::size_t n, std::size_t threads, Slice slice) {
   const std::size_t slices = std::min(threads, std::max<std::size_t>(1, n / 256));
   auto work = [&](std::size_t t) { slice(t, n * t / slices, n * (t + 1) / slices); };
   run_slices(slices, work);  // a thread that cannot start leaves its slice to this one
+}
+
+/// Parses [0, n) in chunks of `chunk` items on up to `threads` threads,
+/// calling parse(t, begin, end) on thread t for each chunk it takes, and
+/// calls check(begin, end) for every chunk, in order, on one thread, each
+/// as soon as it is parsed: while the other threads parse, that thread
+/// checks what is ready. It parses the next chunk left itself when the one
+/// to check is not ready, and waits only for a chunk another thread is
+/// parsing. After an error in parse, no chunk after it is checked (the
+/// error is rethrown here); after an error in check, nothing more is
+/// checked, the chunks left are parsed, and the error is rethrown here.
+template <class Parse, class Check>
+void parse_checking_in_order(std::size_t n, std::size_t threads, std::size_t chunk, Parse parse, Check check) {
+  chunk = std::max<std::size_t>(1, chunk);
+  const std::size_t chunks = (n + chunk - 1) / chunk;
+  const std::size_t tasks = std::clamp<std::size_t>(chunks, 1, std::max<std::size_t>(1, threads));
+  const auto ready = std::make_unique<std::atomic<bool>[]>(chunks);  // each false
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  // Parses the next chunk no thread has taken; false if none is left.
+  auto take = [&](std::size_t t) {
+    const std::size_t c = next.fetch_add(1, std::memory_order_relaxed);
+    if (c >= chunks) return false;
+    try {
+      parse(t, c * chunk, std::min(n, (c + 1) * chunk));
+    } catch (...) {
+      failed.store(true, std::memory_order_relaxed);
+      ready[c].store(true, std::memory_order_release);
+      ready[c].notify_all();
+      throw;
+    }
+    ready[c].store(true, std::memory_order_release);
+    ready[c].notify_all();
+    return true;
+  };
+  auto work = [&](std::size_t t) {
+    if (t != 0) {
+      while (take(t)) {
+      }
+      return;
+    }
+    for (std::size_t c = 0; c < chunks; ++c) {
+      while (!ready[c].load(std::memory_order_acquire)) {
+        if (!take(0)) ready[c].wait(false, std::memory_order_acquire);
+      }
+      if (failed.load(std::memory_order_relaxed)) return;  // chunk c may be one that failed
+      check(c * chunk, std::min(n, (c + 1) * chunk));
+    }
+  };
+  run_slices(tasks, work);
 }
 
 /// Calls each(t, i) for every i in [0, n), thread t taking a contiguous

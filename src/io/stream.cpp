@@ -74,21 +74,27 @@ class Waves {
     const std::size_t from = held_;
     if (pending_.size() < from + lines.size()) pending_.resize(from + lines.size());
     // Each record is parsed, into a spare record's room, and its ids hashed
-    // on the parsing threads; each thread asks memory for its next records
-    // (ask_ahead) while it reads one.
+    // on the parsing threads, a chunk at a time; each thread asks memory for
+    // its next records (ask_ahead) while it reads one. The duplicates and
+    // the grouping are checked in input order on one of them, a chunk as
+    // soon as it is parsed, while the others parse on.
     std::span<Record> items = std::span<Record>(pending_).subspan(from, lines.size());
     ids_.resize(lines.size());
-    detail::in_slices(lines.size(), readers.size(), [&](std::size_t t, std::size_t begin, std::size_t end) {
-      const std::span<const Record> mine = items.subspan(begin, end - begin);
-      for (std::size_t i = begin; i < end; ++i) {
-        detail::ask_ahead(mine, i - begin);
-        detail::clear_for_reading(items[i]);
-        detail::read_line(readers[t], lines[i], items[i]);
-        ids_[i] = hashed(items[i]);
-      }
-    });
-    held_ = from + lines.size();
-    scan(from, last, true);
+    counts_.read += lines.size();
+    kept_ = from;
+    detail::parse_checking_in_order(
+        lines.size(), readers.size(), check_chunk,
+        [&](std::size_t t, std::size_t begin, std::size_t end) {
+          const std::span<const Record> mine = items.subspan(begin, end - begin);
+          for (std::size_t i = begin; i < end; ++i) {
+            detail::ask_ahead(mine, i - begin);
+            detail::clear_for_reading(items[i]);
+            detail::read_line(readers[t], lines[i], items[i]);
+            ids_[i] = hashed(items[i]);
+          }
+        },
+        [&](std::size_t begin, std::size_t end) { check(from, from + begin, from + end); });
+    settle_checked(last);
     // After the first wave, when the input's records were not counted: the
     // input's bytes up to the end of its last line (blank lines, line ends
     // and a byte-order mark counted as the input's size counts them).
@@ -145,7 +151,7 @@ class Waves {
   struct Hashes {
     std::uint64_t stay = 0, person = 0;
   };
-  std::vector<Hashes> ids_;  ///< the hashes of the records scan() takes, from its `from` on
+  std::vector<Hashes> ids_;  ///< the hashes of the records being checked, from their `from` on
 
   static Hashes hashed(const Record& r) {
     return {r.has_stay_id ? detail::IdTable::hash(r.stay.stay_id) : 0,
@@ -164,23 +170,33 @@ class Waves {
     return detail::unplaceable(rec, options_.batch.ledgers);
   }
 
+  /// Records checked together when a wave is parsed (parse_checking_in_order).
+  static constexpr std::size_t check_chunk = 256;
+  std::size_t kept_ = 0;  ///< while checking: the records kept so far end here (the decided ones' rooms after)
+
   /// Marks duplicates and checks the grouping of the records from `from`
   /// on, sets the decided ones aside, then settles everything before the
-  /// current person's run. `hashed_already`: ids_ holds the records'
-  /// hashes (else they are hashed here).
-  void scan(std::size_t from, bool last, bool hashed_already = false) {
+  /// current person's run.
+  void scan(std::size_t from, bool last) {
     counts_.read += held_ - from;
-    // The id tables are large and reached at random: the ids are hashed
-    // first, and each record's lookups load the slots of the record `ahead`
-    // places on.
+    ids_.resize(held_ - from);
+    for (std::size_t i = from; i < held_; ++i) ids_[i - from] = hashed(pending_[i]);
+    kept_ = from;
+    check(from, from, held_);
+    settle_checked(last);
+  }
+
+  /// Checks pending_[begin, end), the next records after those checked
+  /// (ids_[i - from] holds pending_[i]'s hashes): marks duplicates and
+  /// checks the grouping in input order, sets the decided ones aside and
+  /// moves the others to kept_ on.
+  void check(std::size_t from, std::size_t begin, std::size_t end) {
+    // The id tables are large and reached at random: each record's lookups
+    // load the slots of the record `ahead` places on (within these records:
+    // the ones after may not be read yet).
     constexpr std::size_t ahead = 12;
-    if (!hashed_already) {
-      ids_.resize(held_ - from);
-      for (std::size_t i = from; i < held_; ++i) ids_[i - from] = hashed(pending_[i]);
-    }
-    std::size_t kept = from;
-    for (std::size_t i = from; i < held_; ++i) {
-      if (i + ahead < held_) {
+    for (std::size_t i = begin; i < end; ++i) {
+      if (i + ahead < end) {
         const Record& next = pending_[i + ahead];
         if (next.has_stay_id) seen_ids_.prefetch(ids_[i + ahead - from].stay);
         if (next.has_person_id) done_persons_.prefetch(ids_[i + ahead - from].person);
@@ -193,18 +209,22 @@ class Waves {
         if (!current_.empty()) done_persons_.insert_copy(current_, current_hash_, 0);
         current_ = rec.stay.person_id;
         current_hash_ = h.person;
-        run_start_ = kept;
+        run_start_ = kept_;
       }
       if (auto rejection = decide(rec, duplicate)) {
         decided_.push(*rejection);
-        ++gaps_[kept];
+        ++gaps_[kept_];
         continue;
       }
-      if (kept != i) std::swap(pending_[kept], pending_[i]);  // the decided one's room kept, as a spare
-      ++kept;
+      if (kept_ != i) std::swap(pending_[kept_], pending_[i]);  // the decided one's room kept, as a spare
+      ++kept_;
       gaps_.push_back(0);
     }
-    held_ = kept;
+  }
+
+  /// After check(): settles everything before the current person's run.
+  void settle_checked(bool last) {
+    held_ = kept_;
     // Everything before the current person's run is complete; with no
     // person yet (records without a readable person only), everything is.
     const std::size_t cut = last || current_.empty() ? held_ : run_start_;
@@ -220,7 +240,7 @@ class Waves {
     refs_.resize(cut);
     for (std::size_t k = 0; k < cut; ++k) refs_[k] = &pending_[k];
     settled_.resize(cut);  // every one as default-constructed (the last call left them so)
-    // scan() decided the duplicates and saw each person's records together.
+    // check() decided the duplicates and saw each person's records together.
     detail::settle_batch_into(plan_, refs_, settled_, options_.batch, {.unique_ids = true, .grouped = true});
     const std::size_t slice = std::max<std::size_t>(1, options_.wave_records);
     if (std::all_of(gaps_.begin(), gaps_.begin() + static_cast<std::ptrdiff_t>(cut) + 1,
