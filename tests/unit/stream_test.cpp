@@ -129,6 +129,30 @@ TEST(Stream, UngroupedInputIsRefusedNamingTheLine) {
   }
 }
 
+namespace {
+
+/// settle_record_waves over `records`, given `per_call` at a time, in waves
+/// of `wave` on two threads: the outcomes rendered, in the order passed on.
+std::string streamed(const Plan& plan, const std::vector<Record>& records, std::size_t wave, std::size_t per_call,
+                     StreamCounts* counts = nullptr) {
+  StreamOptions options;
+  options.wave_records = wave;
+  options.batch.threads = 2;
+  std::size_t next = 0;
+  const RecordSource source = [&](std::vector<Record>& out, std::size_t max) {
+    for (std::size_t n = 0; n < std::min(max, per_call) && next < records.size(); ++n) out.push_back(records[next++]);
+    return next < records.size();
+  };
+  std::string got;
+  const StreamCounts c = settle_record_waves(plan, source, options, [&](std::span<const Outcome> outcomes) {
+    for (const Outcome& o : outcomes) got += render(plan, o);
+  });
+  if (counts) *counts = c;
+  return got;
+}
+
+}  // namespace
+
 TEST_P(StreamEqualsBatch, RecordsMadeElsewhereToo) {
   // settle_record_waves: the records of the grouped stays, given 3 at a time, in waves of 1, 4 and 1000.
   Plan plan = Plan::load_file(std::string(MEDSETTLE_RULES_DIR) + "/" + GetParam() + ".yaml");
@@ -136,21 +160,8 @@ TEST_P(StreamEqualsBatch, RecordsMadeElsewhereToo) {
   std::string expected;
   for (const auto& o : settle_batch(plan, records)) expected += render(plan, o);
   for (std::size_t wave : {1u, 4u, 1000u}) {
-    StreamOptions options;
-    options.wave_records = wave;
-    options.batch.threads = 2;
-    std::size_t next = 0;
-    const RecordSource source = [&](std::vector<Record>& out, std::size_t max) {
-      for (std::size_t n = 0; n < std::min<std::size_t>(max, 3) && next < records.size(); ++n) {
-        out.push_back(records[next++]);
-      }
-      return next < records.size();
-    };
-    std::string got;
-    const StreamCounts c = settle_record_waves(plan, source, options, [&](std::span<const Outcome> outcomes) {
-      for (const Outcome& o : outcomes) got += render(plan, o);
-    });
-    EXPECT_EQ(got, expected) << "wave " << wave;
+    StreamCounts c;
+    EXPECT_EQ(streamed(plan, records, wave, 3, &c), expected) << "wave " << wave;
     EXPECT_EQ(c.read, records.size());
   }
 }
@@ -168,35 +179,18 @@ TEST(Stream, RecordsMadeByHandWithoutTheirIdFlagsAreCheckedAsTheBatchChecksThem)
     if (!r.rejection) r.has_stay_id = r.has_person_id = false;
   }
   records.push_back(records.front());
-  std::string expected;
-  for (const auto& o : settle_batch(plan, records)) expected += render(plan, o);
-  // The copy is the batch's duplicate.
   const std::vector<Outcome> batch = settle_batch(plan, records);
+  // The copy is the batch's duplicate.
   ASSERT_FALSE(batch.back().settled());
   EXPECT_EQ(batch.back().rejection().code, ErrorCode::duplicate_stay_id);
+  std::string expected;
+  for (const auto& o : batch) expected += render(plan, o);
   for (std::size_t wave : {1u, 4u, 1000u}) {
-    StreamOptions options;
-    options.wave_records = wave;
-    options.batch.threads = 2;
-    std::size_t next = 0;
-    const RecordSource source = [&](std::vector<Record>& out, std::size_t max) {
-      for (std::size_t n = 0; n < max && next < records.size(); ++n) out.push_back(records[next++]);
-      return next < records.size();
-    };
-    std::string got;
-    (void)settle_record_waves(plan, source, options, [&](std::span<const Outcome> outcomes) {
-      for (const Outcome& o : outcomes) got += render(plan, o);
-    });
-    EXPECT_EQ(got, expected) << "wave " << wave;
+    EXPECT_EQ(streamed(plan, records, wave, records.size()), expected) << "wave " << wave;
   }
   // The first person's stays again, after others', under a new stay id: not grouped.
   records.back().stay.stay_id += "-again";
-  const RecordSource again = [&](std::vector<Record>& out, std::size_t) {
-    out = records;
-    return false;
-  };
-  EXPECT_THROW((void)settle_record_waves(plan, again, StreamOptions{}, [](std::span<const Outcome>) {}),
-               NotGroupedError);
+  EXPECT_THROW((void)streamed(plan, records, 1000, records.size()), NotGroupedError);
 }
 
 TEST(Stream, RecordsNotGroupedAreRefused) {
