@@ -445,7 +445,7 @@ class WaveSettler {
       outcomes[k] = rejection(rec.stay.stay_id, rec.line, ErrorCode::duplicate_stay_id, "stay_id",
                               message(N_("stay_id: '{}' already used by an earlier record"), rec.stay.stay_id));
     }
-    settle_batch_into(plan_, refs, outcomes, batch_, {.unique_ids = true});  // the first pass decided the duplicates
+    settle_batch_into(plan_, refs, outcomes, batch_);
     // The records are done with: emptied on the threads (freeing them took a
     // tenth of this thread's time), their places kept for the next wave.
     each_in_slices(records_.size(), format_.readers(), [&](std::size_t, std::size_t k) { records_[k] = Record(); });

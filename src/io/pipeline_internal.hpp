@@ -70,9 +70,10 @@ void in_slices(std::size_t n, std::size_t threads, Slice slice) {
 /// as soon as it is parsed: while the other threads parse, that thread
 /// checks what is ready. It parses the next chunk left itself when the one
 /// to check is not ready, and waits only for a chunk another thread is
-/// parsing. After an error in parse, no chunk after it is checked (the
-/// error is rethrown here); after an error in check, nothing more is
-/// checked, the chunks left are parsed, and the error is rethrown here.
+/// parsing. After an error in parse, no chunk after it is checked; after
+/// an error in check, nothing more is checked (the other threads may parse
+/// the chunks they take). Either error is rethrown here once every thread
+/// has stopped; if both kinds occur, the checking thread's comes first.
 template <class Parse, class Check>
 void parse_checking_in_order(std::size_t n, std::size_t threads, std::size_t chunk, Parse parse, Check check) {
   chunk = std::max<std::size_t>(1, chunk);

@@ -136,8 +136,10 @@ class Waves {
   std::uint64_t foretell_from_ = 0;  ///< the input's size, until the first wave has sized the tables by it
   StreamCounts counts_;
   detail::IdTable seen_ids_, done_persons_;
-  std::string current_;
-  std::uint64_t current_hash_ = 0;  ///< IdTable::hash(current_)
+  /// The person of the run being read (none before the first record with a
+  /// person: an empty id, which a record made elsewhere may hold, is a person).
+  std::optional<std::string> current_;
+  std::uint64_t current_hash_ = 0;  ///< IdTable::hash(*current_)
   /// [0, held_): the records to settle, in input order; from held_ on,
   /// spare records settled before, whose lists' room the next ones are read
   /// into (clear_for_reading).
@@ -206,7 +208,7 @@ class Waves {
       const bool duplicate = rec.has_stay_id && !seen_ids_.insert_copy(rec.stay.stay_id, h.stay, 0).second;
       if (!duplicate && rec.has_person_id && rec.stay.person_id != current_) {
         if (done_persons_.find(rec.stay.person_id, h.person)) throw NotGroupedError(rec.line, rec.stay.person_id);
-        if (!current_.empty()) done_persons_.insert_copy(current_, current_hash_, 0);
+        if (current_) done_persons_.insert_copy(*current_, current_hash_, 0);
         current_ = rec.stay.person_id;
         current_hash_ = h.person;
         run_start_ = kept_;
@@ -227,7 +229,7 @@ class Waves {
     held_ = kept_;
     // Everything before the current person's run is complete; with no
     // person yet (records without a readable person only), everything is.
-    const std::size_t cut = last || current_.empty() ? held_ : run_start_;
+    const std::size_t cut = last || !current_ ? held_ : run_start_;
     if (cut == 0 && gaps_[0] == 0) return;
     settle_prefix(cut);
     run_start_ -= std::min(run_start_, cut);

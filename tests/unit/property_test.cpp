@@ -216,9 +216,9 @@ std::vector<std::string> rule_files() {
   return out;
 }
 
-std::string json_of(const Plan& plan, const Outcome& o) {
+std::string json_of(const Plan& /*plan*/, const Outcome& o) {
   std::string s;
-  if (o.settled()) write_json(s, plan, o.settlement());
+  if (o.settled()) write_json(s, o.settlement());
   else write_json(s, o.rejection());
   return s;
 }

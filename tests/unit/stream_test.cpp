@@ -193,6 +193,29 @@ TEST(Stream, RecordsMadeByHandWithoutTheirIdFlagsAreCheckedAsTheBatchChecksThem)
   EXPECT_THROW((void)streamed(plan, records, 1000, records.size()), NotGroupedError);
 }
 
+TEST(Stream, AnEmptyPersonIdIsAPersonAsInTheBatch) {
+  // A record made elsewhere may hold an empty person id (the readers reject
+  // one); the batch takes it as a person like any other. hunan's grouped
+  // stays with the first person's under an empty id: in waves of 1 the
+  // person's stays settle together, with one ledger, as in the batch (its
+  // later stays see what the first one used).
+  Plan plan = Plan::builtin();
+  std::vector<Record> records = read_jsonl(grouped("hunan"));
+  const std::string first = records.front().stay.person_id;
+  std::size_t run = 0;
+  while (run < records.size() && records[run].stay.person_id == first) records[run++].stay.person_id.clear();
+  ASSERT_GE(run, 2u) << "the first person has two stays or more";
+  std::string expected;
+  for (const auto& o : settle_batch(plan, records)) expected += render(plan, o);
+  for (std::size_t wave : {1u, 4u, 1000u}) {
+    EXPECT_EQ(streamed(plan, records, wave, records.size()), expected) << "wave " << wave;
+  }
+  // The empty person again after another's stays: not grouped.
+  records.push_back(records.front());
+  records.back().stay.stay_id += "-again";
+  EXPECT_THROW((void)streamed(plan, records, 1000, records.size()), NotGroupedError);
+}
+
 TEST(Stream, RecordsNotGroupedAreRefused) {
   // A person's record, another person's, then the first person's again (another stay id).
   Plan plan = Plan::builtin();
