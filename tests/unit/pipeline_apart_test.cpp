@@ -484,6 +484,37 @@ TEST(PipelineApart, AWaveSpilledInSeveralRoundsEqualsWhole) {
   std::remove(path.c_str());
 }
 
+/// The texts are read back from the spill in pieces of at least 64 KiB (a
+/// wave's share of a quarter of the input, within [64 KiB, 4 MiB]): a
+/// settlement of 300,000 bytes (its stay id) and a rejection of 200,000 are
+/// each larger than a piece, in waves of a person (pieces of 64 KiB), of
+/// 20,000 bytes, and of the default (one wave, one piece of 4 MiB). Before
+/// them, a text of the same person's, read with the first piece: the rest
+/// of that piece is kept when room is made for the large one.
+TEST(PipelineApart, TextsLargerThanTheSpillsPiecesEqualWhole) {
+  std::string text = shuffled_population(400);
+  const std::string large(300'000, 'L'), rejected(200'000, 'M');
+  text += stay("SL1", "PL", "2018-12-01", "2018-12-05") + "\n";
+  text += stay(large, "PL", "2019-01-02", "2019-01-05") + "\n";
+  text += stay(rejected, "PL", "2019-02-02", "2019-02-05", "-3") + "\n";  // a bad age
+  text += stay("SL3", "PM", "2019-02-02", "2019-02-05") + "\n";          // after them, in another wave
+  const std::string path = write_temp("large.jsonl", text);
+  PipelineOptions whole;
+  whole.mode = PipelineMode::whole;
+  whole.threads = 1;
+  const Settled want = settle_path(path, whole);
+  EXPECT_EQ(count(want.out, large), 1u);
+  EXPECT_EQ(count(want.errors, rejected), 1u);
+  EXPECT_EQ(count(want.out, "\"SL3\""), 1u);
+  for (unsigned threads : {1u, 2u}) {
+    for (std::uint64_t wave : {std::uint64_t{1}, std::uint64_t{20'000}, std::uint64_t{0}}) {
+      SCOPED_TRACE("threads " + std::to_string(threads) + ", wave " + std::to_string(wave));
+      expect_same(settle_path(path, way(InputFormat::jsonl, OutputFormat::jsonl, threads, wave)), want);
+    }
+  }
+  std::remove(path.c_str());
+}
+
 /// The grouping pass reads a plain line's person without the parser; a line
 /// that is not JSON past its person (line 3: the parser finds no person in
 /// it) made that pass see A, B, A. Its "apart" is checked by the parser's
