@@ -432,6 +432,7 @@ class WaveSettler {
     records_.resize(mine.size());  // each as default-constructed (the last wave left them so)
     std::atomic<bool> differ{false};
     each_in_slices(mine.size(), format_.readers(), [&](std::size_t t, std::size_t k) {
+      if (k + 2 < lines_.size()) ask_for_line(lines_[k + 2].text);  // the slice's next but one, or another's
       records_[k] = format_.read(t, lines_[k], entries[mine[k]].mark);
       if (!format_.agrees(lines_[k], records_[k])) differ.store(true, std::memory_order_relaxed);
     });

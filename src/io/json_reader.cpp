@@ -1066,6 +1066,11 @@ void detail::ask_ahead(std::span<const Record> records, std::size_t i) noexcept 
   ask(records[i + 1].stay.diagnoses);
 }
 
+void detail::ask_for_line(std::string_view text) noexcept {
+  const std::size_t bytes = std::min<std::size_t>(text.size() + 1, 2048);  // and the byte after it
+  for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(text.data() + at);
+}
+
 void detail::clear_for_reading(Record& rec) {
   // Lists of a usual size keep their room; a hostile record's thousands of
   // lines are not held on to.

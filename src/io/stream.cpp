@@ -88,6 +88,7 @@ class Waves {
           const std::span<const Record> mine = items.subspan(begin, end - begin);
           for (std::size_t i = begin; i < end; ++i) {
             detail::ask_ahead(mine, i - begin);
+            if (i + 2 < end) detail::ask_for_line(lines[i + 2].text);
             detail::clear_for_reading(items[i]);
             detail::read_line(readers[t], lines[i], items[i]);
             ids_[i] = hashed(items[i]);
