@@ -193,6 +193,58 @@ TEST(Stream, RecordsMadeByHandWithoutTheirIdFlagsAreCheckedAsTheBatchChecksThem)
   EXPECT_THROW((void)streamed(plan, records, 1000, records.size()), NotGroupedError);
 }
 
+/// A kept ledger holding the stays `held` (and no person's figures).
+class Holding final : public LedgerBook {
+ public:
+  explicit Holding(std::vector<std::string> held) : held_(std::move(held)) {}
+  Ledger open(std::string_view) override { return Ledger(); }
+  void close(std::string_view, Ledger&&) override {}
+  [[nodiscard]] bool holds(std::string_view stay_id) const override {
+    return std::find(held_.begin(), held_.end(), stay_id) != held_.end();
+  }
+
+ private:
+  std::vector<std::string> held_;
+};
+
+/// SEMANTICS.md §11: a stay the kept ledger holds is that ledger's duplicate
+/// (before anything else), however often it comes. hunan's grouped stays
+/// with the first line twice more, right after it (the same person, so the
+/// input stays grouped), its stay id held: the batch rejects all three
+/// copies as already settled in the kept ledger, and so must the stream
+/// (it rejected the second and third as used by an earlier record).
+TEST(Stream, AStayTheKeptLedgerHoldsIsItsDuplicateEveryTimeAsInTheBatch) {
+  const Plan plan = Plan::load_file(std::string(MEDSETTLE_RULES_DIR) + "/hunan.yaml");
+  std::string text = grouped("hunan");
+  const std::string first = text.substr(0, text.find('\n') + 1);
+  text.insert(first.size(), first + first);
+  std::vector<Record> records = read_jsonl(text);
+  ASSERT_GT(records.size(), 3u);
+  ASSERT_EQ(records[1].stay.stay_id, records[0].stay.stay_id);
+  Holding book({records[0].stay.stay_id});
+  BatchOptions batch;
+  batch.ledgers = &book;
+  std::string expected;
+  for (const Outcome& o : settle_batch(plan, records, batch)) expected += render(plan, o);
+  const std::string held = "is already settled in the kept ledger";
+  std::size_t copies = 0;
+  for (auto at = expected.find(held); at != std::string::npos; at = expected.find(held, at + 1)) ++copies;
+  EXPECT_EQ(copies, 3u);
+  for (std::size_t wave : {1u, 2u, 1000u}) {
+    SCOPED_TRACE("wave " + std::to_string(wave));
+    std::istringstream in(text);
+    StreamOptions options;
+    options.wave_records = wave;
+    options.batch.threads = 2;
+    options.batch.ledgers = &book;
+    std::string got;
+    settle_stream_waves(plan, in, options, [&](std::span<const Outcome> outcomes) {
+      for (const Outcome& o : outcomes) got += render(plan, o);
+    });
+    EXPECT_EQ(got, expected);
+  }
+}
+
 TEST(Stream, AnEmptyPersonIdIsAPersonAsInTheBatch) {
   // A record made elsewhere may hold an empty person id (the readers reject
   // one); the batch takes it as a person like any other. hunan's grouped
