@@ -174,7 +174,7 @@ TEST(BatchOrder, InputOrderDoesNotChangeAnySettlement) {
     std::map<std::string, std::string> by_id;
     for (const auto& o : out) {
       std::string s;
-      write_json(s, plan(), o.settlement());
+      write_json(s, o.settlement());
       by_id[o.settlement().stay_id] = s;
     }
     return by_id;

@@ -446,7 +446,7 @@ TEST_P(WriterValues, CsvCellsHoldTheWorkedFigures) {
   ASSERT_NE(st, nullptr) << w.stay_id;
   const std::vector<std::string> header = cells(csv_header(s.plan));
   std::string row;
-  write_csv(row, s.plan, *st);
+  write_csv(row, *st);
   const std::vector<std::string> values = cells(row);
   ASSERT_EQ(values.size(), header.size()) << row;
   std::map<std::string, std::string> by_column;
@@ -467,12 +467,12 @@ TEST_P(WriterValues, ItemizationHoldsTheWorkedFigures) {
   const Settlement* st = find(s, w.stay_id);
   ASSERT_NE(st, nullptr) << w.stay_id;
   std::string items;
-  write_itemization_json(items, s.plan, *st);
+  write_itemization_json(items, *st);
   EXPECT_EQ(items, join(w.itemization)) << w.scheme << " " << w.stay_id;
   // write_json_itemized is the settlement and that itemization.
   std::string plain, itemized;
-  write_json(plain, s.plan, *st);
-  write_json_itemized(itemized, s.plan, *st);
+  write_json(plain, *st);
+  write_json_itemized(itemized, *st);
   ASSERT_FALSE(plain.empty());
   ASSERT_EQ(plain.back(), '}');
   EXPECT_EQ(itemized, plain.substr(0, plain.size() - 1) + ",\"itemization\":" + join(w.itemization) + "}");
@@ -484,9 +484,9 @@ TEST_P(WriterValues, TraceHoldsTheWorkedSteps) {
   const Settlement* st = find(s, w.stay_id);
   ASSERT_NE(st, nullptr) << w.stay_id;
   ASSERT_TRUE(st->trace) << "settled without a trace";
-  const std::string text = render_trace_text(s.plan, *st);
+  const std::string text = render_trace_text(*st);
   std::string json;
-  write_trace_json(json, s.plan, *st);
+  write_trace_json(json, *st);
   for (const std::string& m : w.steps) {
     EXPECT_NE(text.find(m), std::string::npos) << w.scheme << ": text trace has no step \"" << m << "\"\n" << text;
     std::string quoted;
@@ -500,7 +500,7 @@ TEST_P(WriterValues, TraceHoldsTheWorkedSteps) {
   }
   // The JSON trace is the settlement, its itemization and the steps.
   std::string plain;
-  write_json(plain, s.plan, *st);
+  write_json(plain, *st);
   const std::string head = "{\"settlement\":" + plain + ",\"itemization\":" + join(w.itemization) + ",\"steps\":[";
   EXPECT_EQ(json.substr(0, head.size()), head);
 }
