@@ -140,7 +140,8 @@ class MEDSETTLE_API LedgerBook {
   /// Whether the kept ledger already holds a settled stay with this id, of
   /// any person (§11: stay ids are unique across persons): such a record is
   /// rejected duplicate_stay_id before anything else and does not cascade.
-  /// Called from one thread, for every record with a readable stay id.
+  /// Called for every record with a readable stay id (some more than once),
+  /// one call at a time, not always from the same thread.
   [[nodiscard]] virtual bool holds(std::string_view stay_id) const = 0;
 };
 

@@ -258,7 +258,7 @@ struct IdHashes {
 
 /// Notes one record: its person's number (a record without a person has a
 /// number of its own) and whether its stay id was seen before, as the batch
-/// decides it (SEMANTICS.md §10: a stay id the kept ledger holds is that
+/// decides it (SEMANTICS.md §11: a stay id the kept ledger holds is that
 /// ledger's duplicate, not a first copy). `h`: its ids' hashes.
 void note(Index& index, IdTable& persons, IdTable& stays, const Record& rec, const Found& found, const IdHashes& h,
           const LedgerBook* ledgers) {

@@ -112,9 +112,10 @@ void clear_for_reading(Record& rec);
 /// reader's time, bench/README.md).
 void ask_ahead(std::span<const Record> records, std::size_t i) noexcept;
 
-/// Asks memory for a line's text (its first 2 KiB), to be parsed after the
-/// one being parsed: the parser's first load of a line, where it checks the
-/// byte after it, was a tenth of read_record's samples (bench/README.md).
+/// Asks memory for a line's text (its first 2 KiB, and the byte after it,
+/// which the parser looks at in a line read where it lies), to be parsed
+/// after the one being parsed: the parser's first load of a line was a
+/// tenth of read_record's samples in the command's stream (bench/README.md).
 void ask_for_line(std::string_view text) noexcept;
 
 }  // namespace medsettle::detail

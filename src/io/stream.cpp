@@ -207,10 +207,12 @@ class Waves {
       const Record& rec = pending_[i];
       const Hashes& h = ids_[i - from];
       // A stay the kept ledger holds is that ledger's duplicate however often
-      // it comes (SEMANTICS.md §11), not a first copy, as the batch decides it.
+      // it comes (SEMANTICS.md §11), not a first copy, and belongs to no
+      // person's run (it is rejected before it is placed), as the batch
+      // decides it: neither it nor a copy of it counts in the grouping.
       const bool held = rec.has_stay_id && options_.batch.ledgers && options_.batch.ledgers->holds(rec.stay.stay_id);
       const bool duplicate = rec.has_stay_id && !held && !seen_ids_.insert_copy(rec.stay.stay_id, h.stay, 0).second;
-      if (!duplicate && rec.has_person_id && rec.stay.person_id != current_) {
+      if (!duplicate && !held && rec.has_person_id && rec.stay.person_id != current_) {
         if (done_persons_.find(rec.stay.person_id, h.person)) throw NotGroupedError(rec.line, rec.stay.person_id);
         if (current_) done_persons_.insert_copy(*current_, current_hash_, 0);
         current_ = rec.stay.person_id;

@@ -85,7 +85,7 @@ Report run(const std::string& scheme, unsigned threads) {
   for (const auto& o : outcomes) {
     std::string line;
     if (o.settled()) {
-      medsettle::write_json(line, plan, o.settlement());
+      medsettle::write_json(line, o.settlement());
       settled.push_back(line);
     } else {
       medsettle::write_json(line, o.rejection());

@@ -123,9 +123,9 @@ std::string mixed_csv(std::size_t& records) {
   return text;
 }
 
-std::string render(const Plan& plan, const Outcome& o) {
+std::string render(const Outcome& o) {
   std::string s;
-  if (o.settled()) write_json(s, plan, o.settlement());
+  if (o.settled()) write_json(s, o.settlement());
   else write_json(s, o.rejection());
   return s;
 }
@@ -188,7 +188,7 @@ TEST(NothingLost, JsonLinesOneAndManyThreads) {
       EXPECT_GE(c.rejected, 8u);  // the hostile records at least
       std::vector<std::string> rendered;
       for (std::size_t i = 0; i < out.size(); ++i) {
-        rendered.push_back(render(plan, out[i]));
+        rendered.push_back(render(out[i]));
         const std::uint64_t line = out[i].settled() ? records[i].line : out[i].rejection().line;
         EXPECT_EQ(line, records[i].line) << s << " record " << i;  // in input order
       }
@@ -224,7 +224,7 @@ TEST(NothingLost, StreamWithSmallWaves) {
   for (const char* s : {"hunan", "zhenba"}) {
     const Plan plan = Plan::load_file(std::string(MEDSETTLE_RULES_DIR) + "/" + s + ".yaml");
     std::vector<std::string> whole;
-    for (const auto& o : settle_batch(plan, read_jsonl(std::string_view(text)))) whole.push_back(render(plan, o));
+    for (const auto& o : settle_batch(plan, read_jsonl(std::string_view(text)))) whole.push_back(render(o));
     ASSERT_EQ(whole.size(), n);
     for (std::size_t wave : {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}, std::size_t{100'000}}) {
       for (unsigned threads : {1u, 3u}) {
@@ -233,7 +233,7 @@ TEST(NothingLost, StreamWithSmallWaves) {
         o.batch.threads = threads;
         std::istringstream in(text);
         std::vector<std::string> got;
-        StreamCounts c = settle_stream(plan, in, o, [&](const Outcome& x) { got.push_back(render(plan, x)); });
+        StreamCounts c = settle_stream(plan, in, o, [&](const Outcome& x) { got.push_back(render(x)); });
         EXPECT_EQ(c.read, n) << s << " wave " << wave;
         EXPECT_EQ(c.settled + c.rejected, n);
         EXPECT_EQ(got, whole) << s << " wave " << wave << " threads " << threads;

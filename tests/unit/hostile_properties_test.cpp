@@ -134,7 +134,7 @@ std::size_t population() {
   return 100'000;
 }
 
-std::string render(const Plan& plan, const Outcome& o) {
+std::string render(const Outcome& o) {
   std::string s;
   if (o.settled()) write_json(s, o.settlement());
   else write_json(s, o.rejection());
@@ -451,7 +451,7 @@ TEST(HostileProperty, ManyThreadsEqualOneThreadByteForByte) {
       std::vector<Outcome> out = settle_batch(s.plan, s.pop.records, o);
       ASSERT_EQ(out.size(), s.out.size());
       for (std::size_t i = 0; i < out.size(); ++i) {
-        ASSERT_EQ(render(s.plan, out[i]), render(s.plan, s.out[i])) << s.name << " threads " << threads << " record " << i;
+        ASSERT_EQ(render(out[i]), render(s.out[i])) << s.name << " threads " << threads << " record " << i;
       }
     }
   }
@@ -475,7 +475,7 @@ TEST(HostileProperty, APersonsSettlementsDoNotDependOnOtherPersons) {
     ASSERT_GT(chosen.size(), 1000u) << s.name;
     std::vector<Outcome> alone = settle_batch(s.plan, some);
     for (std::size_t k = 0; k < alone.size(); ++k) {
-      ASSERT_EQ(render(s.plan, alone[k]), render(s.plan, s.out[where[k]])) << s.name << " record " << where[k];
+      ASSERT_EQ(render(alone[k]), render(s.out[where[k]])) << s.name << " record " << where[k];
     }
   }
 }
